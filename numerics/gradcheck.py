@@ -1,0 +1,577 @@
+r"""Is a backward pass the true gradient of its forward pass?
+
+:func:`check_gradient` answers by comparing what the backward says with what
+the forward does, on the same inputs, to an error bound it derives as it goes.
+
+**The inner-product identity.** For an op $f$ with Jacobian $J$ at $x$, a
+backward pass computes $J^\top u$ for a cotangent $u$ shaped like the output.
+For any tangent $v$ shaped like the input,
+
+$$\langle J^\top u,\ v\rangle \;=\; \langle u,\ J v\rangle
+  \;=\; \frac{d}{dt}\,\varphi(t)\Big|_{t=0},\qquad
+  \varphi(t) = \langle u,\ f(x + t v)\rangle .$$
+
+The left side uses the backward alone; the right side uses the forward alone.
+Random $u$ and $v$ make an error in any entry of $J^\top u$ show with
+probability one.
+
+**The derivative, from the forward alone.** Central differences
+$D(h) = (\varphi(h) - \varphi(-h))/2h = \varphi'(0) + c_1 h^2 + c_2 h^4 + \dots$
+are combined at $h, h/2, h/4, h/8$ by Richardson extrapolation, which cancels
+the $h^2$, $h^4$ and $h^6$ terms: the error left is $O(h^8)$. The last two
+columns of the extrapolation table differ by about the error of the one before
+last, an estimate of the truncation error that is safe for the last.
+
+**The allowed error.** Three parts:
+
+* truncation, estimated from the table as above;
+* rounding: each $\varphi(t)$ carries a computational noise $\eta$, measured by
+  the method of Moré and Wild (higher differences of $\varphi$ at nine points
+  spaced far closer than $h$, where the smooth part vanishes and the noise
+  does not); it is never taken below $u$ times the value (its last rounding),
+  nor below the spacing of the grid the values are seen to round to (equal
+  values at distinct points); it reaches the extrapolated value multiplied by
+  $\sum_k |w_k| / h_k$ ($w_k$ the weights of the table), each noise term
+  counted at three times its estimated standard deviation;
+* the rounding of the backward's own sums and of the inner products, at
+  $\gamma_{n+m}$ times their gauge $\sum |J^\top u|\,|v|$ ($n$ inputs,
+  $m$ outputs).
+
+The first two are multiplied by a safety factor of :data:`SAFETY` = 8: the
+noise is itself an estimate (Moré and Wild find it within a factor of 2 to 4).
+A correct backward then passes with a ratio of error to allowed far below one,
+while a gradient wrong by a relative $10^{-8}$ fails by orders of magnitude.
+
+**Step size.** $h_0 = 2^{-9} \approx 0.002$ and the tangents are scaled to a
+largest entry of 1, so the forward is evaluated only inside the box of
+half-width $h_0$ around each input: the op must be smooth there. The
+$O(h^8)$ truncation of a function whose derivatives are of order one is then
+about $10^{-22}$, far below rounding, and the rounding is amplified by
+about $10^4 \approx 1/h_{\min}$, which keeps about twelve digits. A table
+that does not settle (its truncation estimate above both the rounding and
+$\sqrt u$ times the value) is tried again with steps four times smaller, up to
+three times: near a pole or a sharp bend the Taylor series needs a smaller
+box. At a kink, a tie or a discontinuity no step settles, and the check says
+so and fails rather than widening its bound. So does a forward whose noise
+exceeds $\sqrt u$ times its values (half the digits lost): a kink inside the
+noise window looks like noise, and no bound built on such noise would mean
+anything.
+
+**The full Jacobian.** When the differentiable inputs have at most
+``jacobian_limit`` entries in all and the output at most ``jacobian_limit``
+elements, every entry $J_{jk}$ is checked too: column $k$ by Richardson
+differences along the coordinate $e_k$, row $j$ by the backward with
+$u = e_j$.
+
+References
+----------
+J. J. Moré and S. M. Wild, Estimating computational noise, *SIAM Journal on
+Scientific Computing* 33(3), 2011.
+L. F. Richardson and J. A. Gaunt, The deferred approach to the limit,
+*Phil. Trans. R. Soc. A* 226, 1927.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from numerics.tolerance import gamma, unit_roundoff
+
+__all__ = ["SAFETY", "STEP", "Comparison", "GradientReport", "assert_gradient", "check_gradient"]
+
+#: The largest step $h_0$ of the central differences.
+STEP = 2.0 ** -9
+#: How many step sizes the Richardson table uses: h0, h0/2, h0/4, h0/8.
+LEVELS = 4
+#: The multiplier of the estimated truncation and rounding errors.
+SAFETY = 8.0
+#: Nine points, spaced STEP * NOISE_SPACING apart, measure the noise. The spacing
+#: is not a power of two (the golden ratio's conjugate times 2^-10): points on a
+#: dyadic lattice can round in lock-step and hide the noise.
+NOISE_POINTS = 9
+NOISE_SPACING = 2.0 ** -10 * (math.sqrt(5.0) - 1.0) / 2.0
+#: The table must settle to this relative size (or below the rounding), or the
+#: step is retried four times smaller, up to RETRIES times.
+CONVERGENCE = math.sqrt(unit_roundoff())
+RETRIES = 3
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One comparison of the backward with the forward.
+
+    Attributes
+    ----------
+    kind : str
+        ``"direction"`` ($\\langle J^\\top u, v\\rangle$ against $\\langle u, Jv\\rangle$)
+        or ``"jacobian"`` (one entry).
+    input_index : int
+        The position of the input in the op's arguments.
+    entry : tuple of int or None
+        For a Jacobian entry: the output index followed by the input index.
+    analytic, numeric : float
+        What the backward gives and what the differences of the forward give.
+    error, allowed : float
+        ``abs(analytic - numeric)`` and the derived bound.
+    truncation, rounding, floor : float
+        The three parts of the bound, before the safety factor.
+    converged : bool
+        Whether the Richardson table settled.
+    """
+
+    kind: str
+    input_index: int
+    entry: tuple[int, ...] | None
+    analytic: float
+    numeric: float
+    error: float
+    allowed: float
+    truncation: float
+    rounding: float
+    floor: float
+    converged: bool
+
+    @property
+    def ratio(self) -> float:
+        """Error over allowed error: at most 1 to pass."""
+        if not self.converged:
+            return math.inf
+        return self.error / self.allowed if self.allowed > 0 else (0.0 if self.error == 0 else math.inf)
+
+
+@dataclass(frozen=True)
+class GradientReport:
+    """What :func:`check_gradient` found.
+
+    Attributes
+    ----------
+    ok : bool
+        True when every comparison is within its allowed error.
+    observed_error, allowed_error : float
+        Of the worst comparison (the largest ratio of the two).
+    input_index : int or None
+        The input the worst comparison concerns.
+    input_name : str or None
+        Its name in the op's signature, when it can be read.
+    explanation : str
+        The finding in words: what was compared, the numbers, the bound and
+        where it comes from, and, on failure, a guess at the kind of error.
+    comparisons : tuple of Comparison
+        Every comparison made.
+    step : float
+        The largest finite-difference step $h_0$.
+    """
+
+    ok: bool
+    observed_error: float
+    allowed_error: float
+    input_index: int | None
+    input_name: str | None
+    explanation: str
+    comparisons: tuple[Comparison, ...] = field(repr=False, default=())
+    step: float = STEP
+
+    def __str__(self) -> str:
+        return self.explanation
+
+
+def check_gradient(op: Callable[..., Any], op_backward: Callable[..., Any],
+                   inputs: Sequence[Any], *, attrs: Mapping[str, Any] | None = None,
+                   seed: int = 0, wrt: Sequence[int] | None = None, directions: int = 2,
+                   step: float = STEP, jacobian_limit: int = 64) -> GradientReport:
+    r"""Check ``op_backward`` against ``op`` by the inner-product identity.
+
+    Parameters
+    ----------
+    op : callable
+        The forward, ``op(*inputs, **attrs)``, returning one array or scalar.
+        (Wrap an op with several outputs to select the one to check.)
+    op_backward : callable
+        ``op_backward(d_out, *inputs, **attrs)``: the gradient of
+        $\langle d\_out, op(\ldots)\rangle$ with respect to each input in
+        ``wrt``, one array when there is one such input, a tuple otherwise.
+    inputs : sequence
+        The point to check at: arrays, or scalars for scalar arguments.
+    attrs : mapping, optional
+        Keyword attributes passed to both.
+    seed : int, default 0
+        Seeds the random cotangents and tangents, so a report can be reproduced.
+    wrt : sequence of int, optional
+        The positions of the differentiable inputs (by default every input with
+        floating-point values; integer inputs such as labels get no gradient).
+    directions : int, default 2
+        Random pairs $(u, v)$ per differentiable input.
+    step : float, default :data:`STEP`
+        The largest finite-difference step $h_0$; the op must be smooth within
+        $h_0$ of each input, entry by entry.
+    jacobian_limit : int, default 64
+        Check the full Jacobian entry by entry when the differentiable inputs
+        have at most this many entries in all and the output at most this many.
+
+    Returns
+    -------
+    GradientReport
+        With ``ok``, the worst observed and allowed errors, the input concerned
+        and an explanation. The module docstring derives the bound.
+
+    Examples
+    --------
+    >>> report = check_gradient(np.sin, lambda dy, x: dy * np.cos(x), [np.array([0.1, 0.7])])
+    >>> report.ok
+    True
+    >>> check_gradient(np.sin, lambda dy, x: -dy * np.cos(x), [np.array([0.1, 0.7])]).ok
+    False
+    """
+    attrs = dict(attrs or {})
+    point = [_as_input(value) for value in inputs]
+    positions = _differentiable(point, wrt)
+    names = _input_names(op, len(point))
+    rng = np.random.default_rng(seed)
+
+    def forward(args: list[Any]) -> np.ndarray:
+        out = op(*args, **attrs)
+        if isinstance(out, tuple):
+            raise TypeError("check_gradient: op returned a tuple; wrap it to return the one "
+                            "output to check")
+        return np.asarray(out, dtype=np.float64)
+
+    def backward(cotangent: np.ndarray) -> list[np.ndarray]:
+        grads = op_backward(cotangent if cotangent.ndim else float(cotangent), *point, **attrs)
+        if len(positions) == 1 and not isinstance(grads, (tuple, list)):
+            grads = (grads,)
+        if not isinstance(grads, (tuple, list)) or len(grads) != len(positions):
+            count = len(grads) if isinstance(grads, (tuple, list)) else "one array"
+            raise _Malformed(f"op_backward returned {count}; expected one gradient for each of "
+                             f"the {len(positions)} differentiable inputs {list(positions)}")
+        result = []
+        for position, grad in zip(positions, grads, strict=True):
+            array = np.asarray(grad, dtype=np.float64)
+            if array.shape != point[position].shape:
+                raise _Malformed(f"the gradient of input {position} ({names[position]}) has shape "
+                                 f"{array.shape}; the input has shape {point[position].shape}")
+            result.append(array)
+        return result
+
+    try:
+        output = forward(point)
+        comparisons: list[Comparison] = []
+        for position in positions:
+            for _ in range(directions):
+                comparisons.append(_directional(forward, backward, point, positions, position,
+                                                output, rng, step))
+        total = sum(point[p].size for p in positions)
+        if total <= jacobian_limit and output.size <= jacobian_limit:
+            comparisons.extend(_jacobian(forward, backward, point, positions, output, rng, step))
+    except _Malformed as problem:
+        return GradientReport(False, math.inf, 0.0, None, None,
+                              f"gradient check FAILED: {problem}", (), step)
+    except _NotFinite as problem:
+        return GradientReport(False, math.inf, 0.0, problem.position,
+                              names[problem.position] if problem.position is not None else None,
+                              f"gradient check could not judge: {problem}", (), step)
+    return _report(comparisons, names, step)
+
+
+def assert_gradient(op: Callable[..., Any], op_backward: Callable[..., Any],
+                    inputs: Sequence[Any], **options: Any) -> GradientReport:
+    """Like :func:`check_gradient`, but raise ``AssertionError`` when the check fails.
+
+    The error carries the report as its ``report`` attribute and its
+    explanation as its message. On success the report is returned.
+    """
+    report = check_gradient(op, op_backward, inputs, **options)
+    if not report.ok:
+        error = AssertionError(report.explanation)
+        error.report = report  # type: ignore[attr-defined]
+        raise error
+    return report
+
+
+class _Malformed(Exception):
+    """The backward's result does not have the agreed structure."""
+
+
+class _NotFinite(Exception):
+    def __init__(self, message: str, position: int | None) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+def _as_input(value: Any) -> Any:
+    """A private float64 copy of a floating input; other inputs (labels) as they are."""
+    array = np.asarray(value)
+    if array.dtype.kind == "f":
+        return np.array(array, dtype=np.float64)
+    return value
+
+
+def _differentiable(point: list[Any], wrt: Sequence[int] | None) -> tuple[int, ...]:
+    def floating(value: Any) -> bool:
+        return isinstance(value, np.ndarray) and value.dtype.kind == "f"
+
+    if wrt is None:
+        positions = tuple(i for i, v in enumerate(point) if floating(v))
+    else:
+        positions = tuple(int(i) for i in wrt)
+        for i in positions:
+            if not 0 <= i < len(point) or not floating(point[i]):
+                raise ValueError(f"check_gradient: wrt names input {i}, which is not a "
+                                 f"floating-point input among the {len(point)} inputs")
+    if not positions:
+        raise ValueError("check_gradient: no floating-point input to differentiate")
+    return positions
+
+
+def _input_names(op: Callable[..., Any], count: int) -> list[str]:
+    try:
+        parameters = [p.name for p in inspect.signature(op).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        parameters = []
+    return [parameters[i] if i < len(parameters) else f"input {i}" for i in range(count)]
+
+
+def _richardson_weights(steps: np.ndarray) -> np.ndarray:
+    """The weights w_k with which the last table entry combines the differences D(h_k)."""
+    table = [np.eye(len(steps))[k] for k in range(len(steps))]
+    for level in range(1, len(steps)):
+        factor = 4.0 ** level - 1.0
+        table = [table[k] + (table[k] - table[k - 1]) / factor for k in range(1, len(table))]
+    return table[-1]
+
+
+def _extrapolate(differences: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Richardson extrapolation of central differences at h, h/2, ...; value and error estimate.
+
+    ``differences`` has the step along its first axis; any further axes are
+    elements, extrapolated independently.
+    """
+    rows = [differences[0]]
+    previous_diagonal = differences[0]
+    estimate = np.abs(differences[0]) * 0.0
+    for k in range(1, len(differences)):
+        row = [differences[k]]
+        for level in range(1, k + 1):
+            # T_{k,j} = T_{k,j-1} + (T_{k,j-1} − T_{k-1,j-1}) / (4^j − 1)
+            row.append(row[level - 1] + (row[level - 1] - rows[level - 1]) / (4.0 ** level - 1.0))
+        # the last two columns of the last row, and the last two diagonal entries
+        estimate = np.maximum(np.abs(row[-1] - row[-2]), np.abs(row[-1] - previous_diagonal))
+        previous_diagonal = row[-1]
+        rows = row
+    return rows[-1], estimate
+
+
+def _noise(values: np.ndarray, spacing: float, slope: np.ndarray) -> np.ndarray:
+    """The computational noise in values at equally spaced points (first axis).
+
+    Moré and Wild's estimate: the k-th differences of pure noise of standard
+    deviation σ have mean square C(2k, k) σ², those of a smooth function vanish
+    like spacing^k; the largest estimate for k = 3..6 is taken. A forward that
+    rounds to a coarse grid (a value near 1 whose derivative is tiny) can instead
+    be flat across the points: a run of equal values spanning a length ℓ means
+    that the grid is at least |slope| ℓ apart, and so is the noise.
+    """
+    estimates = []
+    # differences of values near the largest double would overflow: scale first
+    scale = np.max(np.abs(values), axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    difference = values / scale
+    for k in range(1, 7):
+        difference = np.diff(difference, axis=0)
+        if k >= 3:
+            # γ_k = (k!)² / (2k)!
+            gamma_k = math.factorial(k) ** 2 / math.factorial(2 * k)
+            estimates.append(scale * np.sqrt(gamma_k * np.mean(difference ** 2, axis=0)))
+    flat = np.diff(values, axis=0) == 0.0
+    longest = np.zeros(values.shape[1:])
+    run = np.zeros(values.shape[1:])
+    for equal in flat:
+        run = np.where(equal, run + 1.0, 0.0)
+        longest = np.maximum(longest, run)
+    estimates.append(np.abs(slope) * spacing * longest)
+    return np.max(np.stack(estimates), axis=0)
+
+
+def _evaluate_along(forward: Callable[[list[Any]], np.ndarray], point: list[Any], position: int,
+                    direction: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The forward at point + t * direction (in input ``position``) for each t; stacked."""
+    results = []
+    for t in offsets:
+        moved = list(point)
+        moved[position] = point[position] + t * direction
+        value = forward(moved)
+        if not np.all(np.isfinite(value)):
+            raise _NotFinite(f"the forward is not finite at a distance {abs(t):.3g} from the "
+                             f"input along the tangent; the step leaves the op's domain "
+                             f"(pass a smaller step, or inputs farther from the boundary)", position)
+        results.append(value)
+    return np.stack(results)
+
+
+def _derivative(forward: Callable[[list[Any]], np.ndarray], point: list[Any], position: int,
+                direction: np.ndarray, step: float, project: Callable[[np.ndarray], np.ndarray],
+                magnitude: np.ndarray | float) -> tuple[np.ndarray, ...]:
+    """d/dt project(f(x + t v)) at t = 0.
+
+    Returns the estimate, its truncation estimate, its rounding bound, and
+    whether the table settled. A table that does not settle is tried again
+    with a step four times smaller, down to step / 64: near a pole or a sharp
+    bend the Taylor series needs a smaller box; at a kink no step settles.
+    ``magnitude`` is the size of the projected values, whose last rounding
+    alone is a noise of u times it.
+    """
+    for shrink in range(RETRIES + 1):
+        steps = step / 4.0 ** shrink / 2.0 ** np.arange(LEVELS)
+        ahead = project(_evaluate_along(forward, point, position, direction, steps))
+        behind = project(_evaluate_along(forward, point, position, direction, -steps))
+        shape = (LEVELS,) + (1,) * (ahead.ndim - 1)
+        # D(h) = (φ(h) − φ(−h)) / 2h
+        differences = (ahead - behind) / (2.0 * steps.reshape(shape))
+        value, truncation = _extrapolate(differences)
+        spacing = steps[0] * NOISE_SPACING
+        offsets = spacing * (np.arange(NOISE_POINTS) - NOISE_POINTS // 2)
+        window = project(_evaluate_along(forward, point, position, direction, offsets))
+        # the largest value met, whose last rounding alone is a noise of u times it
+        size = np.maximum(np.asarray(magnitude), np.max(np.abs(np.concatenate(
+            [window, ahead, behind])), axis=0))
+        eta = np.maximum(_noise(window, spacing, value), unit_roundoff() * size)
+        # rounding ≤ 3η Σ_k |w_k| / h_k
+        rounding = 3.0 * eta * float(np.sum(np.abs(_richardson_weights(steps)) / steps))
+        # settled: the table converged, and the values are not noisy beyond half their
+        # digits (a kink inside the noise window looks like noise, and is caught here)
+        converged = (((truncation <= rounding) | (truncation <= CONVERGENCE * np.abs(value)))
+                     & (eta <= CONVERGENCE * np.maximum(size, 1e-300)))
+        if np.all(converged):
+            break
+    return value, truncation, rounding, converged
+
+
+def _directional(forward: Callable[[list[Any]], np.ndarray],
+                 backward: Callable[[np.ndarray], list[np.ndarray]], point: list[Any],
+                 positions: tuple[int, ...], position: int, output: np.ndarray,
+                 rng: np.random.Generator, step: float) -> Comparison:
+    cotangent = rng.standard_normal(output.shape)
+    tangent = np.asarray(rng.standard_normal(point[position].shape))
+    tangent = tangent / max(float(np.max(np.abs(tangent), initial=0.0)), 1e-300)
+    grads = backward(cotangent)
+    grad = grads[positions.index(position)]
+    # ⟨Jᵀu, v⟩ from the backward
+    analytic = float(np.sum(grad * tangent))
+
+    def project(values: np.ndarray) -> np.ndarray:
+        # φ(t) = ⟨u, f(x + t v)⟩
+        return np.sum((values * cotangent).reshape(len(values), -1), axis=1)
+
+    magnitude = float(np.sum(np.abs(cotangent * output)))
+    numeric, truncation, rounding, converged = _derivative(forward, point, position, tangent,
+                                                           step, project, magnitude)
+    gauge = float(np.sum(np.abs(grad) * np.abs(tangent)))
+    terms = point[position].size + output.size
+    floor = gamma(terms) * gauge + unit_roundoff() * abs(float(numeric))
+    return _compare("direction", position, None, analytic, float(numeric), float(truncation),
+                    float(rounding), floor, bool(converged))
+
+
+def _jacobian(forward: Callable[[list[Any]], np.ndarray],
+              backward: Callable[[np.ndarray], list[np.ndarray]], point: list[Any],
+              positions: tuple[int, ...], output: np.ndarray, rng: np.random.Generator,
+              step: float) -> list[Comparison]:
+    """Every entry J_jk: rows from the backward, columns from Richardson differences."""
+    rows = []
+    for j in range(output.size):
+        basis = np.zeros(output.size)
+        basis[j] = 1.0
+        rows.append(backward(basis.reshape(output.shape)))
+
+    def flatten(values: np.ndarray) -> np.ndarray:
+        return values.reshape(len(values), -1)
+
+    comparisons = []
+    terms = sum(point[p].size for p in positions) + output.size
+    for slot, position in enumerate(positions):
+        shape = point[position].shape
+        columns, truncations, roundings, settled = [], [], [], []
+        for k in range(point[position].size):
+            basis = np.zeros(point[position].size)
+            basis[k] = 1.0
+            value, truncation, rounding, converged = _derivative(
+                forward, point, position, basis.reshape(shape), step, flatten,
+                np.abs(output).reshape(-1))
+            columns.append(value)
+            settled.append(converged)
+            truncations.append(truncation)
+            roundings.append(rounding)
+        numeric = np.stack(columns, axis=1)            # (outputs, entries of this input)
+        analytic = np.stack([row[slot].reshape(-1) for row in rows])
+        scale = float(np.max(np.abs(numeric), initial=0.0))
+        floor = gamma(terms) * scale
+        truncation_all = np.stack(truncations, axis=1)
+        rounding_all = np.stack(roundings, axis=1)
+        settled_all = np.stack(settled, axis=1)
+        for j in range(numeric.shape[0]):
+            for k in range(numeric.shape[1]):
+                entry = (j, *np.unravel_index(k, shape)) if shape else (j,)
+                comparisons.append(_compare(
+                    "jacobian", position, tuple(int(i) for i in entry), float(analytic[j, k]),
+                    float(numeric[j, k]), float(truncation_all[j, k]), float(rounding_all[j, k]),
+                    floor, bool(settled_all[j, k])))
+    return comparisons
+
+
+def _compare(kind: str, position: int, entry: tuple[int, ...] | None, analytic: float,
+             numeric: float, truncation: float, rounding: float, floor: float,
+             converged: bool) -> Comparison:
+    allowed = SAFETY * (truncation + rounding) + floor
+    return Comparison(kind, position, entry, analytic, numeric, abs(analytic - numeric),
+                      allowed, truncation, rounding, floor, converged)
+
+
+def _guess(analytic: float, numeric: float) -> str:
+    """A hint at the kind of mistake, from the ratio of the two values."""
+    if numeric == 0.0 or not math.isfinite(analytic):
+        return ""
+    ratio = analytic / numeric
+    for value, words in ((-1.0, "a flipped sign?"), (2.0, "a factor of two too large?"),
+                         (0.5, "a factor of two too small?"), (0.0, "a missing term?")):
+        if abs(ratio - value) < 1e-3:
+            return f" The backward is {ratio:.6g} times the differences: {words}"
+    return f" The backward is {ratio:.12g} times the differences."
+
+
+def _report(comparisons: list[Comparison], names: list[str], step: float) -> GradientReport:
+    worst = max(comparisons, key=lambda c: c.ratio)
+    ok = worst.ratio <= 1.0
+    name = names[worst.input_index]
+    where = (f"input {worst.input_index} ({name})" if worst.kind == "direction"
+             else f"Jacobian entry {worst.entry} of input {worst.input_index} ({name})")
+    what = ("<J^T u, v> from the backward" if worst.kind == "direction"
+            else "J[j, k] from the backward")
+    verdict = "passed" if ok else "FAILED"
+    lines = [
+        f"gradient check {verdict}: {len(comparisons)} comparisons, the worst at {where}.",
+        f"  {what}: {worst.analytic!r}",
+        f"  central differences + Richardson (h0 = {step:.3g}): {worst.numeric!r}",
+        f"  error {worst.error:.3e}, allowed {worst.allowed:.3e}"
+        + (f", ratio {worst.ratio:.3g}" if math.isfinite(worst.ratio) else ""),
+        f"  allowed = {SAFETY:g} x (truncation {worst.truncation:.2e} + rounding "
+        f"{worst.rounding:.2e}) + sums' rounding {worst.floor:.2e}",
+    ]
+    if not worst.converged:
+        lines.append("  The Richardson table did not settle, or the forward's values are noisy "
+                     "beyond half their digits: the op is not smooth within the step (a kink, a "
+                     "tie, a pole?) or not accurate here, so the check cannot judge this input; "
+                     "move the input away from it or pass a smaller step.")
+    elif not ok and worst.numeric == 0.0 and worst.analytic != 0.0:
+        lines.append("  The forward did not change at all across the steps: it is constant here, "
+                     "or it rounds too coarsely (a cancellation inside it?) to show a derivative "
+                     "this small.")
+    elif not ok:
+        lines.append(" " + _guess(worst.analytic, worst.numeric))
+    return GradientReport(ok, worst.error, worst.allowed, worst.input_index, name,
+                          "\n".join(lines), tuple(comparisons), step)

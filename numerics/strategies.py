@@ -1,0 +1,172 @@
+"""Hypothesis strategies for the inputs of the reference's ops.
+
+Laws hold on a domain: a gradient exists away from a ReLU's kink, a max pooling
+routes its gradient to one input only where the maximum is not tied, a
+finite-difference check needs the op smooth within its step. These strategies
+draw inside that domain on purpose, and each docstring says why.
+
+Every array strategy takes ``layout``: ``"contiguous"``, one of the
+non-contiguous views ``"strided"`` (every other element of a larger buffer),
+``"transposed"`` (Fortran order: the transpose of a C array), ``"reversed"``
+(negative strides), or ``"any"`` to draw among all four. Kernels break first on
+memory they did not expect, so ``"any"`` is the default.
+
+Sizes stay small (sides up to 8 by default) so that a law is checked on
+hundreds of examples in a second; the laws do not depend on size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+__all__ = [
+    "LAYOUTS",
+    "SeededGenerator",
+    "arrays",
+    "away_from",
+    "generators",
+    "seeds",
+    "separated_arrays",
+    "shapes",
+    "with_layout",
+]
+
+#: The memory layouts an array strategy can draw.
+LAYOUTS = ("contiguous", "strided", "transposed", "reversed")
+
+
+class SeededGenerator(np.random.Generator):
+    """A ``numpy.random.Generator`` that shows its seed, so a failing example can be rerun."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(np.random.PCG64(seed))
+        self.seed = seed
+
+    def __repr__(self) -> str:
+        return f"numpy.random.default_rng({self.seed})"
+
+
+def seeds() -> st.SearchStrategy[int]:
+    """Seeds for ``numpy.random.default_rng``: integers in [0, 2**32)."""
+    return st.integers(min_value=0, max_value=2**32 - 1)
+
+
+def generators() -> st.SearchStrategy[np.random.Generator]:
+    """Fresh ``numpy.random.Generator`` objects, each shown by its seed."""
+    return seeds().map(SeededGenerator)
+
+
+def shapes(*, min_dims: int = 1, max_dims: int = 4, min_side: int = 1,
+           max_side: int = 8) -> st.SearchStrategy[tuple[int, ...]]:
+    """Array shapes with ``min_dims`` to ``max_dims`` axes of ``min_side`` to ``max_side``."""
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
+                            max_side=max_side)
+
+
+def with_layout(array: np.ndarray, layout: str) -> np.ndarray:
+    """The same values as ``array``, stored in the given layout (see the module docstring).
+
+    A layout that does not exist for the array's rank (a transposed vector)
+    falls back to a strided view, which is never contiguous for a non-empty array.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"with_layout: layout must be one of {LAYOUTS}; got {layout!r}")
+    if layout == "contiguous" or array.ndim == 0:
+        return np.ascontiguousarray(array)
+    if layout == "transposed" and array.ndim >= 2:
+        return np.asfortranarray(array)
+    if layout == "reversed":
+        return np.ascontiguousarray(array[::-1])[::-1]
+    buffer = np.zeros(array.shape[:-1] + (2 * array.shape[-1] + 1,), dtype=array.dtype)
+    view = buffer[..., 1::2]
+    view[...] = array
+    return view
+
+
+def _layouts(layout: str) -> st.SearchStrategy[str]:
+    if layout == "any":
+        return st.sampled_from(LAYOUTS)
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be 'any' or one of {LAYOUTS}; got {layout!r}")
+    return st.just(layout)
+
+
+def _shape_strategy(shape: Any) -> st.SearchStrategy[tuple[int, ...]]:
+    if shape is None:
+        return shapes()
+    if isinstance(shape, st.SearchStrategy):
+        return shape
+    return st.just(tuple(int(side) for side in shape))
+
+
+def _finite(scale: float) -> st.SearchStrategy[float]:
+    return st.floats(min_value=-scale, max_value=scale, allow_nan=False, allow_infinity=False,
+                     allow_subnormal=False, width=64)
+
+
+@st.composite
+def arrays(draw: st.DrawFn, shape: Any = None, *, scale: float = 1.0,
+           layout: str = "any") -> np.ndarray:
+    """Float64 arrays with every entry finite, normal or zero, in [-scale, scale].
+
+    ``shape`` is a tuple, a strategy of tuples, or None (drawn by :func:`shapes`).
+    Subnormals are excluded: they are not what a layer computes with, and
+    they make relative error bounds meaningless.
+    """
+    drawn = draw(_shape_strategy(shape))
+    values = draw(hnp.arrays(np.float64, drawn, elements=_finite(scale)))
+    return with_layout(values, draw(_layouts(layout)))
+
+
+@st.composite
+def separated_arrays(draw: st.DrawFn, shape: Any = None, *, min_gap: float = 0.05,
+                     layout: str = "any") -> np.ndarray:
+    """Float64 arrays whose entries are pairwise at least ``min_gap`` apart.
+
+    For max pooling and other arg-max laws: with no two entries tied, every
+    maximum is unique and stays unique under a perturbation smaller than half
+    the gap (what a finite-difference check does). Entries are
+    ``min_gap * (2 k + j)`` for distinct integers ``k`` in ``[-n, n]`` and
+    jitter ``j`` in ``[0, 1)``, so they lie within about ``2 n min_gap`` of 0.
+    """
+    drawn = draw(_shape_strategy(shape))
+    size = int(np.prod(drawn))
+    reach = max(size, 4)
+    ranks = draw(st.lists(st.integers(-reach, reach), min_size=size, max_size=size, unique=True))
+    jitter = draw(hnp.arrays(np.float64, (size,),
+                             elements=st.floats(0.0, 1.0, exclude_max=True, allow_subnormal=False)))
+    values = (min_gap * (2.0 * np.array(ranks, dtype=np.float64) + jitter)).reshape(drawn)
+    return with_layout(values, draw(_layouts(layout)))
+
+
+@st.composite
+def away_from(draw: st.DrawFn, kinks: Sequence[float], distance: float, shape: Any = None, *,
+              scale: float = 1.0, layout: str = "any") -> np.ndarray:
+    """Float64 arrays in [-scale, scale] with every entry at least ``distance`` from each kink.
+
+    For laws that need a derivative: ReLU at 0, a hinge at 1, |x| at 0. The
+    gradient check evaluates the op within its step (about 0.002) of each
+    input, so a distance of 0.01 or more keeps the kink outside that box.
+    Entries that fall too close are pushed out to the nearest allowed value.
+    """
+    points = sorted(float(k) for k in kinks)
+
+    def push(value: float) -> float:
+        for _ in range(len(points) + 1):
+            near = [k for k in points if abs(value - k) < distance]
+            if not near:
+                return value
+            k = near[0]
+            value = k + distance if value >= k else k - distance
+        return value
+
+    elements = _finite(scale).map(push).filter(
+        lambda v: all(abs(v - k) >= distance for k in points))
+    drawn = draw(_shape_strategy(shape))
+    values = draw(hnp.arrays(np.float64, drawn, elements=elements))
+    return with_layout(values, draw(_layouts(layout)))

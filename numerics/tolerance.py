@@ -1,0 +1,208 @@
+r"""Error bounds that are derived, not picked.
+
+A floating-point result is never exact, so "is it right?" needs a bound on how
+wrong a right answer may be. For a result that is a sum of $n$ products, such
+as a dot product, a matrix product or a convolution, the classic bound
+(Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., 2002, §3.1) is
+
+$$|\mathrm{fl}(y) - y| \le \gamma_n \sum_i |x_i|\,|w_i|, \qquad
+  \gamma_n = \frac{n u}{1 - n u},$$
+
+with $u$ the unit round-off ($2^{-53}$ for float64). The sum of absolute
+values on the right is the **gauge**: the same computation run on $|x|$ and
+$|w|$. It is what reference BLAS testing compares an error with, and it is
+what :func:`assert_close` takes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+__all__ = ["assert_close", "gamma", "ulp_distance", "unit_roundoff"]
+
+
+def unit_roundoff(dtype: DTypeLike = np.float64) -> float:
+    """The unit round-off $u$ of a floating type: half its machine epsilon.
+
+    Every correctly rounded operation has relative error at most $u$:
+    $2^{-53} \\approx 1.1\\times 10^{-16}$ for float64, $2^{-24}$ for float32.
+
+    Examples
+    --------
+    >>> unit_roundoff(np.float64) == 2.0 ** -53
+    True
+    """
+    return float(np.finfo(dtype).eps) / 2.0
+
+
+def gamma(n: int, dtype: DTypeLike = np.float64) -> float:
+    r"""Higham's $\gamma_n = n u / (1 - n u)$.
+
+    The relative error bound of a computation made of $n$ rounded operations
+    in a row; for a sum of $n$ products, of the result measured against its
+    gauge $\sum |x_i||w_i|$.
+
+    Parameters
+    ----------
+    n : int
+        The number of rounded operations, $n \ge 0$ (for a dot product of
+        length $n$: $n$ products and $n - 1$ additions give $\gamma_n$).
+    dtype : numpy dtype, default float64
+        The floating type the computation ran in.
+
+    Raises
+    ------
+    ValueError
+        If $n < 0$ or $n u \ge 1$, where the bound says nothing.
+
+    Examples
+    --------
+    >>> gamma(1) == 2.0 ** -53 / (1 - 2.0 ** -53)
+    True
+    >>> f"{gamma(1000):.3e}"
+    '1.110e-13'
+    """
+    if isinstance(n, bool) or int(n) != n or n < 0:
+        raise ValueError(f"gamma: n must be a non-negative integer; got {n!r}")
+    nu = int(n) * unit_roundoff(dtype)
+    if nu >= 1.0:
+        raise ValueError(f"gamma: n u = {nu} >= 1 for n = {n} in {np.dtype(dtype)}; the bound is void")
+    return nu / (1.0 - nu)
+
+
+def ulp_distance(a: float, b: float, dtype: DTypeLike = np.float64) -> int:
+    """How many representable numbers of ``dtype`` lie between ``a`` and ``b``, plus one.
+
+    Zero when they are equal (+0 and -0 included); one for neighbours.
+
+    Examples
+    --------
+    >>> ulp_distance(1.0, float(np.nextafter(1.0, 2.0)))
+    1
+    >>> ulp_distance(-0.0, 0.0)
+    0
+    """
+    info = np.finfo(dtype)
+    unsigned = {4: np.uint32, 8: np.uint64}[info.bits // 8]
+    sign_bit = 1 << (info.bits - 1)
+
+    def ordered(value: float) -> int:
+        bits = int(np.array(value, dtype=dtype).view(unsigned))
+        # sign and magnitude to a monotonic integer: negative floats count down from zero
+        return -(bits - sign_bit) if bits >= sign_bit else bits
+
+    return abs(ordered(a) - ordered(b))
+
+
+def assert_close(actual: ArrayLike, expected: ArrayLike, *, gauge: ArrayLike | None = None,
+                 terms: int | None = None, dtype: DTypeLike = np.float64,
+                 rtol: float | None = None, atol: float | None = None,
+                 err_msg: str = "") -> None:
+    r"""Assert that every element of ``actual`` is within its bound of ``expected``.
+
+    The bound of element $i$ is the sum of the parts that are given:
+
+    * $\gamma_{\text{terms}}\cdot\text{gauge}_i$, when ``gauge`` or ``terms``
+      is given (the gauge defaults to $|\text{expected}_i|$, the number of terms
+      to 1): the error of a sum of ``terms`` products (or of ``terms`` rounded
+      operations in a row), measured against the same computation on absolute
+      values;
+    * ``rtol`` $\cdot|\text{expected}_i|$ and ``atol``, when given;
+    * with none of them, $u\,|\text{expected}_i|$: ``actual`` must be
+      ``expected`` correctly rounded.
+
+    When ``expected`` is itself computed in floating point, both sides carry
+    an error: pass twice the number of terms ($\gamma_{2n} \ge 2\gamma_n$).
+    NaN must meet NaN and an infinity the same infinity, as IEEE arithmetic
+    propagates them.
+
+    Parameters
+    ----------
+    actual, expected : array_like
+        Of the same shape (a scalar expected broadcasts).
+    gauge : array_like, optional
+        The computation repeated on absolute values, broadcast to the shape.
+    terms : int, optional
+        The length $n$ of the reduction.
+    dtype : numpy dtype, default float64
+        The precision the result was computed in (float32 gives $u = 2^{-24}$).
+    rtol, atol : float, optional
+        A relative and an absolute part, for bounds that come from elsewhere.
+    err_msg : str, optional
+        Prefixed to the failure message.
+
+    Raises
+    ------
+    AssertionError
+        Naming how many elements fail, the worst one (by ratio of error to
+        bound): its index, both values, the error, the bound, the ratio and
+        their distance in ULPs.
+
+    Examples
+    --------
+    >>> x, w = np.array([0.1, 0.2, 0.3]), np.array([3.0, -1.0, 2.0])
+    >>> assert_close(x @ w, 0.7, gauge=np.abs(x) @ np.abs(w), terms=3)
+    """
+    got = np.asarray(actual, dtype=np.float64)
+    want = np.broadcast_to(np.asarray(expected, dtype=np.float64), got.shape) \
+        if np.ndim(expected) == 0 else np.asarray(expected, dtype=np.float64)
+    prefix = f"{err_msg}: " if err_msg else ""
+    if got.shape != want.shape:
+        raise AssertionError(f"{prefix}assert_close: shapes differ: actual {got.shape}, "
+                             f"expected {want.shape}")
+
+    bound, how = _bound(want, gauge=gauge, terms=terms, dtype=dtype, rtol=rtol, atol=atol)
+    nan_got, nan_want = np.isnan(got), np.isnan(want)
+    inf_mismatch = (np.isinf(got) | np.isinf(want)) & (got != want) & ~nan_got & ~nan_want
+    with np.errstate(invalid="ignore"):
+        error = np.where(nan_got | nan_want | np.isinf(got) | np.isinf(want), 0.0,
+                         np.abs(got - want))
+        ratio = np.where(bound > 0, error / np.where(bound > 0, bound, 1.0),
+                         np.where(error > 0, np.inf, 0.0))
+    ratio = np.where((nan_got != nan_want) | inf_mismatch, np.inf, ratio)
+    failing = ratio > 1.0
+    if not failing.any():
+        return
+
+    worst = np.unravel_index(int(np.argmax(ratio)), ratio.shape) if ratio.ndim else ()
+    index = tuple(int(i) for i in worst)
+    a, e, b = float(got[index]), float(want[index]), float(bound[index])
+    if np.isnan(a) or np.isnan(e) or np.isinf(a) or np.isinf(e):
+        detail = "NaN and infinities must match exactly"
+        ulps: Any = "n/a"
+    else:
+        detail = f"error {abs(a - e):.3e}, bound {b:.3e} ({how}), ratio {ratio[index]:.3g}"
+        ulps = ulp_distance(a, e)
+    raise AssertionError(
+        f"{prefix}assert_close: {int(failing.sum())} of {got.size} elements exceed their bound\n"
+        f"  worst at index {index}: actual {a!r}, expected {e!r}\n"
+        f"  {detail}, {ulps} ULPs apart"
+    )
+
+
+def _bound(expected: np.ndarray, *, gauge: ArrayLike | None, terms: int | None,
+           dtype: DTypeLike, rtol: float | None,
+           atol: float | None) -> tuple[np.ndarray, str]:
+    """The element-wise bound of :func:`assert_close`, and how it was made, in words."""
+    magnitude = np.abs(np.where(np.isfinite(expected), expected, 0.0))
+    bound = np.zeros(expected.shape)
+    parts = []
+    if gauge is not None or terms is not None:
+        n = 1 if terms is None else terms
+        scale = magnitude if gauge is None else np.broadcast_to(
+            np.abs(np.asarray(gauge, dtype=np.float64)), expected.shape)
+        bound = bound + gamma(n, dtype) * scale
+        parts.append(f"gamma_{n} x {'|expected|' if gauge is None else 'gauge'}")
+    if rtol is not None:
+        bound = bound + rtol * magnitude
+        parts.append(f"rtol {rtol:g}")
+    if atol is not None:
+        bound = bound + atol
+        parts.append(f"atol {atol:g}")
+    if not parts:
+        bound = unit_roundoff(dtype) * magnitude
+        parts.append("correctly rounded: u x |expected|")
+    return bound, " + ".join(parts)

@@ -1,0 +1,66 @@
+"""Hypothesis profiles, and the JIT warmed up before any timed example.
+
+Profiles, chosen by the environment variable ``HYPOTHESIS_PROFILE``:
+
+* ``dev`` (the default): few examples, for the edit-test loop;
+* ``ci``: what CI runs, derandomized so that a run is reproducible;
+* ``thorough``: many examples, for a nightly run or a release.
+
+Deadlines stay on in every profile: a law that suddenly takes ten times
+longer is a finding. Compiling a Numba kernel takes far longer than running
+it, so every kernel is compiled (or loaded from its on-disk cache) once, by
+the session fixture below, before the first example is timed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+from numerics import catalog
+from reference import regression
+
+settings.register_profile("dev", max_examples=25, deadline=timedelta(milliseconds=500))
+settings.register_profile("ci", max_examples=100, derandomize=True, print_blob=True,
+                          deadline=timedelta(milliseconds=1000),
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=1000, deadline=timedelta(milliseconds=2000),
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+_WARM_UP_SECONDS: list[float] = []
+
+
+def _warm_up() -> None:
+    """Call every kernel once on a tiny input, so that it is compiled or loaded from cache."""
+    for entry in catalog.OPS.values():
+        output = entry.sample.call(entry.forward)
+        entry.sample.call(entry.backward, np.ones_like(output) if np.ndim(output) else 1.0)
+    X = np.array([[1.0, 2.0], [3.0, 5.0], [4.0, 1.0]])
+    regression.fit_sgd(X, X[:, 0], lr=0.01, batch_size=2, epochs=1, rng=np.random.default_rng(0))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_jit() -> None:
+    """Compile (or load) every kernel before the first timed example."""
+    start = time.perf_counter()
+    _warm_up()
+    _WARM_UP_SECONDS.append(time.perf_counter() - start)
+
+
+def pytest_report_header() -> str:
+    profile = settings.get_current_profile_name()
+    jit = "disabled (NUMBA_DISABLE_JIT=1)" if os.environ.get("NUMBA_DISABLE_JIT") == "1" else "on"
+    checks = "on" if os.environ.get("NUMBA_BOUNDSCHECK") == "1" else "off"
+    return f"hypothesis profile: {profile}; numba JIT: {jit}; bounds checks: {checks}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _WARM_UP_SECONDS:
+        terminalreporter.write_line(
+            f"JIT warm-up (compiling or loading every kernel): {_WARM_UP_SECONDS[0]:.2f} s")

@@ -1,0 +1,135 @@
+"""The bounds of numerics.tolerance: right values, and able to fail."""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from numerics import assert_close, gamma, ulp_distance, unit_roundoff
+from numerics import strategies as nst
+
+
+def test_unit_roundoff_is_half_the_machine_epsilon() -> None:
+    """u = 2^-53 in float64, 2^-24 in float32."""
+    assert unit_roundoff(np.float64) == 2.0**-53
+    assert unit_roundoff(np.float32) == 2.0**-24
+
+
+@given(st.integers(0, 10**12))
+def test_gamma_is_n_u_over_one_minus_n_u(n: int) -> None:
+    """gamma_n = n u / (1 - n u), and it grows with n."""
+    u = 2.0**-53
+    assert gamma(n) == n * u / (1 - n * u)
+    assert gamma(n + 1) > gamma(n)
+
+
+def test_gamma_refuses_where_the_bound_is_void() -> None:
+    """n u >= 1 or a negative n is an error, not a silly bound."""
+    with pytest.raises(ValueError, match="void"):
+        gamma(2**24, np.float32)
+    with pytest.raises(ValueError, match="non-negative"):
+        gamma(-1)
+
+
+@given(st.lists(st.floats(-1e3, 1e3, allow_subnormal=False), min_size=1, max_size=50),
+       st.lists(st.floats(-1e3, 1e3, allow_subnormal=False), min_size=1, max_size=50))
+def test_a_computed_dot_product_is_within_gamma_n_of_the_exact_one(xs: list, ws: list) -> None:
+    """Higham's bound holds: |fl(x.w) - x.w| <= gamma_n sum |x||w|, exact value by fractions."""
+    n = min(len(xs), len(ws))
+    x, w = np.array(xs[:n]), np.array(ws[:n])
+    computed = 0.0
+    for a, b in zip(x, w, strict=True):
+        computed += a * b
+    exact = sum((Fraction(a) * Fraction(b) for a, b in zip(xs[:n], ws[:n], strict=True)),
+                Fraction(0))
+    gauge = float(sum(abs(Fraction(a) * Fraction(b)) for a, b in zip(xs[:n], ws[:n], strict=True)))
+    assert abs(Fraction(computed) - exact) <= Fraction(gamma(n) * gauge)
+    assert_close(computed, float(exact), gauge=gauge, terms=n + 1)
+
+
+@given(st.floats(float(np.finfo(np.float32).tiny), 1e30), st.sampled_from([-1.0, 1.0]))
+def test_accepts_a_correctly_rounded_result(magnitude: float, sign: float) -> None:
+    """A float64 value rounded to float32 (normal range) is within u_32 of it: the default passes."""
+    value = sign * magnitude
+    assert_close(np.float32(value), value, dtype=np.float32)
+    neighbour = np.nextafter(np.nextafter(np.float32(value), np.float32(np.inf)), np.float32(np.inf))
+    with pytest.raises(AssertionError):
+        assert_close(neighbour, value, dtype=np.float32)
+
+
+@given(st.floats(1e-3, 1e3), st.integers(1, 1000), st.sampled_from([-1.0, 1.0]))
+def test_rejects_an_error_ten_times_its_bound(value: float, terms: int, sign: float) -> None:
+    """An element off by ten times gamma_n times its gauge fails, and the message says where."""
+    expected = np.array([1.0, value, -2.0])
+    gauge = np.abs(expected) * 3.0
+    actual = expected.copy()
+    actual[1] += sign * 10.0 * gamma(terms) * gauge[1]
+    assert_close(expected + 0.5 * gamma(terms) * gauge, expected, gauge=gauge, terms=terms)
+    with pytest.raises(AssertionError) as caught:
+        assert_close(actual, expected, gauge=gauge, terms=terms)
+    message = str(caught.value)
+    assert "1 of 3 elements exceed their bound" in message
+    assert "worst at index (1,)" in message
+    ratio = float(re.search(r"ratio ([0-9.e+]+)", message).group(1))  # type: ignore[union-attr]
+    assert 9.5 <= ratio <= 10.5  # ten, up to the rounding of the planted error itself
+    assert "ULPs apart" in message
+
+
+def test_the_message_names_values_error_bound_and_ulps() -> None:
+    """The failure message carries every number needed to judge it."""
+    with pytest.raises(AssertionError) as caught:
+        assert_close([[1.0, 2.0]], [[1.0, 2.0 + 1e-9]], rtol=1e-12, err_msg="conv2d forward")
+    message = str(caught.value)
+    for fragment in ("conv2d forward", "index (0, 1)", "actual 2.0", "expected 2.000000001",
+                     "error 1.000e-09", "rtol 1e-12", "ULPs apart"):
+        assert fragment in message
+
+
+def test_nan_and_infinity_must_match() -> None:
+    """IEEE special values propagate: NaN meets NaN, inf meets the same inf."""
+    assert_close([np.nan, np.inf, -np.inf], [np.nan, np.inf, -np.inf])
+    for actual, expected in (([np.nan], [1.0]), ([1.0], [np.nan]), ([np.inf], [-np.inf]),
+                             ([1e308], [np.inf])):
+        with pytest.raises(AssertionError):
+            assert_close(actual, expected, rtol=1.0)
+
+
+def test_shapes_must_match() -> None:
+    """Arrays of different shapes are never close."""
+    with pytest.raises(AssertionError, match="shapes differ"):
+        assert_close(np.zeros(3), np.zeros(4))
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False), st.integers(0, 50))
+def test_ulp_distance_counts_representable_steps(value: float, steps: int) -> None:
+    """Stepping k times with nextafter is k ULPs, across zero too."""
+    moved = value
+    for _ in range(steps):
+        moved = math.nextafter(moved, math.inf)
+    if math.isfinite(moved):
+        assert ulp_distance(value, moved) == steps
+
+
+def test_ulp_distance_of_the_signed_zeros_is_zero() -> None:
+    """-0.0 and +0.0 are the same number."""
+    assert ulp_distance(-0.0, 0.0) == 0
+    assert ulp_distance(-5e-324, 5e-324) == 2
+
+
+@given(nst.arrays(scale=1e6), st.integers(1, 64))
+def test_gauge_bound_accepts_a_reordered_sum(values: np.ndarray, length: int) -> None:
+    """Summing in another order stays within gamma_2n of the gauge: both sides are rounded."""
+    flat = np.ravel(values)[:length]
+    forward = 0.0
+    for v in flat:
+        forward += v
+    backward = 0.0
+    for v in flat[::-1]:
+        backward += v
+    assert_close(forward, backward, gauge=np.sum(np.abs(flat)), terms=2 * flat.size)
