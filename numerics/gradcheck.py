@@ -104,7 +104,7 @@ RETRIES = 3
 
 @dataclass(frozen=True)
 class Comparison:
-    """One comparison of the backward with the forward.
+    r"""One comparison of the backward with the forward.
 
     Attributes
     ----------
@@ -142,7 +142,9 @@ class Comparison:
         """Error over allowed error: at most 1 to pass."""
         if not self.converged:
             return math.inf
-        return self.error / self.allowed if self.allowed > 0 else (0.0 if self.error == 0 else math.inf)
+        if self.allowed > 0:
+            return self.error / self.allowed
+        return 0.0 if self.error == 0 else math.inf
 
 
 @dataclass(frozen=True)
@@ -247,14 +249,16 @@ def check_gradient(op: Callable[..., Any], op_backward: Callable[..., Any],
             grads = (grads,)
         if not isinstance(grads, (tuple, list)) or len(grads) != len(positions):
             count = len(grads) if isinstance(grads, (tuple, list)) else "one array"
-            raise _Malformed(f"op_backward returned {count}; expected one gradient for each of "
-                             f"the {len(positions)} differentiable inputs {list(positions)}")
+            raise _MalformedError(
+                f"op_backward returned {count}; expected one gradient for each of the "
+                f"{len(positions)} differentiable inputs {list(positions)}")
         result = []
         for position, grad in zip(positions, grads, strict=True):
             array = np.asarray(grad, dtype=np.float64)
             if array.shape != point[position].shape:
-                raise _Malformed(f"the gradient of input {position} ({names[position]}) has shape "
-                                 f"{array.shape}; the input has shape {point[position].shape}")
+                raise _MalformedError(
+                    f"the gradient of input {position} ({names[position]}) has shape "
+                    f"{array.shape}; the input has shape {point[position].shape}")
             result.append(array)
         return result
 
@@ -268,10 +272,10 @@ def check_gradient(op: Callable[..., Any], op_backward: Callable[..., Any],
         total = sum(point[p].size for p in positions)
         if total <= jacobian_limit and output.size <= jacobian_limit:
             comparisons.extend(_jacobian(forward, backward, point, positions, output, rng, step))
-    except _Malformed as problem:
+    except _MalformedError as problem:
         return GradientReport(False, math.inf, 0.0, None, None,
                               f"gradient check FAILED: {problem}", (), step)
-    except _NotFinite as problem:
+    except _NotFiniteError as problem:
         return GradientReport(False, math.inf, 0.0, problem.position,
                               names[problem.position] if problem.position is not None else None,
                               f"gradient check could not judge: {problem}", (), step)
@@ -293,11 +297,11 @@ def assert_gradient(op: Callable[..., Any], op_backward: Callable[..., Any],
     return report
 
 
-class _Malformed(Exception):
+class _MalformedError(Exception):
     """The backward's result does not have the agreed structure."""
 
 
-class _NotFinite(Exception):
+class _NotFiniteError(Exception):
     def __init__(self, message: str, position: int | None) -> None:
         super().__init__(message)
         self.position = position
@@ -407,9 +411,10 @@ def _evaluate_along(forward: Callable[[list[Any]], np.ndarray], point: list[Any]
         moved[position] = point[position] + t * direction
         value = forward(moved)
         if not np.all(np.isfinite(value)):
-            raise _NotFinite(f"the forward is not finite at a distance {abs(t):.3g} from the "
+            raise _NotFiniteError(f"the forward is not finite at a distance {abs(t):.3g} from the "
                              f"input along the tangent; the step leaves the op's domain "
-                             f"(pass a smaller step, or inputs farther from the boundary)", position)
+                             f"(pass a smaller step, or inputs farther from the boundary)",
+                             position)
         results.append(value)
     return np.stack(results)
 
@@ -516,9 +521,9 @@ def _jacobian(forward: Callable[[list[Any]], np.ndarray],
         settled_all = np.stack(settled, axis=1)
         for j in range(numeric.shape[0]):
             for k in range(numeric.shape[1]):
-                entry = (j, *np.unravel_index(k, shape)) if shape else (j,)
+                entry = (j, *(int(i) for i in np.unravel_index(k, shape)))
                 comparisons.append(_compare(
-                    "jacobian", position, tuple(int(i) for i in entry), float(analytic[j, k]),
+                    "jacobian", position, entry, float(analytic[j, k]),
                     float(numeric[j, k]), float(truncation_all[j, k]), float(rounding_all[j, k]),
                     floor, bool(settled_all[j, k])))
     return comparisons

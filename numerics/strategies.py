@@ -26,6 +26,7 @@ from hypothesis.extra import numpy as hnp
 
 __all__ = [
     "LAYOUTS",
+    "SMALLEST",
     "SeededGenerator",
     "arrays",
     "away_from",
@@ -82,7 +83,7 @@ def with_layout(array: np.ndarray, layout: str) -> np.ndarray:
         return np.asfortranarray(array)
     if layout == "reversed":
         return np.ascontiguousarray(array[::-1])[::-1]
-    buffer = np.zeros(array.shape[:-1] + (2 * array.shape[-1] + 1,), dtype=array.dtype)
+    buffer = np.zeros((*array.shape[:-1], 2 * array.shape[-1] + 1), dtype=array.dtype)
     view = buffer[..., 1::2]
     view[...] = array
     return view
@@ -104,19 +105,27 @@ def _shape_strategy(shape: Any) -> st.SearchStrategy[tuple[int, ...]]:
     return st.just(tuple(int(side) for side in shape))
 
 
+#: Entries smaller than this fraction of the scale are drawn as 0 (see :func:`arrays`).
+SMALLEST = 2.0**-30
+
+
 def _finite(scale: float) -> st.SearchStrategy[float]:
     return st.floats(min_value=-scale, max_value=scale, allow_nan=False, allow_infinity=False,
-                     allow_subnormal=False, width=64)
+                     allow_subnormal=False, width=64).map(
+        lambda v: 0.0 if abs(v) < SMALLEST * scale else v)
 
 
 @st.composite
 def arrays(draw: st.DrawFn, shape: Any = None, *, scale: float = 1.0,
            layout: str = "any") -> np.ndarray:
-    """Float64 arrays with every entry finite, normal or zero, in [-scale, scale].
+    """Well-scaled float64 arrays: every entry 0 or of magnitude in [2^-30 scale, scale].
 
     ``shape`` is a tuple, a strategy of tuples, or None (drawn by :func:`shapes`).
-    Subnormals are excluded: they are not what a layer computes with, and
-    they make relative error bounds meaningless.
+    Magnitudes below 2^-30 of the scale (about 1e-9) are drawn as exact zeros:
+    a product or square of such entries would underflow to a subnormal or to
+    zero, which breaks relative error bounds and laws like "the loss is zero
+    only at the target" for a reason that is not the law's. Zeros themselves
+    stay, and are drawn often.
     """
     drawn = draw(_shape_strategy(shape))
     values = draw(hnp.arrays(np.float64, drawn, elements=_finite(scale)))

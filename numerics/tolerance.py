@@ -25,7 +25,7 @@ __all__ = ["assert_close", "gamma", "ulp_distance", "unit_roundoff"]
 
 
 def unit_roundoff(dtype: DTypeLike = np.float64) -> float:
-    """The unit round-off $u$ of a floating type: half its machine epsilon.
+    r"""The unit round-off $u$ of a floating type: half its machine epsilon.
 
     Every correctly rounded operation has relative error at most $u$:
     $2^{-53} \\approx 1.1\\times 10^{-16}$ for float64, $2^{-24}$ for float32.
@@ -69,7 +69,8 @@ def gamma(n: int, dtype: DTypeLike = np.float64) -> float:
         raise ValueError(f"gamma: n must be a non-negative integer; got {n!r}")
     nu = int(n) * unit_roundoff(dtype)
     if nu >= 1.0:
-        raise ValueError(f"gamma: n u = {nu} >= 1 for n = {n} in {np.dtype(dtype)}; the bound is void")
+        raise ValueError(
+            f"gamma: n u = {nu} >= 1 for n = {n} in {np.dtype(dtype)}; the bound is void")
     return nu / (1.0 - nu)
 
 

@@ -136,6 +136,6 @@ def require_finite(array: np.ndarray, func: str, name: str) -> None:
     if not finite.all():
         index = tuple(int(i) for i in np.argwhere(~finite)[0])
         raise ValueError(
-            f"{func}: {name} must be finite; got {array[index]!r} at index {index} "
+            f"{func}: {name} must be finite; got {float(array[index])!r} at index {index} "
             f"({int((~finite).sum())} non-finite entries)"
         )

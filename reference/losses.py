@@ -93,10 +93,12 @@ def _check_pair(func: str, y_hat: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, 
     target = as_float_array(y, func, "y")
     if prediction.shape != target.shape:
         raise ValueError(
-            f"{func}: y_hat and y must have the same shape; got {prediction.shape} and {target.shape}"
+            f"{func}: y_hat and y must have the same shape; "
+            f"got {prediction.shape} and {target.shape}"
         )
     if prediction.size == 0:
-        raise ValueError(f"{func}: y_hat must hold at least one element; got shape {prediction.shape}")
+        raise ValueError(
+            f"{func}: y_hat must hold at least one element; got shape {prediction.shape}")
     return prediction, target
 
 

@@ -452,7 +452,7 @@ def _sgd_update(parameter: np.ndarray, gradient: np.ndarray, lr: float) -> None:
 @numba.njit(cache=True)
 def _sgd_epoch(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: np.ndarray, lr: float,
                batch_size: int, order: np.ndarray) -> int:
-    """One pass over ``order`` in minibatches; -1, or the first minibatch whose loss is not finite."""
+    """One pass over ``order`` in minibatches: -1, or the first minibatch with a non-finite loss."""
     count = order.size
     for batch, start in enumerate(range(0, count, batch_size)):
         rows = order[start:min(start + batch_size, count)]

@@ -16,7 +16,7 @@ from numerics import strategies as nst
 
 
 def test_unit_roundoff_is_half_the_machine_epsilon() -> None:
-    """u = 2^-53 in float64, 2^-24 in float32."""
+    """U = 2^-53 in float64, 2^-24 in float32."""
     assert unit_roundoff(np.float64) == 2.0**-53
     assert unit_roundoff(np.float32) == 2.0**-24
 
@@ -30,7 +30,7 @@ def test_gamma_is_n_u_over_one_minus_n_u(n: int) -> None:
 
 
 def test_gamma_refuses_where_the_bound_is_void() -> None:
-    """n u >= 1 or a negative n is an error, not a silly bound."""
+    """N u >= 1 or a negative n is an error, not a silly bound."""
     with pytest.raises(ValueError, match="void"):
         gamma(2**24, np.float32)
     with pytest.raises(ValueError, match="non-negative"):
@@ -55,10 +55,11 @@ def test_a_computed_dot_product_is_within_gamma_n_of_the_exact_one(xs: list, ws:
 
 @given(st.floats(float(np.finfo(np.float32).tiny), 1e30), st.sampled_from([-1.0, 1.0]))
 def test_accepts_a_correctly_rounded_result(magnitude: float, sign: float) -> None:
-    """A float64 value rounded to float32 (normal range) is within u_32 of it: the default passes."""
+    """A float64 value rounded to a normal float32 is within u_32 of it: the default passes."""
     value = sign * magnitude
     assert_close(np.float32(value), value, dtype=np.float32)
-    neighbour = np.nextafter(np.nextafter(np.float32(value), np.float32(np.inf)), np.float32(np.inf))
+    up = np.float32(np.inf)
+    neighbour = np.nextafter(np.nextafter(np.float32(value), up), up)
     with pytest.raises(AssertionError):
         assert_close(neighbour, value, dtype=np.float32)
 
