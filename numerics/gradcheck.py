@@ -109,12 +109,12 @@ class Comparison:
     Attributes
     ----------
     kind : str
-        ``"direction"`` ($\\langle J^\\top u, v\\rangle$ against $\\langle u, Jv\\rangle$)
+        ``"direction"`` ($\langle J^\top u, v\rangle$ against $\langle u, Jv\rangle$)
         or ``"jacobian"`` (one entry).
     input_index : int
         The position of the input in the op's arguments.
-    entry : tuple of int or None
-        For a Jacobian entry: the output index followed by the input index.
+    entry : pair of tuples of int, or None
+        For a Jacobian entry: the index into the output and the index into the input.
     analytic, numeric : float
         What the backward gives and what the differences of the forward give.
     error, allowed : float
@@ -127,7 +127,7 @@ class Comparison:
 
     kind: str
     input_index: int
-    entry: tuple[int, ...] | None
+    entry: tuple[tuple[int, ...], tuple[int, ...]] | None
     analytic: float
     numeric: float
     error: float
@@ -521,7 +521,8 @@ def _jacobian(forward: Callable[[list[Any]], np.ndarray],
         settled_all = np.stack(settled, axis=1)
         for j in range(numeric.shape[0]):
             for k in range(numeric.shape[1]):
-                entry = (j, *(int(i) for i in np.unravel_index(k, shape)))
+                entry = (tuple(int(i) for i in np.unravel_index(j, output.shape)),
+                         tuple(int(i) for i in np.unravel_index(k, shape)))
                 comparisons.append(_compare(
                     "jacobian", position, entry, float(analytic[j, k]),
                     float(numeric[j, k]), float(truncation_all[j, k]), float(rounding_all[j, k]),
@@ -529,7 +530,8 @@ def _jacobian(forward: Callable[[list[Any]], np.ndarray],
     return comparisons
 
 
-def _compare(kind: str, position: int, entry: tuple[int, ...] | None, analytic: float,
+def _compare(kind: str, position: int, entry: tuple[tuple[int, ...], tuple[int, ...]] | None,
+             analytic: float,
              numeric: float, truncation: float, rounding: float, floor: float,
              converged: bool) -> Comparison:
     allowed = SAFETY * (truncation + rounding) + floor
@@ -553,10 +555,14 @@ def _report(comparisons: list[Comparison], names: list[str], step: float) -> Gra
     worst = max(comparisons, key=lambda c: c.ratio)
     ok = worst.ratio <= 1.0
     name = names[worst.input_index]
-    where = (f"input {worst.input_index} ({name})" if worst.kind == "direction"
-             else f"Jacobian entry {worst.entry} of input {worst.input_index} ({name})")
-    what = ("<J^T u, v> from the backward" if worst.kind == "direction"
-            else "J[j, k] from the backward")
+    if worst.entry is None:
+        where = f"input {worst.input_index} ({name})"
+        what = "<J^T u, v> from the backward"
+    else:
+        out, into = (", ".join(str(i) for i in index) for index in worst.entry)
+        derivative = f"d out[{out}] / d {name}" + (f"[{into}]" if into else "")
+        where = f"the Jacobian entry {derivative} (input {worst.input_index})"
+        what = f"{derivative} from the backward"
     verdict = "passed" if ok else "FAILED"
     lines = [
         f"gradient check {verdict}: {len(comparisons)} comparisons, the worst at {where}.",

@@ -28,7 +28,7 @@ def unit_roundoff(dtype: DTypeLike = np.float64) -> float:
     r"""The unit round-off $u$ of a floating type: half its machine epsilon.
 
     Every correctly rounded operation has relative error at most $u$:
-    $2^{-53} \\approx 1.1\\times 10^{-16}$ for float64, $2^{-24}$ for float32.
+    $2^{-53} \approx 1.1\times 10^{-16}$ for float64, $2^{-24}$ for float32.
 
     Examples
     --------
@@ -140,7 +140,7 @@ def assert_close(actual: ArrayLike, expected: ArrayLike, *, gauge: ArrayLike | N
     AssertionError
         Naming how many elements fail, the worst one (by ratio of error to
         bound): its index, both values, the error, the bound, the ratio and
-        their distance in ULPs.
+        their distance in ULPs of ``dtype``.
 
     Examples
     --------
@@ -176,7 +176,7 @@ def assert_close(actual: ArrayLike, expected: ArrayLike, *, gauge: ArrayLike | N
         ulps: Any = "n/a"
     else:
         detail = f"error {abs(a - e):.3e}, bound {b:.3e} ({how}), ratio {ratio[index]:.3g}"
-        ulps = ulp_distance(a, e)
+        ulps = ulp_distance(a, e, dtype)
     raise AssertionError(
         f"{prefix}assert_close: {int(failing.sum())} of {got.size} elements exceed their bound\n"
         f"  worst at index {index}: actual {a!r}, expected {e!r}\n"

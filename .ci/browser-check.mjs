@@ -1,0 +1,119 @@
+// Open every page of the built site in headless Chromium and fail if a formula is left
+// unrendered or shows a KaTeX error, if a figure is missing, if a script throws, or if any
+// request leaves 127.0.0.1.
+//
+// usage: node .ci/browser-check.mjs [site-directory]   (CHROMIUM overrides /usr/bin/chromium)
+
+import { createServer } from "node:http";
+import { readFile, readdir, stat } from "node:fs/promises";
+import { extname, join, normalize, relative, sep } from "node:path";
+import { chromium } from "playwright-core";
+
+const siteDir = normalize(process.argv[2] ?? "site");
+const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const TYPES = {
+  ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript",
+  ".svg": "image/svg+xml", ".png": "image/png", ".json": "application/json",
+  ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".xml": "application/xml",
+};
+
+async function pages(dir) {
+  const found = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await pages(path)));
+    else if (entry.name.endsWith(".html")) found.push(path);
+  }
+  return found;
+}
+
+function serve(root) {
+  const server = createServer(async (request, response) => {
+    const url = new URL(request.url, "http://127.0.0.1");
+    let path = normalize(join(root, decodeURIComponent(url.pathname)));
+    if (!path.startsWith(root)) { response.writeHead(403).end(); return; }
+    try {
+      if ((await stat(path)).isDirectory()) path = join(path, "index.html");
+      const body = await readFile(path);
+      response.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end("not found");
+    }
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+const server = await serve(siteDir);
+const origin = `http://127.0.0.1:${server.address().port}`;
+const browser = await chromium.launch({
+  executablePath,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const problems = [];
+let formulas = 0;
+let figures = 0;
+
+for (const file of (await pages(siteDir)).sort()) {
+  const path = "/" + relative(siteDir, file).split(sep).join("/");
+  const page = await browser.newPage();
+  const fail = (what) => problems.push(`${path}: ${what}`);
+  await page.route("**/*", (route) => {
+    const url = new URL(route.request().url());
+    if (url.protocol === "data:" || url.hostname === "127.0.0.1") return route.continue();
+    fail(`request leaves 127.0.0.1: ${url.href}`);
+    return route.abort();
+  });
+  page.on("pageerror", (error) => fail(`script error: ${error.message}`));
+  page.on("response", (response) => {
+    if (response.status() >= 400) fail(`HTTP ${response.status()} for ${response.url()}`);
+  });
+  page.on("requestfailed", (request) => {
+    const url = new URL(request.url());
+    if (url.hostname === "127.0.0.1") fail(`request failed: ${request.url()}`);
+  });
+  await page.goto(origin + path, { waitUntil: "networkidle" });
+  // KaTeX renders on the page's document$ event: wait until no formula is left waiting
+  await page.waitForFunction(
+    () => [...document.querySelectorAll(".arithmatex")].every((e) => e.querySelector(".katex")),
+    null, { timeout: 10000 },
+  ).catch(() => {});
+  const found = await page.evaluate(() => {
+    const math = [...document.querySelectorAll(".arithmatex")];
+    return {
+      formulas: math.length,
+      unrendered: math.filter((e) => !e.querySelector(".katex")).map((e) => e.textContent.slice(0, 80)),
+      errors: [...document.querySelectorAll(".katex-error")].map((e) => e.getAttribute("title") ?? e.textContent),
+      // TeX delimiters left in prose, outside code and outside the formulas themselves
+      stray: [...document.querySelectorAll("article p, article td, article li")]
+        .map((e) => {
+          const prose = e.cloneNode(true);
+          prose.querySelectorAll(".arithmatex, .katex, code, pre").forEach((c) => c.remove());
+          return prose.textContent;
+        })
+        .filter((text) => /\\\(|\\\[|\$\$/.test(text))
+        .map((text) => text.trim().slice(0, 80)),
+      images: [...document.images].map((image) => ({
+        src: image.getAttribute("src"), ok: image.complete && image.naturalWidth > 0,
+      })),
+    };
+  });
+  formulas += found.formulas;
+  figures += found.images.filter((image) => image.ok).length;
+  for (const text of found.unrendered) fail(`formula left unrendered: ${text}`);
+  for (const text of found.errors) fail(`formula shows a rendering error: ${text}`);
+  for (const text of found.stray) fail(`raw TeX delimiters in the text: ${text}`);
+  for (const image of found.images) if (!image.ok) fail(`figure missing: ${image.src}`);
+  await page.close();
+}
+
+await browser.close();
+server.close();
+const count = (await pages(siteDir)).length;
+if (problems.length) {
+  console.error(`browser check FAILED on ${problems.length} counts:`);
+  for (const problem of problems) console.error("  " + problem);
+  process.exit(1);
+}
+console.log(`browser check passed: ${count} pages, ${formulas} formulas rendered, ${figures} figures loaded, no request left 127.0.0.1`);
