@@ -113,7 +113,7 @@ def _linear_examples(draw: st.DrawFn) -> Example:
     width = draw(st.integers(1, 6))
     X = draw(nst.arrays((count, width), scale=10.0))
     w = draw(nst.arrays((width,), scale=2.0))
-    b = draw(st.floats(-10.0, 10.0, allow_subnormal=False))
+    b = draw(nst.scalars(10.0))
     return Example((X, w, b))
 
 

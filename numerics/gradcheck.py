@@ -28,9 +28,14 @@ last, an estimate of the truncation error that is safe for the last.
 * rounding: each $\varphi(t)$ carries a computational noise $\eta$, measured by
   the method of Moré and Wild (higher differences of $\varphi$ at nine points
   spaced far closer than $h$, where the smooth part vanishes and the noise
-  does not); it is never taken below $u$ times the value (its last rounding),
-  nor below the spacing of the grid the values are seen to round to (equal
-  values at distinct points); it reaches the extrapolated value multiplied by
+  does not); it is never taken below $u$ times the gauge of $\varphi$ (the
+  values met, and $\sum_i |\partial\varphi/\partial x_i|\,|x_i|$: rounding the
+  inputs, or the terms of a sum, alone moves $\varphi$ that much), nor below
+  $u\,\sum_i |v_i||x_i|$ times the pace $|\varphi(\pm h) - \varphi(0)|/h$ at which
+  $\varphi$ moves across the box (rounding $x + t v$ there, where the derivative
+  is no longer its value at $x$: near a minimum it is not zero), nor below
+  the spacing of the grid the values are seen to round to (equal values at
+  distinct points); it reaches the extrapolated value multiplied by
   $\sum_k |w_k| / h_k$ ($w_k$ the weights of the table), each noise term
   counted at three times its estimated standard deviation;
 * the rounding of the backward's own sums and of the inner products, at
@@ -49,7 +54,8 @@ $O(h^8)$ truncation of a function whose derivatives are of order one is then
 about $10^{-22}$, far below rounding, and the rounding is amplified by
 about $10^4 \approx 1/h_{\min}$, which keeps about twelve digits. A table
 that does not settle (its truncation estimate above both the rounding and
-$\sqrt u$ times the value) is tried again with steps four times smaller, up to
+$\sqrt u$ times the larger of the value and $|\varphi(\pm h) - \varphi(0)|/h$, the
+pace at which $\varphi$ moves at all) is tried again with steps four times smaller, up to
 three times: near a pole or a sharp bend the Taylor series needs a smaller
 box. At a kink, a tie or a discontinuity no step settles, and the check says
 so and fails rather than widening its bound. So does a forward whose noise
@@ -421,15 +427,18 @@ def _evaluate_along(forward: Callable[[list[Any]], np.ndarray], point: list[Any]
 
 def _derivative(forward: Callable[[list[Any]], np.ndarray], point: list[Any], position: int,
                 direction: np.ndarray, step: float, project: Callable[[np.ndarray], np.ndarray],
-                magnitude: np.ndarray | float) -> tuple[np.ndarray, ...]:
+                floor: np.ndarray | float, reach: float) -> tuple[np.ndarray, ...]:
     """d/dt project(f(x + t v)) at t = 0.
 
     Returns the estimate, its truncation estimate, its rounding bound, and
     whether the table settled. A table that does not settle is tried again
     with a step four times smaller, down to step / 64: near a pole or a sharp
     bend the Taylor series needs a smaller box; at a kink no step settles.
-    ``magnitude`` is the size of the projected values, whose last rounding
-    alone is a noise of u times it.
+    ``floor`` is u times the gauge of the projected values (their terms, and
+    Σ |∂φ/∂x| |x| at x): rounding the inputs and the forward's own sums alone
+    makes that much noise, whatever the noise estimate says. ``reach`` is
+    Σ |v| |x|: rounding x + t v moves φ by up to u times it times the
+    derivative along the way, which near a minimum is far from its value at x.
     """
     for shrink in range(RETRIES + 1):
         steps = step / 4.0 ** shrink / 2.0 ** np.arange(LEVELS)
@@ -442,16 +451,26 @@ def _derivative(forward: Callable[[list[Any]], np.ndarray], point: list[Any], po
         spacing = steps[0] * NOISE_SPACING
         offsets = spacing * (np.arange(NOISE_POINTS) - NOISE_POINTS // 2)
         window = project(_evaluate_along(forward, point, position, direction, offsets))
-        # the largest value met, whose last rounding alone is a noise of u times it
-        size = np.maximum(np.asarray(magnitude), np.max(np.abs(np.concatenate(
-            [window, ahead, behind])), axis=0))
-        eta = np.maximum(_noise(window, spacing, value), unit_roundoff() * size)
+        # how fast φ moves across the box at all, |φ(±h) − φ(0)| / h: the scale of a
+        # derivative here, even where the derivative at x itself is zero (a minimum)
+        centre = window[NOISE_POINTS // 2]
+        variation = np.max(np.abs(np.concatenate([ahead, behind]) - centre)
+                           / np.concatenate([steps, steps]).reshape((2 * LEVELS, *shape[1:])),
+                           axis=0)
+        # the largest value met, whose last rounding alone is a noise of u times it; and the
+        # rounding of x + t v, which moves φ by its derivative there times u |x|
+        size = np.max(np.abs(np.concatenate([window, ahead, behind])), axis=0)
+        moved_floor = floor + unit_roundoff() * variation * reach
+        eta = np.maximum(np.maximum(_noise(window, spacing, value), unit_roundoff() * size),
+                         moved_floor)
         # rounding ≤ 3η Σ_k |w_k| / h_k
         rounding = 3.0 * eta * float(np.sum(np.abs(_richardson_weights(steps)) / steps))
         # settled: the table converged, and the values are not noisy beyond half their
-        # digits (a kink inside the noise window looks like noise, and is caught here)
-        converged = (((truncation <= rounding) | (truncation <= CONVERGENCE * np.abs(value)))
-                     & (eta <= CONVERGENCE * np.maximum(size, 1e-300)))
+        # digits, or beyond what rounding explains (a kink inside the noise window looks
+        # like noise, and is caught here)
+        settled_scale = CONVERGENCE * np.maximum(np.abs(value), variation)
+        quiet = (eta <= CONVERGENCE * np.maximum(size, 1e-300)) | (eta <= moved_floor)
+        converged = ((truncation <= rounding) | (truncation <= settled_scale)) & quiet
         if np.all(converged):
             break
     return value, truncation, rounding, converged
@@ -473,9 +492,15 @@ def _directional(forward: Callable[[list[Any]], np.ndarray],
         # φ(t) = ⟨u, f(x + t v)⟩
         return np.sum((values * cotangent).reshape(len(values), -1), axis=1)
 
-    magnitude = float(np.sum(np.abs(cotangent * output)))
+    # u times the gauge of φ: its terms, and Σ |∂φ/∂x| |x| over every input (u first: no
+    # overflow where the values are near the largest double)
+    u = unit_roundoff()
+    noise_floor = float(np.sum(u * np.abs(cotangent) * np.abs(output))) + sum(
+        float(np.sum(u * np.abs(g) * np.abs(point[p]))) for g, p in zip(grads, positions,
+                                                                          strict=True))
+    reach = float(np.sum(np.abs(tangent) * np.abs(point[position])))
     numeric, truncation, rounding, converged = _derivative(forward, point, position, tangent,
-                                                           step, project, magnitude)
+                                                           step, project, noise_floor, reach)
     gauge = float(np.sum(np.abs(grad) * np.abs(tangent)))
     terms = point[position].size + output.size
     floor = gamma(terms) * gauge + unit_roundoff() * abs(float(numeric))
@@ -497,6 +522,11 @@ def _jacobian(forward: Callable[[list[Any]], np.ndarray],
     def flatten(values: np.ndarray) -> np.ndarray:
         return values.reshape(len(values), -1)
 
+    # u times the gauge of each output: itself, and Σ |∂f_j/∂x| |x| over every input
+    u = unit_roundoff()
+    noise_floor = u * np.abs(output).reshape(-1) + sum(
+        np.array([np.sum(u * np.abs(row[slot]) * np.abs(point[p])) for row in rows])
+        for slot, p in enumerate(positions))
     comparisons = []
     terms = sum(point[p].size for p in positions) + output.size
     for slot, position in enumerate(positions):
@@ -506,8 +536,8 @@ def _jacobian(forward: Callable[[list[Any]], np.ndarray],
             basis = np.zeros(point[position].size)
             basis[k] = 1.0
             value, truncation, rounding, converged = _derivative(
-                forward, point, position, basis.reshape(shape), step, flatten,
-                np.abs(output).reshape(-1))
+                forward, point, position, basis.reshape(shape), step, flatten, noise_floor,
+                float(abs(point[position].reshape(-1)[k])))
             columns.append(value)
             settled.append(converged)
             truncations.append(truncation)

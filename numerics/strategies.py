@@ -31,6 +31,7 @@ __all__ = [
     "arrays",
     "away_from",
     "generators",
+    "scalars",
     "seeds",
     "separated_arrays",
     "shapes",
@@ -113,6 +114,11 @@ def _finite(scale: float) -> st.SearchStrategy[float]:
     return st.floats(min_value=-scale, max_value=scale, allow_nan=False, allow_infinity=False,
                      allow_subnormal=False, width=64).map(
         lambda v: 0.0 if abs(v) < SMALLEST * scale else v)
+
+
+def scalars(scale: float = 1.0) -> st.SearchStrategy[float]:
+    """Well-scaled floats: 0, or of magnitude in [2^-30 scale, scale] (as :func:`arrays`)."""
+    return _finite(scale)
 
 
 @st.composite

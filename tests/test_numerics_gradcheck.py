@@ -72,6 +72,65 @@ def test_accepts_every_true_gradient_of_a_smooth_op(data: st.DataObject) -> None
     assert_gradient(forward, backward, [a, b], seed=seed)
 
 
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+# smooth ops that stress the bound: saturation, values near overflow, a pole, cancellation,
+# long sums; each (forward, backward, inputs drawn from a generator)
+SPREAD = {
+    "softmax of large logits": (
+        _softmax, lambda dy, x: _softmax(x) * (dy - (dy * _softmax(x)).sum(-1, keepdims=True)),
+        lambda rng: [5.0 * rng.standard_normal((2, 7))]),
+    "log-sum-exp": (
+        lambda x: np.log(np.sum(np.exp(x - x.max()))) + x.max(), lambda dy, x: dy * _softmax(x),
+        lambda rng: [20.0 * rng.standard_normal(300)]),
+    "saturated sigmoid": (
+        _stable_sigmoid, lambda dy, x: dy * _stable_sigmoid(x) * (1 - _stable_sigmoid(x)),
+        lambda rng: [15.0 * rng.standard_normal(30)]),
+    "exp near overflow": (
+        np.exp, lambda dy, x: dy * np.exp(x), lambda rng: [700.0 + rng.standard_normal(20)]),
+    "log near its pole": (
+        np.log, lambda dy, x: dy / x, lambda rng: [0.01 + rng.random(20)]),
+    "x^2 - y^2 with x close to y": (
+        lambda x, y: x * x - y * y, lambda dy, x, y: (2 * x * dy, -2 * y * dy),
+        lambda rng: [1e3 + rng.standard_normal(20), 1e3 + rng.standard_normal(20)]),
+    "a sum of 40000 squares": (
+        lambda x: 0.5 * np.sum(x * x), lambda dy, x: dy * x,
+        lambda rng: [rng.standard_normal(40_000)]),
+}
+
+
+@pytest.mark.parametrize("name", SPREAD)
+def test_accepts_true_gradients_across_a_spread_of_hard_ops(name: str) -> None:
+    """Saturation, overflow, a pole, cancellation, long sums: the true backward always passes."""
+    forward, backward, draw = SPREAD[name]
+    for seed in range(3):
+        inputs = draw(np.random.default_rng(seed))
+        report = check_gradient(forward, backward, inputs, seed=seed)
+        assert report.ok, report
+
+
+def test_rejects_an_error_of_one_part_in_a_billion() -> None:
+    """On a well-conditioned op the bound is tight enough to see a relative error of 1e-9."""
+    rng = np.random.default_rng(1)
+    X, w = rng.standard_normal((4, 3)), rng.standard_normal(3)
+
+    def nearly(dy: np.ndarray, X: np.ndarray, w: np.ndarray, b: float) -> tuple:
+        dX, dw, db = regression.linear_backward(dy, X, w, b)
+        return dX, dw * (1 + 1e-9), db
+
+    for limit in MODES.values():
+        assert not check_gradient(regression.linear, nearly, [X, w, 0.5],
+                                  jacobian_limit=limit).ok
+
+
 def test_accepts_a_scalar_input_and_a_scalar_output() -> None:
     """A bias (a scalar input) and a loss (a scalar output) are checked like arrays."""
     X, w = _square_pair(3, 3)

@@ -20,6 +20,12 @@ def test_arrays_are_finite_normal_and_within_scale(values: np.ndarray) -> None:
     assert np.all(nonzero >= nst.SMALLEST * 5.0)
 
 
+@given(nst.scalars(3.0))
+def test_scalars_are_zero_or_well_scaled(value: float) -> None:
+    """A scalar is 0 or between 2^-30 and 1 times the scale in magnitude."""
+    assert value == 0.0 or nst.SMALLEST * 3.0 <= abs(value) <= 3.0
+
+
 @given(nst.shapes(min_dims=2, max_dims=3, min_side=2, max_side=4))
 def test_shapes_respect_their_limits(shape: tuple[int, ...]) -> None:
     """Ranks and sides stay within the bounds asked for."""

@@ -10,6 +10,7 @@ X, w, b = rng.standard_normal((1000, 64)), rng.standard_normal(64), 0.25
 
 
 def my_linear_float32(X, w, b):
+    """A candidate implementation: the linear model computed in float32."""
     return X.astype(np.float32) @ w.astype(np.float32) + np.float32(b)
 
 

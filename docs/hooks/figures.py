@@ -16,14 +16,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from mkdocs.config.defaults import MkDocsConfig  # noqa: E402
-from mkdocs.structure.files import File, Files  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File, Files
 
-from numerics import gradcheck  # noqa: E402
-from reference import losses, regression  # noqa: E402
+from numerics import gradcheck
+from reference import losses, regression
 
 FIGURES: dict[str, Callable[[], Figure]] = {}
 STYLE = {
@@ -135,7 +135,7 @@ def learning_rates() -> Figure:
         gap = np.maximum(history - best, 1e-16)
         ax.semilogy(np.arange(gap.size), gap, color=colour, label=f"lr = {factor}/L")
     ax.set_xlabel("step (full batch: one step per epoch)")
-    ax.set_ylabel("loss − smallest loss")
+    ax.set_ylabel("loss - smallest loss")
     ax.set_title(f"Gradient descent converges for lr < 2/L and diverges above (L = {L:.3f})")
     ax.legend(fontsize=8, ncol=2)
     return fig
@@ -187,7 +187,7 @@ def richardson() -> Figure:
     ax.loglog(h_values, np.maximum(extrapolated, 1e-18), "s-", ms=3,
               label=f"Richardson, {gradcheck.LEVELS} steps h … h/{2 ** (gradcheck.LEVELS - 1)}")
     ax.axvline(gradcheck.STEP, color="crimson", ls=":",
-               label=f"the checker's step $h_0 = 2^{{-9}}$")
+               label="the checker's step $h_0 = 2^{-9}$")
     ax.set_xlabel("step h")
     ax.set_ylabel("error of the derivative")
     ax.set_title("Truncation falls with h, rounding grows as 1/h: the V of finite differences")

@@ -53,7 +53,7 @@ def _fence(code: str, title: str, first_line: int | None = None) -> str:
 def _include(match: re.Match[str], page: str) -> str:
     path, name = match["path"], match["name"]
     code, first, last = _definition(path, name, page)
-    return _fence(code, f"{path}, lines {first}–{last}", first)
+    return _fence(code, f"{path}, lines {first} to {last}", first)
 
 
 def _run(match: re.Match[str], page: str) -> str:
@@ -69,8 +69,8 @@ def _run(match: re.Match[str], page: str) -> str:
         raise PluginError(f"{page}: running {path} failed: {error!r}") from error
     printed = output.getvalue().rstrip("\n")
     code = file.read_text(encoding="utf-8").rstrip("\n")
-    return (_fence(code, path) + '\n\n```text title="What it prints (run when this page was built)"\n'
-            + printed + "\n```")
+    heading = "What it prints (run when this page was built)"
+    return _fence(code, path) + f'\n\n```text title="{heading}"\n{printed}\n```'
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
