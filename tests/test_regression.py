@@ -221,6 +221,29 @@ def test_a_rank_deficient_problem_gets_the_minimum_norm_solution(rng: np.random.
                           - theta_of(w_reduced, b_reduced)) <= bound
 
 
+@given(nst.generators(), st.integers(4, 7))
+def test_an_ill_conditioned_problem_keeps_the_accuracy_of_a_stable_solver(
+        rng: np.random.Generator, digits: int) -> None:
+    """With kappa = 10^k and y in the range of A, the error is O(kappa u), not O(kappa^2 u).
+
+    This is why the normal equation is not solved as written: forming A^T A squares
+    the condition number. On a consistent problem (tan phi ~ 0) the LAPACK bound
+    leaves no room for the kappa^2 term.
+    """
+    count, width = 40, 3
+    left, _ = np.linalg.qr(rng.standard_normal((count, width)))
+    right, _ = np.linalg.qr(rng.standard_normal((width, width)))
+    X = left @ np.diag(np.logspace(0, -digits, width)) @ right + rng.uniform(-1, 1, width)
+    true_w, true_b = rng.standard_normal(width), float(rng.uniform(-1, 1))
+    y = X @ true_w + true_b
+    w, b = regression.fit_least_squares(X, y)
+    A = design(X)
+    sigma = np.linalg.svd(A, compute_uv=False)
+    target_error = np.linalg.norm(gamma(width + 1) * (np.abs(X) @ np.abs(true_w) + abs(true_b)))
+    bound = forward_error(A, y, theta_of(w, b)) + target_error / sigma[-1]
+    assert np.linalg.norm(theta_of(w, b) - theta_of(true_w, true_b)) <= bound
+
+
 def test_the_classic_house_price_example() -> None:
     """Noise-free house prices give back the weights (2.5, -1.2) and the bias 30."""
     X, y = regression.house_prices(50, np.random.default_rng(7), noise=0.0)
@@ -419,6 +442,79 @@ def test_minibatch_sgd_ends_within_the_derived_distance(noise: float) -> None:
     assert distance <= bound
     if noise == 0.0:
         assert bound < 1e-9 * np.linalg.norm(star)
+
+
+def numpy_sgd(X: np.ndarray, y: np.ndarray, *, lr: float, batch: int, epochs: int,
+              seed: int) -> tuple[np.ndarray, float, int, bool]:
+    """Minibatch SGD written again in plain NumPy, drawing the same shuffles.
+
+    Returns w, b, the number of updates made, and whether a minibatch loss
+    stopped being finite (the run stops there, before that step's update).
+    """
+    rng = np.random.default_rng(seed)
+    w, b, updates = np.zeros(X.shape[1]), 0.0, 0
+    for _ in range(epochs):
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), batch):
+            rows = order[start:start + batch]
+            residual = X[rows] @ w + b - y[rows]
+            # each term r^2 / 2|B| on its own, as the kernel sums them: the mean of the squares
+            # would overflow a little sooner, and the law is about the loss, not its rounding
+            with np.errstate(over="ignore", invalid="ignore"):
+                if not np.isfinite(np.sum(residual**2 / (2 * len(rows)))):
+                    return w, b, updates, True
+            w = w - lr * X[rows].T @ residual / len(rows)
+            b = b - lr * float(np.mean(residual))
+            updates += 1
+    return w, b, updates, False
+
+
+@pytest.mark.parametrize(("count", "batch"), [(60, 7), (50, 10), (13, 20), (31, 1)])
+def test_sgd_agrees_with_a_plain_numpy_loop_over_the_same_shuffles(count: int, batch: int) -> None:
+    """Same shuffles, same minibatches (the last one short), same updates: the same parameters.
+
+    Both runs round differently; with lr L_B <= 1 every step is non-expansive, so the
+    difference grows at most by the rounding of both runs at each of their steps.
+    """
+    X, y = house_problem(count=count)
+    A = design(X)
+    lr = 0.5 / float(np.max(np.sum(A**2, axis=1)))
+    w, b, _ = regression.fit_sgd(X, y, lr=lr, batch_size=batch, epochs=5,
+                                 rng=np.random.default_rng(8))
+    w_np, b_np, updates, diverged = numpy_sgd(X, y, lr=lr, batch=batch, epochs=5, seed=8)
+    assert not diverged
+    star = theta_of(*regression.fit_least_squares(X, y))
+    reach = np.abs(star) + np.linalg.norm(star)
+    bound = updates * 2.0 * rounding_per_step(X, y, reach, lr, min(batch, count))
+    assert np.linalg.norm(theta_of(w, b) - theta_of(w_np, b_np)) <= bound
+
+
+def test_the_divergence_error_names_the_first_step_whose_loss_is_not_finite() -> None:
+    """Mid-epoch divergence is reported at the update after which a minibatch loss overflowed."""
+    X, y = house_problem(count=40)
+    lr, batch = 4.0, 3
+    with pytest.raises(NonFiniteLossError) as caught:
+        regression.fit_sgd(X, y, lr=lr, batch_size=batch, epochs=10_000,
+                           rng=np.random.default_rng(9))
+    _, _, updates, diverged = numpy_sgd(X, y, lr=lr, batch=batch, epochs=10_000, seed=9)
+    assert diverged
+    assert caught.value.step == updates
+    assert updates % (-(-40 // batch)) != 0, "the example should diverge inside an epoch"
+
+
+def test_every_epoch_visits_every_sample_exactly_once() -> None:
+    """One-hot features give each sample its own weight: after one epoch each has moved once.
+
+    With x_n = e_n and y = 1, only sample n moves w_n, by lr (1 - b) / |B| from w = 0.
+    The N mod B samples of the short last minibatch move by more than lr / B, the
+    others by less: every weight moves, and exactly N mod B of them by the larger step.
+    """
+    count, batch, lr = 23, 5, 1e-3
+    X, y = np.eye(count), np.ones(count)
+    w, b, _ = regression.fit_sgd(X, y, lr=lr, batch_size=batch, epochs=1,
+                                 rng=np.random.default_rng(10))
+    assert np.all(w > 0)
+    assert int(np.sum(w > lr / batch)) == count % batch
 
 
 def test_sgd_is_reproducible_from_its_generator() -> None:
