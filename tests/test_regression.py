@@ -511,7 +511,7 @@ def test_every_epoch_visits_every_sample_exactly_once() -> None:
     """
     count, batch, lr = 23, 5, 1e-3
     X, y = np.eye(count), np.ones(count)
-    w, b, _ = regression.fit_sgd(X, y, lr=lr, batch_size=batch, epochs=1,
+    w, _, _ = regression.fit_sgd(X, y, lr=lr, batch_size=batch, epochs=1,
                                  rng=np.random.default_rng(10))
     assert np.all(w > 0)
     assert int(np.sum(w > lr / batch)) == count % batch
