@@ -84,16 +84,20 @@ for (const file of (await pages(siteDir)).sort()) {
     return {
       formulas: math.length,
       unrendered: math.filter((e) => !e.querySelector(".katex")).map((e) => e.textContent.slice(0, 80)),
-      errors: [...document.querySelectorAll(".katex-error")].map((e) => e.getAttribute("title") ?? e.textContent),
+      // a parse error renders as .katex-error; an unknown command, in red inside the formula
+      errors: [
+        ...[...document.querySelectorAll(".katex-error")].map((e) => e.getAttribute("title") ?? e.textContent),
+        ...[...document.querySelectorAll('.katex mstyle[mathcolor="#cc0000"]')]
+          .map((e) => `unknown command ${e.textContent}`),
+      ],
       // TeX delimiters left in prose, outside code and outside the formulas themselves
-      stray: [...document.querySelectorAll("article p, article td, article li")]
-        .map((e) => {
-          const prose = e.cloneNode(true);
-          prose.querySelectorAll(".arithmatex, .katex, code, pre").forEach((c) => c.remove());
-          return prose.textContent;
-        })
-        .filter((text) => /\\\(|\\\[|\$\$/.test(text))
-        .map((text) => text.trim().slice(0, 80)),
+      stray: [...document.querySelectorAll("article")].flatMap((article) => {
+        const prose = article.cloneNode(true);
+        prose.querySelectorAll(".arithmatex, .katex, code, pre").forEach((c) => c.remove());
+        const text = prose.textContent;
+        return [...text.matchAll(/\\\(|\\\[|\$\$/g)]
+          .map((m) => text.slice(Math.max(0, m.index - 30), m.index + 50).replace(/\s+/g, " "));
+      }),
       images: [...document.images].map((image) => ({
         src: image.getAttribute("src"), ok: image.complete && image.naturalWidth > 0,
       })),
@@ -112,7 +116,7 @@ await browser.close();
 server.close();
 const count = (await pages(siteDir)).length;
 if (problems.length) {
-  console.error(`browser check FAILED on ${problems.length} counts:`);
+  console.error(`browser check FAILED: ${problems.length} problem(s):`);
   for (const problem of problems) console.error("  " + problem);
   process.exit(1);
 }

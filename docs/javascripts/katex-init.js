@@ -9,6 +9,7 @@ function renderFormulas(root) {
         { left: "\\[", right: "\\]", display: true },
       ],
       throwOnError: false,
+      errorColor: "#cc0000",  // the browser check looks for this colour
     });
   });
 }
