@@ -279,16 +279,21 @@ def fit_sgd(X: ArrayLike, y: ArrayLike, *, lr: float, batch_size: int, epochs: i
     every_sample = np.arange(count)
     steps_per_epoch = -(-count // batch)
     losses = np.empty(n_epochs + 1)
-    losses[0] = _batch_gradient(X, y, w, bias[0], every_sample)[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        losses[0] = _batch_gradient(X, y, w, bias[0], every_sample)[0]
     if not np.isfinite(losses[0]):
         raise NonFiniteLossError(
             f"{func}: the loss is not finite before the first step ({losses[0]!r}); "
             f"the data or the starting point are too large to square", step=0, lr=rate)
     for epoch in range(n_epochs):
         order = rng.permutation(count)
-        failed_batch = _sgd_epoch(X, y, w, bias, rate, batch, order)
+        # overflow is detected and reported here; run as plain Python (NUMBA_DISABLE_JIT=1)
+        # the kernels would also warn about it
+        with np.errstate(over="ignore", invalid="ignore"):
+            failed_batch = _sgd_epoch(X, y, w, bias, rate, batch, order)
+            if failed_batch < 0:
+                losses[epoch + 1] = _batch_gradient(X, y, w, bias[0], every_sample)[0]
         if failed_batch < 0:
-            losses[epoch + 1] = _batch_gradient(X, y, w, bias[0], every_sample)[0]
             if np.isfinite(losses[epoch + 1]):
                 continue
             failed_batch = steps_per_epoch

@@ -16,7 +16,7 @@ from numerics import strategies as nst
 
 
 def test_unit_roundoff_is_half_the_machine_epsilon() -> None:
-    """U = 2^-53 in float64, 2^-24 in float32."""
+    """The unit round-off u is 2^-53 in float64 and 2^-24 in float32."""
     assert unit_roundoff(np.float64) == 2.0**-53
     assert unit_roundoff(np.float32) == 2.0**-24
 

@@ -56,6 +56,21 @@ def theta_of(w: np.ndarray, b: float) -> np.ndarray:
     return np.append(w, b)
 
 
+def exact_data_error(X: np.ndarray, true_w: np.ndarray, true_b: float,
+                     theta: np.ndarray) -> float:
+    """How far a fit of y = X w* + b* may land from (w*, b*).
+
+    The solver's forward error, plus the rounding of y itself (at most
+    gamma_{n+1} (|X||w*| + |b*|) per sample) amplified by 1 / sigma_min.
+    """
+    A = design(X)
+    y = X @ true_w + true_b
+    sigma = np.linalg.svd(A, compute_uv=False)
+    target_error = np.linalg.norm(gamma(X.shape[1] + 1) * (np.abs(X) @ np.abs(true_w)
+                                                             + abs(true_b)))
+    return forward_error(A, y, theta) + target_error / sigma[-1]
+
+
 def well_conditioned(rng: np.random.Generator, count: int, width: int,
                      noise: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian features (well conditioned with overwhelming probability), a noisy target."""
@@ -193,17 +208,12 @@ def test_ridge_tends_to_least_squares_at_the_rate_of_its_formula(problem: tuple)
 @given(nst.generators(), st.integers(1, 4), st.integers(8, 40))
 def test_noise_free_data_are_fitted_exactly(rng: np.random.Generator, width: int,
                                             count: int) -> None:
-    """Y = X w* + b* with no noise gives back (w*, b*), up to the rounding of y itself."""
+    """Data with no noise, y = X w* + b*, give back (w*, b*), up to the rounding of y itself."""
     X, _ = well_conditioned(rng, count, width)
     true_w, true_b = rng.standard_normal(width), float(rng.uniform(-5, 5))
-    y = X @ true_w + true_b
-    w, b = regression.fit_least_squares(X, y)
-    A = design(X)
-    sigma = np.linalg.svd(A, compute_uv=False)
-    # y carries a rounding of at most gamma_{n+1} (|X||w*| + |b*|) per sample
-    target_error = np.linalg.norm(gamma(width + 1) * (np.abs(X) @ np.abs(true_w) + abs(true_b)))
-    bound = forward_error(A, y, theta_of(w, b)) + target_error / sigma[-1]
-    assert np.linalg.norm(theta_of(w, b) - theta_of(true_w, true_b)) <= bound
+    theta = theta_of(*regression.fit_least_squares(X, X @ true_w + true_b))
+    bound = exact_data_error(X, true_w, true_b, theta)
+    assert np.linalg.norm(theta - theta_of(true_w, true_b)) <= bound
 
 
 @given(nst.generators(), st.integers(10, 40))
@@ -235,24 +245,18 @@ def test_an_ill_conditioned_problem_keeps_the_accuracy_of_a_stable_solver(
     right, _ = np.linalg.qr(rng.standard_normal((width, width)))
     X = left @ np.diag(np.logspace(0, -digits, width)) @ right + rng.uniform(-1, 1, width)
     true_w, true_b = rng.standard_normal(width), float(rng.uniform(-1, 1))
-    y = X @ true_w + true_b
-    w, b = regression.fit_least_squares(X, y)
-    A = design(X)
-    sigma = np.linalg.svd(A, compute_uv=False)
-    target_error = np.linalg.norm(gamma(width + 1) * (np.abs(X) @ np.abs(true_w) + abs(true_b)))
-    bound = forward_error(A, y, theta_of(w, b)) + target_error / sigma[-1]
-    assert np.linalg.norm(theta_of(w, b) - theta_of(true_w, true_b)) <= bound
+    theta = theta_of(*regression.fit_least_squares(X, X @ true_w + true_b))
+    bound = exact_data_error(X, true_w, true_b, theta)
+    assert np.linalg.norm(theta - theta_of(true_w, true_b)) <= bound
 
 
 def test_the_classic_house_price_example() -> None:
     """Noise-free house prices give back the weights (2.5, -1.2) and the bias 30."""
     X, y = regression.house_prices(50, np.random.default_rng(7), noise=0.0)
-    w, b = regression.fit_least_squares(X, y)
-    A = design(X)
-    sigma = np.linalg.svd(A, compute_uv=False)
-    target_error = np.linalg.norm(gamma(3) * (np.abs(A) @ np.array([2.5, 1.2, 30.0])))
-    bound = forward_error(A, y, theta_of(w, b)) + target_error / sigma[-1]
-    assert np.linalg.norm(theta_of(w, b) - np.array([2.5, -1.2, 30.0])) <= bound
+    theta = theta_of(*regression.fit_least_squares(X, y))
+    # y = 2.5 area - 1.2 age + 30: three roundings, as X w* + b* with two features
+    bound = exact_data_error(X, np.array([2.5, -1.2]), 30.0, theta)
+    assert np.linalg.norm(theta - np.array([2.5, -1.2, 30.0])) <= bound
 
 
 # ----------------------------------------------------------------------------------------------
