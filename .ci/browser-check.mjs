@@ -90,9 +90,11 @@ for (const file of (await pages(siteDir)).sort()) {
         ...[...document.querySelectorAll('.katex mstyle[mathcolor="#cc0000"]')]
           .map((e) => `unknown command ${e.textContent}`),
       ],
-      // TeX delimiters left in prose, outside code and outside the formulas themselves
-      stray: [...document.querySelectorAll("article")].flatMap((article) => {
-        const prose = article.cloneNode(true);
+      // TeX delimiters left anywhere on the page (text, navigation, table of contents), outside
+      // code and outside the formulas themselves
+      stray: [document.body].flatMap((body) => {
+        const prose = body.cloneNode(true);
+        prose.querySelectorAll("script, style").forEach((c) => c.remove());
         prose.querySelectorAll(".arithmatex, .katex, code, pre").forEach((c) => c.remove());
         const text = prose.textContent;
         return [...text.matchAll(/\\\(|\\\[|\$\$/g)]
