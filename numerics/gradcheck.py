@@ -277,7 +277,7 @@ def check_gradient(op: Callable[..., Any], op_backward: Callable[..., Any],
                                                 output, rng, step))
         total = sum(point[p].size for p in positions)
         if total <= jacobian_limit and output.size <= jacobian_limit:
-            comparisons.extend(_jacobian(forward, backward, point, positions, output, rng, step))
+            comparisons.extend(_jacobian(forward, backward, point, positions, output, step))
     except _MalformedError as problem:
         return GradientReport(False, math.inf, 0.0, None, None,
                               f"gradient check FAILED: {problem}", (), step)
@@ -510,8 +510,7 @@ def _directional(forward: Callable[[list[Any]], np.ndarray],
 
 def _jacobian(forward: Callable[[list[Any]], np.ndarray],
               backward: Callable[[np.ndarray], list[np.ndarray]], point: list[Any],
-              positions: tuple[int, ...], output: np.ndarray, rng: np.random.Generator,
-              step: float) -> list[Comparison]:
+              positions: tuple[int, ...], output: np.ndarray, step: float) -> list[Comparison]:
     """Every entry J_jk: rows from the backward, columns from Richardson differences."""
     rows = []
     for j in range(output.size):
