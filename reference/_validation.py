@@ -99,12 +99,12 @@ def as_float_array(value: Any, func: str, name: str, *, ndim: int | None = None,
 
 
 def as_real(value: Any, func: str, name: str, *, minimum: float | None = None,
-            strictly_positive: bool = False) -> float:
+            strictly_positive: bool = False, finite: bool = False) -> float:
     """Return a real scalar as a Python float, or raise.
 
     Python and NumPy integers and floats and 0-D floating arrays are accepted;
-    ``minimum`` and ``strictly_positive`` bound the value. NaN never passes a
-    bound.
+    ``minimum`` and ``strictly_positive`` bound the value, ``finite`` refuses
+    NaN and infinities. NaN never passes a bound.
     """
     if isinstance(value, np.ndarray):
         if value.ndim != 0 or value.dtype.kind != "f":
@@ -118,6 +118,8 @@ def as_real(value: Any, func: str, name: str, *, minimum: float | None = None,
         raise ValueError(f"{func}: {name} must be > 0; got {number!r}")
     if minimum is not None and not number >= minimum:
         raise ValueError(f"{func}: {name} must be >= {minimum!r}; got {number!r}")
+    if finite and not np.isfinite(number):
+        raise ValueError(f"{func}: {name} must be finite; got {number!r}")
     return number
 
 

@@ -164,9 +164,7 @@ def fit_least_squares(X: ArrayLike, y: ArrayLike, *,
     """
     func = "fit_least_squares"
     X, y = _check_data(func, X, y)
-    penalty = as_real(ridge, func, "ridge", minimum=0.0)
-    if not np.isfinite(penalty):
-        raise ValueError(f"{func}: ridge must be finite; got {penalty!r}")
+    penalty = as_real(ridge, func, "ridge", minimum=0.0, finite=True)
     # x̄ and ȳ: with the bias unpenalised, centring removes it from the problem
     x_mean = X.mean(axis=0)
     y_mean = y.mean()
@@ -255,9 +253,7 @@ def fit_sgd(X: ArrayLike, y: ArrayLike, *, lr: float, batch_size: int, epochs: i
     """
     func = "fit_sgd"
     X, y = _check_data(func, X, y)
-    rate = as_real(lr, func, "lr", strictly_positive=True)
-    if not np.isfinite(rate):
-        raise ValueError(f"{func}: lr must be finite; got {rate!r}")
+    rate = as_real(lr, func, "lr", strictly_positive=True, finite=True)
     batch = as_positive_int(batch_size, func, "batch_size")
     n_epochs = as_positive_int(epochs, func, "epochs")
     if not isinstance(rng, np.random.Generator):
@@ -273,8 +269,7 @@ def fit_sgd(X: ArrayLike, y: ArrayLike, *, lr: float, batch_size: int, epochs: i
         if w.shape != (width,):
             raise ValueError(f"{func}: w0 must have shape ({width},) to match X; got {w.shape}")
         require_finite(w, func, "w0")
-    bias = np.array([as_real(b0, func, "b0")])
-    require_finite(bias, func, "b0")
+    bias = np.array([as_real(b0, func, "b0", finite=True)])
 
     every_sample = np.arange(count)
     steps_per_epoch = -(-count // batch)
@@ -346,7 +341,7 @@ def house_prices(n: int, rng: np.random.Generator, *,
     """
     func = "house_prices"
     count = as_positive_int(n, func, "n")
-    sigma = as_real(noise, func, "noise", minimum=0.0)
+    sigma = as_real(noise, func, "noise", minimum=0.0, finite=True)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"{func}: rng must be a numpy.random.Generator; got {type(rng).__name__}")
     area = rng.uniform(40.0, 200.0, size=count)

@@ -607,6 +607,11 @@ def _sgd(**changes: object) -> object:
      r"linear_backward: dy must have shape \(N,\) = \(3,\) to match X of shape \(3, 2\)"),
     (lambda: regression.house_prices(0, np.random.default_rng(0)), ValueError,
      r"house_prices: n must be a positive integer"),
+    (lambda: regression.house_prices(3, np.random.default_rng(0), noise=np.inf), ValueError,
+     r"house_prices: noise must be finite; got inf"),
+    (lambda: _sgd(b0=np.nan), ValueError, r"fit_sgd: b0 must be finite; got nan"),
+    (lambda: regression.fit_least_squares(GOOD_X, GOOD_Y, ridge=np.inf), ValueError,
+     r"fit_least_squares: ridge must be finite; got inf"),
 ])
 def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
     """Wrong rank, lengths that differ, integer or complex data, non-finite data, bad settings."""

@@ -54,11 +54,6 @@ def _standardised_houses() -> tuple[np.ndarray, np.ndarray]:
     return (X - X.mean(axis=0)) / X.std(axis=0), y
 
 
-def _largest_curvature(X: np.ndarray) -> float:
-    A = np.column_stack([X, np.ones(len(X))])
-    return float(np.linalg.eigvalsh(A.T @ A / len(A))[-1])
-
-
 def _path(X: np.ndarray, y: np.ndarray, *, lr: float, batch_size: int,
           epochs: int) -> np.ndarray:
     """(w1, w2) after each epoch; one epoch per call, one generator: the same run as epochs=n."""
@@ -99,7 +94,7 @@ def sgd_path() -> Figure:
     ]
     fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.4))
     for ax, (title, features, rate, span) in zip(axes, problems, strict=True):
-        L = _largest_curvature(features)
+        L = regression._largest_curvature(features)
         _contours(ax, features, y, span)
         gd = _path(features, y, lr=rate / L, batch_size=len(y), epochs=25)
         sgd = _path(features, y, lr=0.3 / L, batch_size=10, epochs=25)
@@ -124,7 +119,7 @@ def sgd_path() -> Figure:
 @figure("regression-learning-rates")
 def learning_rates() -> Figure:
     X, y = _standardised_houses()
-    L = _largest_curvature(X)
+    L = regression._largest_curvature(X)
     w_star, b_star = regression.fit_least_squares(X, y)
     best = losses.squared_loss(regression.linear(X, w_star, b_star), y)
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
