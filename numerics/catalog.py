@@ -21,9 +21,11 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from scipy import special
 
 from numerics import strategies as nst
-from reference import losses, regression
+from reference import activations, dense, losses, regression
 
 __all__ = ["OPS", "Example", "OpEntry", "get", "register"]
 
@@ -68,7 +70,10 @@ class OpEntry:
         Whether the op is differentiable everywhere on its domain (if not, the
         strategy keeps inputs away from where it is not).
     array_inputs : tuple of int
-        The inputs that must be arrays (rank and dtype are checked on them).
+        The inputs that must be arrays (dtype is checked on them, and rank
+        unless they are listed in ``any_rank``).
+    any_rank : tuple of int
+        The array inputs that take any rank (element-wise ops).
     """
 
     name: str
@@ -82,6 +87,7 @@ class OpEntry:
     sample: Example
     smooth: bool = True
     array_inputs: tuple[int, ...] = ()
+    any_rank: tuple[int, ...] = ()
 
 
 OPS: dict[str, OpEntry] = {}
@@ -155,4 +161,347 @@ register(OpEntry(
     independent=lambda y_hat, y: 0.5 * np.mean((np.asarray(y_hat) - np.asarray(y)) ** 2),
     sample=Example((np.array([1.0, 2.0, 4.0]), np.array([1.0, 2.0, 2.0]))),
     array_inputs=(0, 1),
+))
+
+
+def _mean_loss_terms(extra: int) -> Callable[[Example], int]:
+    """Per element ``extra`` rounded operations, then a sum of N terms and the division by N."""
+    return lambda ex: np.size(ex.inputs[0]) + extra
+
+
+register(OpEntry(
+    name="squared_error",
+    forward=losses.squared_error,
+    backward=losses.squared_error_backward,
+    examples=_pair_examples(),
+    wrt=(0,),
+    # the difference, the square, N - 1 additions, the division by 2N, the doubling
+    terms=_mean_loss_terms(3),
+    # every term is non-negative: the gauge is the value itself
+    gauge=lambda ex: np.asarray(losses.squared_error(*ex.inputs)),
+    independent=lambda y_hat, y: np.mean((np.asarray(y_hat) - np.asarray(y)) ** 2),
+    sample=Example((np.array([1.0, 2.0, 4.0]), np.array([1.0, 2.0, 2.0]))),
+    array_inputs=(0, 1),
+))
+
+
+@st.composite
+def _separated_pair_examples(draw: st.DrawFn) -> Example:
+    """Predictions at least 0.01 from their targets: |r| has a kink at r = 0."""
+    shape = draw(nst.shapes(min_dims=1, max_dims=3, max_side=6))
+    y = draw(nst.arrays(shape, scale=10.0))
+    residual = draw(nst.away_from([0.0], 0.01, shape, scale=10.0))
+    return Example((np.asarray(y) + residual, y))
+
+
+register(OpEntry(
+    name="absolute_error",
+    forward=losses.absolute_error,
+    backward=losses.absolute_error_backward,
+    examples=_separated_pair_examples(),
+    wrt=(0,),
+    # the difference, N - 1 additions, the division
+    terms=_mean_loss_terms(2),
+    gauge=lambda ex: np.asarray(losses.absolute_error(*ex.inputs)),
+    independent=lambda y_hat, y: np.mean(np.abs(np.asarray(y_hat) - np.asarray(y))),
+    sample=Example((np.array([1.0, 2.0, 4.0]), np.array([1.5, 2.5, 2.0]))),
+    smooth=False,
+    array_inputs=(0, 1),
+))
+
+
+@st.composite
+def _score_examples(draw: st.DrawFn) -> Example:
+    """Tie-free scores (N, K) and integer classes: the arg-max is stable under a small step."""
+    count, classes = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    scores = draw(nst.separated_arrays((count, classes), min_gap=0.05))
+    labels = np.array(draw(st.lists(st.integers(0, classes - 1), min_size=count,
+                                    max_size=count)), dtype=np.int64)
+    return Example((scores, labels))
+
+
+register(OpEntry(
+    name="zero_one_loss",
+    forward=losses.zero_one_loss,
+    backward=losses.zero_one_loss_backward,
+    examples=_score_examples(),
+    wrt=(0,),
+    # a count divided by N: one rounding
+    terms=lambda ex: 1,
+    gauge=lambda ex: np.asarray(losses.zero_one_loss(*ex.inputs)),
+    independent=lambda y_hat, y: np.mean(np.argmax(np.asarray(y_hat), axis=1) != np.asarray(y)),
+    sample=Example((np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3]]), np.array([0, 0, 0]))),
+    smooth=False,
+    array_inputs=(0,),
+))
+
+
+@st.composite
+def _probability_examples(draw: st.DrawFn) -> Example:
+    """Probabilities in [0.02, 0.98] (the log stays smooth within the step) and targets in [0, 1]."""
+    shape = draw(nst.shapes(min_dims=1, max_dims=3, max_side=6))
+    probability = draw(hnp.arrays(np.float64, shape, elements=st.floats(0.02, 0.98)))
+    target = draw(hnp.arrays(np.float64, shape, elements=st.one_of(
+        st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0, allow_subnormal=False))))
+    return Example((nst.with_layout(probability, draw(st.sampled_from(nst.LAYOUTS))), target))
+
+
+register(OpEntry(
+    name="binary_cross_entropy",
+    forward=losses.binary_cross_entropy,
+    backward=losses.binary_cross_entropy_backward,
+    examples=_probability_examples(),
+    wrt=(0,),
+    # per element: 1 - p, two logs (2 ulps each: 4u), two products, the sum: then the mean
+    terms=_mean_loss_terms(4),
+    # the terms are non-negative (the value), plus u for rounding 1 - p inside a log,
+    # which is an absolute error of u per element: gamma_n * 1 covers it
+    gauge=lambda ex: np.asarray(losses.binary_cross_entropy(*ex.inputs)) + 1.0,
+    independent=lambda p, y: -np.mean(special.xlogy(y, p) + special.xlogy(1.0 - np.asarray(y),
+                                                                          1.0 - np.asarray(p))),
+    sample=Example((np.array([0.5, 0.9, 0.2]), np.array([1.0, 1.0, 0.0]))),
+    array_inputs=(0, 1),
+))
+
+
+@st.composite
+def _logit_examples(draw: st.DrawFn) -> Example:
+    shape = draw(nst.shapes(min_dims=1, max_dims=3, max_side=6))
+    target = draw(hnp.arrays(np.float64, shape, elements=st.one_of(
+        st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0, allow_subnormal=False))))
+    return Example((draw(nst.arrays(shape, scale=40.0)), target))
+
+
+register(OpEntry(
+    name="binary_cross_entropy_with_logits",
+    forward=losses.binary_cross_entropy_with_logits,
+    backward=losses.binary_cross_entropy_with_logits_backward,
+    examples=_logit_examples(),
+    wrt=(0,),
+    # per element: exp and log1p (2 ulps each), max, product, two sums: then the mean
+    terms=_mean_loss_terms(6),
+    # the three parts max(z, 0), |y z| and log(1 + e^-|z|) <= 1 on absolute values
+    gauge=lambda ex: np.mean(np.abs(ex.inputs[0]) * (1.0 + np.abs(ex.inputs[1])) + 1.0),
+    independent=lambda z, y: np.mean(np.logaddexp(0.0, z) - np.asarray(y) * np.asarray(z)),
+    sample=Example((np.array([-2.0, 0.0, 3.0]), np.array([1.0, 1.0, 0.0]))),
+    array_inputs=(0, 1),
+))
+
+
+@st.composite
+def _logits_and_labels(draw: st.DrawFn) -> Example:
+    count, classes = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    logits = draw(nst.arrays((count, classes), scale=20.0))
+    labels = np.array(draw(st.lists(st.integers(0, classes - 1), min_size=count,
+                                    max_size=count)), dtype=np.int64)
+    if draw(st.booleans()):
+        return Example((logits, np.eye(classes)[labels]))
+    return Example((logits, labels))
+
+
+def _cross_entropy_gauge(ex: Example) -> np.ndarray:
+    """Per row: |z_c| + |m| + log Z + 1 + sum_j s_j |z_j - m|, averaged (see the softmax gauge)."""
+    z = np.asarray(ex.inputs[0])
+    labels = np.asarray(ex.inputs[1])
+    targets = labels if labels.ndim == 2 else np.eye(z.shape[1])[labels]
+    largest = z.max(axis=1, keepdims=True)
+    s = special.softmax(z, axis=1)
+    log_sum = special.logsumexp(z, axis=1, keepdims=True) - largest
+    spread = (s * np.abs(z - largest)).sum(axis=1, keepdims=True)
+    per_row = (targets * (np.abs(z) + np.abs(largest) + log_sum + 1.0 + spread)).sum(axis=1)
+    return np.asarray(per_row.mean())
+
+
+def _cross_entropy_independent(z: np.ndarray, labels: np.ndarray) -> float:
+    z, labels = np.asarray(z), np.asarray(labels)
+    targets = labels if labels.ndim == 2 else np.eye(z.shape[1])[labels]
+    return float(np.mean(special.logsumexp(z, axis=1) - (targets * z).sum(axis=1)))
+
+
+register(OpEntry(
+    name="cross_entropy_with_logits",
+    forward=losses.cross_entropy_with_logits,
+    backward=losses.cross_entropy_with_logits_backward,
+    examples=_logits_and_labels(),
+    wrt=(0,),
+    # per row: K exponentials and their sum, a log, two differences, the product with t;
+    # then the mean over N rows
+    terms=lambda ex: np.shape(ex.inputs[0])[1] + np.shape(ex.inputs[0])[0] + 5,
+    gauge=_cross_entropy_gauge,
+    independent=_cross_entropy_independent,
+    sample=Example((np.array([[0.0, 0.0, 1.0], [2.0, -1.0, 0.5]]), np.array([2, 0]))),
+    array_inputs=(0,),
+))
+
+
+# ---------------------------------------------------------------------------------------------
+# activations
+
+
+def _elementwise_shapes() -> st.SearchStrategy[tuple[int, ...]]:
+    return nst.shapes(min_dims=0, max_dims=4, max_side=5)
+
+
+@st.composite
+def _elementwise_examples(draw: st.DrawFn, scale: float, kinks: tuple[float, ...] = (),
+                          slope: bool = False) -> Example:
+    shape = draw(_elementwise_shapes())
+    x = draw(nst.away_from(kinks, 0.01, shape, scale=scale) if kinks
+             else nst.arrays(shape, scale=scale))
+    attrs = {"alpha": draw(nst.scalars(1.0))} if slope else {}
+    return Example((x,), attrs)
+
+
+def _activation(name: str, *, scale: float, terms: int, gauge: Callable[[Example], np.ndarray],
+                independent: Callable[..., Any], kinks: tuple[float, ...] = (),
+                slope: bool = False) -> OpEntry:
+    sample_attrs = {"alpha": 0.1} if slope else {}
+    return register(OpEntry(
+        name=name,
+        forward=getattr(activations, name),
+        backward=getattr(activations, f"{name}_backward"),
+        examples=_elementwise_examples(scale, kinks, slope),
+        wrt=(0,),
+        terms=lambda ex: terms,
+        gauge=gauge,
+        independent=independent,
+        sample=Example((np.array([[-2.0, -0.5], [0.5, 3.0]]),), sample_attrs),
+        smooth=not kinks,
+        array_inputs=(0,),
+        any_rank=(0,),
+    ))
+
+
+def _value(name: str) -> Callable[[Example], np.ndarray]:
+    """The gauge of an op whose error is relative to its own value."""
+    return lambda ex: np.abs(ex.call(getattr(activations, name)))
+
+
+# step and ReLU are exact: a comparison and a copy (or a product with alpha: one rounding)
+_activation("step", scale=10.0, terms=1, gauge=lambda ex: np.ones(np.shape(ex.inputs[0])),
+            independent=lambda x: np.heaviside(x, 0.0), kinks=(0.0,))
+_activation("relu", scale=10.0, terms=1, gauge=_value("relu"),
+            independent=lambda x: np.maximum(x, 0.0), kinks=(0.0,))
+_activation("leaky_relu", scale=10.0, terms=1, gauge=_value("leaky_relu"),
+            independent=lambda x, alpha: np.where(np.asarray(x) > 0, x, alpha * np.asarray(x)),
+            kinks=(0.0,), slope=True)
+# sigmoid: exp (within 2 ulps, 4u), 1 + e, the division: 6; against SciPy's expit
+_activation("sigmoid", scale=30.0, terms=6, gauge=_value("sigmoid"), independent=special.expit)
+# tanh: the C library's and NumPy's, each within 2 ulps (4u) of the truth (glibc's published
+# error table for x86-64): 4 each
+_activation("tanh", scale=20.0, terms=4, gauge=_value("tanh"), independent=np.tanh)
+
+
+@st.composite
+def _prelu_examples(draw: st.DrawFn) -> Example:
+    shape = draw(nst.shapes(min_dims=1, max_dims=4, max_side=5))
+    channels = shape[1] if len(shape) >= 2 else 1
+    x = draw(nst.away_from([0.0], 0.01, shape, scale=10.0))
+    alpha = draw(nst.arrays((draw(st.sampled_from([channels, 1])),), scale=1.0))
+    return Example((x, alpha))
+
+
+def _prelu_independent(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    x = np.asarray(x)
+    shape = [1] * x.ndim
+    if x.ndim >= 2:
+        shape[1] = -1
+    slopes = np.asarray(alpha).reshape(shape) if x.ndim >= 2 else np.asarray(alpha)
+    return np.where(x > 0, x, slopes * x)
+
+
+register(OpEntry(
+    name="prelu",
+    forward=activations.prelu,
+    backward=activations.prelu_backward,
+    examples=_prelu_examples(),
+    wrt=(0, 1),
+    terms=lambda ex: 1,
+    gauge=lambda ex: np.abs(ex.call(activations.prelu)),
+    independent=_prelu_independent,
+    sample=Example((np.array([[-2.0, -0.5], [0.5, 3.0]]), np.array([0.1, 0.2]))),
+    smooth=False,
+    array_inputs=(0, 1),
+    any_rank=(0,),
+))
+
+
+@st.composite
+def _softmax_examples(draw: st.DrawFn) -> Example:
+    shape = draw(nst.shapes(min_dims=1, max_dims=4, max_side=5))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    return Example((draw(nst.arrays(shape, scale=20.0)),), {"axis": axis})
+
+
+def _softmax_parts(ex: Example) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """|x - m|, s, log Z and sum_j s_j |x_j - m| along the axis (broadcastable)."""
+    x, axis = np.asarray(ex.inputs[0]), ex.attrs["axis"]
+    distance = np.abs(x - x.max(axis=axis, keepdims=True))
+    s = special.softmax(x, axis=axis)
+    log_sum = np.log(np.exp(-distance).sum(axis=axis, keepdims=True))
+    return distance, s, log_sum, (s * distance).sum(axis=axis, keepdims=True)
+
+
+def _softmax_gauge(ex: Example) -> np.ndarray:
+    """s_k (1 + |x_k - m| + sum_j s_j |x_j - m|): rounding x_k - m moves e^{x_k - m} by
+    u |x_k - m| relatively, and the sum Z by u sum_j s_j |x_j - m|."""
+    distance, s, _, spread = _softmax_parts(ex)
+    return s * (1.0 + distance + spread)
+
+
+def _log_softmax_gauge(ex: Example) -> np.ndarray:
+    """|x_k - m| + log Z + 1 + sum_j s_j |x_j - m|: the same errors, now absolute."""
+    distance, _, log_sum, spread = _softmax_parts(ex)
+    return distance + log_sum + 1.0 + spread
+
+
+def _axis_length(ex: Example) -> int:
+    return int(np.shape(ex.inputs[0])[ex.attrs["axis"]])
+
+
+for _name, _gauge, _independent in (("softmax", _softmax_gauge, special.softmax),
+                                    ("log_softmax", _log_softmax_gauge, special.log_softmax)):
+    register(OpEntry(
+        name=_name,
+        forward=getattr(activations, _name),
+        backward=getattr(activations, f"{_name}_backward"),
+        examples=_softmax_examples(),
+        wrt=(0,),
+        # K exponentials summed, the log or the division, and the subtractions: K + 3
+        terms=lambda ex: _axis_length(ex) + 3,
+        gauge=_gauge,
+        independent=_independent,
+        sample=Example((np.array([[-2.0, -0.5, 1.0], [0.5, 3.0, 3.0]]),), {"axis": -1}),
+        array_inputs=(0,),
+        any_rank=(0,),
+    ))
+
+
+# ---------------------------------------------------------------------------------------------
+# dense
+
+
+@st.composite
+def _dense_examples(draw: st.DrawFn) -> Example:
+    count, fan_in, fan_out = (draw(st.integers(1, 6)) for _ in range(3))
+    x = draw(nst.arrays((count, fan_in), scale=10.0))
+    W = draw(nst.arrays((fan_in, fan_out), scale=2.0))
+    b = draw(nst.arrays((fan_out,), scale=10.0))
+    return Example((x, W, b))
+
+
+register(OpEntry(
+    name="dense",
+    forward=dense.dense,
+    backward=dense.dense_backward,
+    examples=_dense_examples(),
+    wrt=(0, 1, 2),
+    # fan_in products and additions, then the bias
+    terms=lambda ex: np.shape(ex.inputs[0])[1] + 1,
+    gauge=lambda ex: np.abs(ex.inputs[0]) @ np.abs(ex.inputs[1]) + np.abs(ex.inputs[2]),
+    independent=lambda x, W, b: np.asarray(x) @ np.asarray(W) + np.asarray(b),
+    sample=Example((np.array([[1.0, 2.0], [-1.0, 0.5]]), np.array([[1.0, 0.0, -1.0],
+                                                                   [0.5, 1.0, 2.0]]),
+                    np.array([0.0, 0.0, 1.0]))),
+    array_inputs=(0, 1, 2),
 ))

@@ -21,11 +21,13 @@ import numpy as np
 
 __all__ = [
     "NonFiniteLossError",
+    "as_axis",
     "as_float_array",
     "as_positive_int",
     "as_real",
     "describe",
     "require_finite",
+    "require_same_shape",
 ]
 
 
@@ -141,3 +143,23 @@ def require_finite(array: np.ndarray, func: str, name: str) -> None:
             f"{func}: {name} must be finite; got {float(array[index])!r} at index {index} "
             f"({int((~finite).sum())} non-finite entries)"
         )
+
+
+def require_same_shape(func: str, name: str, array: np.ndarray, other_name: str,
+                       other: np.ndarray) -> None:
+    """Raise a ``ValueError`` unless ``array`` is shaped exactly like ``other``."""
+    if array.shape != other.shape:
+        raise ValueError(
+            f"{func}: {name} must have the shape of {other_name}, {other.shape}; "
+            f"got shape {array.shape}"
+        )
+
+
+def as_axis(axis: Any, ndim: int, func: str) -> int:
+    """Return ``axis`` as an index in ``[0, ndim)`` (negative counts from the end), or raise."""
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"{func}: axis must be an integer; got {describe(axis)}")
+    if not -ndim <= axis < ndim:
+        raise ValueError(
+            f"{func}: axis must be in [{-ndim}, {ndim - 1}] for a {ndim}-D input; got {axis}")
+    return int(axis) % ndim

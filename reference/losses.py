@@ -1,10 +1,19 @@
 r"""Loss functions: how far a prediction is from its target, as one number.
 
 A loss turns a batch of predictions $\hat y$ and targets $y$ into the scalar that
-training makes small. Each loss comes with its backward, the gradient with
-respect to the prediction; targets are data and get no gradient. The page
-`losses` of the documentation tells the story; `regression` shows where the
-squared loss comes from.
+training makes small. Each loss comes with its backward,
+``<name>_backward(d_loss, prediction, target)``, the gradient with respect to
+the prediction; targets are data and get no gradient. The page `losses` of the
+documentation tells the story; `regression` shows where the squared loss
+comes from.
+
+Regression losses compare numbers with numbers: :func:`squared_loss` (half
+the mean squared error, the form of the regression page),
+:func:`squared_error`, :func:`absolute_error`. Classification losses compare
+predicted probabilities or scores with classes: :func:`zero_one_loss` (the
+error rate, what we care about but cannot differentiate),
+:func:`binary_cross_entropy` and :func:`cross_entropy_with_logits` (its
+smooth surrogates), and :func:`binary_cross_entropy_with_logits`.
 
 Every loss here is a **mean**: over the batch, and over every element for the
 element-wise losses. The docstring of each says so again, because libraries
@@ -18,9 +27,24 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
-from reference._validation import as_float_array, as_real
+from reference._validation import as_float_array, as_real, describe
 
-__all__ = ["squared_loss", "squared_loss_backward"]
+__all__ = [
+    "absolute_error",
+    "absolute_error_backward",
+    "binary_cross_entropy",
+    "binary_cross_entropy_backward",
+    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits_backward",
+    "cross_entropy_with_logits",
+    "cross_entropy_with_logits_backward",
+    "squared_error",
+    "squared_error_backward",
+    "squared_loss",
+    "squared_loss_backward",
+    "zero_one_loss",
+    "zero_one_loss_backward",
+]
 
 
 def squared_loss(y_hat: ArrayLike, y: ArrayLike) -> float:
@@ -88,17 +112,18 @@ def squared_loss_backward(d_loss: float, y_hat: ArrayLike, y: ArrayLike) -> np.n
     return gradient.reshape(prediction.shape)
 
 
-def _check_pair(func: str, y_hat: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    prediction = as_float_array(y_hat, func, "y_hat")
-    target = as_float_array(y, func, "y")
+def _check_pair(func: str, y_hat: ArrayLike, y: ArrayLike, *, names: tuple[str, str] = (
+        "y_hat", "y")) -> tuple[np.ndarray, np.ndarray]:
+    prediction = as_float_array(y_hat, func, names[0])
+    target = as_float_array(y, func, names[1])
     if prediction.shape != target.shape:
         raise ValueError(
-            f"{func}: y_hat and y must have the same shape; "
+            f"{func}: {names[0]} and {names[1]} must have the same shape; "
             f"got {prediction.shape} and {target.shape}"
         )
     if prediction.size == 0:
         raise ValueError(
-            f"{func}: y_hat must hold at least one element; got shape {prediction.shape}")
+            f"{func}: {names[0]} must hold at least one element; got shape {prediction.shape}")
     return prediction, target
 
 
@@ -123,4 +148,408 @@ def _squared_loss_backward_kernel(d_loss: float, prediction: np.ndarray,
     for n in range(count):
         # ∂L/∂ŷ_n = d_loss · (ŷ_n − y_n) / N
         gradient[n] = d_loss * (prediction[n] - target[n]) / count
+    return gradient
+
+
+# ---------------------------------------------------------------------------------------------
+# Regression: squared and absolute error
+
+
+def squared_error(y_hat: ArrayLike, y: ArrayLike) -> float:
+    r"""The mean squared error, $L = \frac1N\sum_n (\hat y_n - y_n)^2$.
+
+    The mean runs over **every element** ($N$ is ``y_hat.size``), with no
+    factor $\tfrac12$: this is PyTorch's ``MSELoss()`` and twice
+    :func:`squared_loss`. Minimising it is maximum likelihood under Gaussian
+    noise (see :func:`squared_loss`).
+
+    Examples
+    --------
+    >>> squared_error([1.0, 2.0, 4.0], [1.0, 2.0, 2.0])
+    1.3333333333333333
+    """
+    prediction, target = _check_pair("squared_error", y_hat, y)
+    return float(2.0 * _squared_loss_kernel(prediction.reshape(-1), target.reshape(-1)))
+
+
+def squared_error_backward(d_loss: float, y_hat: ArrayLike, y: ArrayLike) -> np.ndarray:
+    r"""Gradient of :func:`squared_error`: $2\,\text{d\_loss}\,(\hat y_n - y_n)/N$."""
+    prediction, target = _check_pair("squared_error_backward", y_hat, y)
+    scale = as_real(d_loss, "squared_error_backward", "d_loss")
+    gradient = _squared_loss_backward_kernel(2.0 * scale, prediction.reshape(-1),
+                                             target.reshape(-1))
+    return gradient.reshape(prediction.shape)
+
+
+def absolute_error(y_hat: ArrayLike, y: ArrayLike) -> float:
+    r"""The mean absolute error, $L = \frac1N\sum_n |\hat y_n - y_n|$, over every element.
+
+    Maximum likelihood under Laplace noise; less swayed by outliers than the
+    squared error (a residual counts once, not squared). PyTorch's ``L1Loss()``.
+
+    Examples
+    --------
+    >>> absolute_error([1.0, 2.0, 4.0], [1.0, 2.0, 2.0])
+    0.6666666666666666
+    """
+    prediction, target = _check_pair("absolute_error", y_hat, y)
+    return float(_absolute_error_kernel(prediction.reshape(-1), target.reshape(-1)))
+
+
+def absolute_error_backward(d_loss: float, y_hat: ArrayLike, y: ArrayLike) -> np.ndarray:
+    r"""A subgradient of :func:`absolute_error`: $\text{d\_loss}\cdot\operatorname{sign}(\hat y_n - y_n)/N$.
+
+    Where $\hat y_n = y_n$ the loss has a kink and every value in
+    $[-1, 1]/N$ is a subgradient; we return 0 there, the smallest one (and
+    PyTorch's choice).
+    """
+    prediction, target = _check_pair("absolute_error_backward", y_hat, y)
+    scale = as_real(d_loss, "absolute_error_backward", "d_loss")
+    gradient = _absolute_error_backward_kernel(scale, prediction.reshape(-1), target.reshape(-1))
+    return gradient.reshape(prediction.shape)
+
+
+@numba.njit(cache=True)
+def _absolute_error_kernel(prediction: np.ndarray, target: np.ndarray) -> float:
+    total = 0.0
+    for n in range(prediction.size):
+        # Σ |ŷ_n − y_n|
+        total += abs(prediction[n] - target[n])
+    # L = Σ |r_n| / N
+    return total / prediction.size
+
+
+@numba.njit(cache=True)
+def _absolute_error_backward_kernel(d_loss: float, prediction: np.ndarray,
+                                    target: np.ndarray) -> np.ndarray:
+    count = prediction.size
+    gradient = np.empty(count)
+    for n in range(count):
+        # ∂L/∂ŷ_n = d_loss · sign(ŷ_n − y_n) / N, with sign(0) = 0
+        gradient[n] = d_loss * np.sign(prediction[n] - target[n]) / count
+    return gradient
+
+
+# ---------------------------------------------------------------------------------------------
+# Classification: the error rate and the cross-entropies
+
+
+def zero_one_loss(y_hat: ArrayLike, y: ArrayLike) -> float:
+    r"""The error rate: the fraction of the $N$ rows whose predicted class is wrong.
+
+    $L = \frac1N\sum_n [\arg\max_k \hat y_{nk} \ne c_n]$, the mean over the
+    batch. The predicted class is the first largest score (scores,
+    probabilities or logits: the arg-max is the same).
+
+    Parameters
+    ----------
+    y_hat : array_like, shape (N, K)
+        Scores of $K$ classes for $N$ examples.
+    y : array_like
+        The classes: integers in $[0, K)$ of shape (N,), or one-hot rows of
+        shape (N, K) (their arg-max is the class).
+
+    Examples
+    --------
+    >>> zero_one_loss([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3]], [0, 0, 0])
+    0.3333333333333333
+    """
+    scores, targets = _check_classes("zero_one_loss", y_hat, y, names=("y_hat", "y"))
+    predicted = np.argmax(scores, axis=1)
+    wanted = np.argmax(targets, axis=1)
+    return float(np.count_nonzero(predicted != wanted) / scores.shape[0])
+
+
+def zero_one_loss_backward(d_loss: float, y_hat: ArrayLike, y: ArrayLike) -> np.ndarray:
+    r"""The derivative of :func:`zero_one_loss`: zero wherever it exists.
+
+    The error rate is piecewise constant in the scores: it jumps where two
+    scores tie and is flat everywhere else, so its gradient is zero almost
+    everywhere (and 0 is returned at the ties too). Gradient descent cannot
+    use it, which is why classifiers are trained on a cross-entropy.
+    """
+    scores, _ = _check_classes("zero_one_loss_backward", y_hat, y, names=("y_hat", "y"))
+    as_real(d_loss, "zero_one_loss_backward", "d_loss")
+    return np.zeros_like(scores)
+
+
+def binary_cross_entropy(p: ArrayLike, y: ArrayLike) -> float:
+    r"""Binary cross-entropy of probabilities, the mean over every element.
+
+    $L = -\frac1N\sum_n \big[y_n \log p_n + (1 - y_n)\log(1 - p_n)\big]$, with
+    $0\log 0 = 0$. The negative log-likelihood of Bernoulli targets $y_n$
+    (or soft targets in $[0, 1]$) under predicted probabilities $p_n$.
+
+    It is $+\infty$ where a target is certain and its probability is 0
+    (PyTorch instead clamps each log at $-100$). Computing $1 - p$ loses the
+    digits of a $p$ near 1: prefer :func:`binary_cross_entropy_with_logits`
+    on the logit, which never does.
+
+    Raises
+    ------
+    ValueError
+        If a probability or a target lies outside $[0, 1]$.
+
+    Examples
+    --------
+    >>> binary_cross_entropy([0.5, 0.9], [1.0, 1.0])  # (log 2 + log(1/0.9)) / 2
+    0.39925384810888576
+    """
+    probability, target = _check_probabilities("binary_cross_entropy", p, y)
+    with np.errstate(divide="ignore"):  # log 0 = -inf is the answer (plain-Python runs warn)
+        return float(_binary_cross_entropy_kernel(probability.reshape(-1), target.reshape(-1)))
+
+
+def binary_cross_entropy_backward(d_loss: float, p: ArrayLike, y: ArrayLike) -> np.ndarray:
+    r"""Gradient of :func:`binary_cross_entropy`: $\text{d\_loss}\,\big(\frac{1 - y_n}{1 - p_n} - \frac{y_n}{p_n}\big)/N$.
+
+    Each term is left out where its weight ($y_n$ or $1 - y_n$) is 0, as in
+    the forward; the gradient is infinite where the loss is.
+    """
+    probability, target = _check_probabilities("binary_cross_entropy_backward", p, y)
+    scale = as_real(d_loss, "binary_cross_entropy_backward", "d_loss")
+    with np.errstate(divide="ignore"):  # y / 0 = ±inf is the answer (plain-Python runs warn)
+        gradient = _binary_cross_entropy_backward_kernel(scale, probability.reshape(-1),
+                                                         target.reshape(-1))
+    return gradient.reshape(probability.shape)
+
+
+def binary_cross_entropy_with_logits(z: ArrayLike, y: ArrayLike) -> float:
+    r"""Binary cross-entropy of $\sigma(z)$, computed from the logit $z$; mean over every element.
+
+    $L = \frac1N\sum_n \big[\max(z_n, 0) - y_n z_n + \log(1 + e^{-|z_n|})\big]$,
+    which equals ``binary_cross_entropy(sigmoid(z), y)`` but is finite and
+    accurate for every finite $z$ (the log never sees a 0, the exponential
+    never overflows). PyTorch's ``BCEWithLogitsLoss()``.
+
+    Raises
+    ------
+    ValueError
+        If a target lies outside $[0, 1]$.
+
+    Examples
+    --------
+    >>> binary_cross_entropy_with_logits([-1e4, 0.0], [1.0, 1.0])  # (1e4 + log 2) / 2
+    5000.346573590279
+    """
+    logits, target = _check_pair("binary_cross_entropy_with_logits", z, y, names=("z", "y"))
+    _require_unit_interval("binary_cross_entropy_with_logits", "y", target)
+    return float(_binary_cross_entropy_with_logits_kernel(logits.reshape(-1),
+                                                          target.reshape(-1)))
+
+
+def binary_cross_entropy_with_logits_backward(d_loss: float, z: ArrayLike,
+                                              y: ArrayLike) -> np.ndarray:
+    r"""Gradient of :func:`binary_cross_entropy_with_logits`: $\text{d\_loss}\,(\sigma(z_n) - y_n)/N$."""
+    func = "binary_cross_entropy_with_logits_backward"
+    logits, target = _check_pair(func, z, y, names=("z", "y"))
+    _require_unit_interval(func, "y", target)
+    scale = as_real(d_loss, func, "d_loss")
+    gradient = _binary_cross_entropy_with_logits_backward_kernel(scale, logits.reshape(-1),
+                                                                 target.reshape(-1))
+    return gradient.reshape(logits.shape)
+
+
+def cross_entropy_with_logits(z: ArrayLike, labels: ArrayLike) -> float:
+    r"""Softmax cross-entropy of logits against classes, the mean over the batch.
+
+    $L = -\frac1N\sum_n \sum_k t_{nk}\,\log\operatorname{softmax}(z_n)_k$,
+    where $t_n$ is the one-hot row of class $c_n$, so
+    $L = \frac1N\sum_n \big(\log\sum_k e^{z_{nk}} - z_{n c_n}\big)$: the
+    negative log-likelihood of the classes. The log-sum-exp is shifted by the
+    row's largest logit, so it is finite for every finite $z$, and its log is
+    taken by ``log1p`` of the other classes' share, so a confident prediction
+    keeps its small loss to full relative accuracy. PyTorch's
+    ``CrossEntropyLoss()``.
+
+    Parameters
+    ----------
+    z : array_like, shape (N, K)
+        Logits (unnormalised log-probabilities) of $K$ classes.
+    labels : array_like
+        Integer classes in $[0, K)$ of shape (N,), or rows of shape (N, K) that
+        are one-hot (or any probabilities: entries in $[0, 1]$, each row
+        summing to 1).
+
+    Raises
+    ------
+    ValueError
+        If a class is out of range, a row is not a probability distribution,
+        or the shapes do not match.
+
+    Examples
+    --------
+    >>> cross_entropy_with_logits([[0.0, 0.0], [1000.0, 0.0]], [1, 0])  # (log 2 + 0) / 2
+    0.34657359027997264
+    """
+    logits, targets = _check_classes("cross_entropy_with_logits", z, labels)
+    return float(_cross_entropy_kernel(logits, targets))
+
+
+def cross_entropy_with_logits_backward(d_loss: float, z: ArrayLike,
+                                       labels: ArrayLike) -> np.ndarray:
+    r"""Gradient of :func:`cross_entropy_with_logits`: $\text{d\_loss}\,(\operatorname{softmax}(z_n) - t_n)/N$."""
+    logits, targets = _check_classes("cross_entropy_with_logits_backward", z, labels)
+    scale = as_real(d_loss, "cross_entropy_with_logits_backward", "d_loss")
+    return _cross_entropy_backward_kernel(scale, logits, targets)
+
+
+def _require_unit_interval(func: str, name: str, values: np.ndarray) -> None:
+    outside = ~((values >= 0.0) & (values <= 1.0))
+    if outside.any():
+        index = tuple(int(i) for i in np.argwhere(outside)[0])
+        raise ValueError(f"{func}: {name} must lie in [0, 1]; got {float(values[index])!r} "
+                         f"at index {index}")
+
+
+def _check_probabilities(func: str, p: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    probability, target = _check_pair(func, p, y, names=("p", "y"))
+    _require_unit_interval(func, "p", probability)
+    _require_unit_interval(func, "y", target)
+    return probability, target
+
+
+def _check_classes(func: str, z: ArrayLike, labels: ArrayLike, *,
+                   names: tuple[str, str] = ("z", "labels")) -> tuple[np.ndarray, np.ndarray]:
+    """Scores of shape (N, K) and the targets as (N, K) probability rows."""
+    scores = as_float_array(z, func, names[0], ndim=2, layout="(N, K)")
+    count, classes = scores.shape
+    if count == 0 or classes == 0:
+        raise ValueError(f"{func}: {names[0]} must have at least one row and one class; "
+                         f"got shape {scores.shape}")
+    given = labels if isinstance(labels, np.ndarray) else np.asarray(labels)
+    if given.dtype.kind in "iu":
+        if given.shape != (count,):
+            raise ValueError(f"{func}: integer {names[1]} must have shape ({count},), one class "
+                             f"per row of {names[0]}; got shape {given.shape}")
+        wrong = (given < 0) | (given >= classes)
+        if wrong.any():
+            index = int(np.argmax(wrong))
+            raise ValueError(f"{func}: {names[1]} must be classes in [0, {classes}); got "
+                             f"{int(given[index])} at index {index}")
+        targets = np.zeros((count, classes))
+        targets[np.arange(count), given] = 1.0
+        return scores, targets
+    if given.dtype.kind != "f" or given.ndim != 2:
+        raise TypeError(f"{func}: {names[1]} must be integer classes of shape ({count},) or "
+                        f"floating-point one-hot rows of shape ({count}, {classes}); got "
+                        f"{describe(given)}")
+    targets = as_float_array(given, func, names[1])
+    if targets.shape != scores.shape:
+        raise ValueError(f"{func}: one-hot {names[1]} must have the shape of {names[0]}, "
+                         f"{scores.shape}; got shape {targets.shape}")
+    _require_unit_interval(func, names[1], targets)
+    # A row of probabilities sums to 1 up to the rounding of its K - 1 additions.
+    slack = np.abs(targets.sum(axis=1) - 1.0) > classes * np.finfo(np.float64).eps
+    if slack.any():
+        row = int(np.argmax(slack))
+        raise ValueError(f"{func}: each row of {names[1]} must sum to 1 (one-hot or "
+                         f"probabilities); row {row} sums to {float(targets[row].sum())!r}")
+    return scores, targets
+
+
+@numba.njit(cache=True)
+def _binary_cross_entropy_kernel(p: np.ndarray, y: np.ndarray) -> float:
+    total = 0.0
+    for n in range(p.size):
+        if y[n] > 0.0:
+            # − y log p  (left out when y = 0: 0 log 0 = 0)
+            total -= y[n] * np.log(p[n])
+        if y[n] < 1.0:
+            # − (1 − y) log(1 − p)  (left out when y = 1)
+            total -= (1.0 - y[n]) * np.log(1.0 - p[n])
+    # L = Σ / N
+    return total / p.size
+
+
+# error_model="numpy": y / 0 is ±inf as in IEEE arithmetic, not Python's ZeroDivisionError
+@numba.njit(cache=True, error_model="numpy")
+def _binary_cross_entropy_backward_kernel(d_loss: float, p: np.ndarray,
+                                          y: np.ndarray) -> np.ndarray:
+    count = p.size
+    gradient = np.zeros(count)
+    for n in range(count):
+        if y[n] > 0.0:
+            # ∂/∂p of − y log p = − y / p
+            gradient[n] -= y[n] / p[n]
+        if y[n] < 1.0:
+            # ∂/∂p of − (1 − y) log(1 − p) = (1 − y) / (1 − p)
+            gradient[n] += (1.0 - y[n]) / (1.0 - p[n])
+        # times d_loss / N
+        gradient[n] *= d_loss / count
+    return gradient
+
+
+@numba.njit(cache=True)
+def _binary_cross_entropy_with_logits_kernel(z: np.ndarray, y: np.ndarray) -> float:
+    total = 0.0
+    for n in range(z.size):
+        # softplus(z) = log(1 + e^z) = max(z, 0) + log(1 + e^{−|z|})
+        softplus = max(z[n], 0.0) + np.log1p(np.exp(-abs(z[n])))
+        # − y log σ(z) − (1 − y) log σ(−z) = softplus(z) − y z
+        total += softplus - y[n] * z[n]
+    # L = Σ / N
+    return total / z.size
+
+
+@numba.njit(cache=True)
+def _binary_cross_entropy_with_logits_backward_kernel(d_loss: float, z: np.ndarray,
+                                                      y: np.ndarray) -> np.ndarray:
+    count = z.size
+    gradient = np.empty(count)
+    for n in range(count):
+        # σ(z), by the overflow-free branch for each sign
+        if z[n] >= 0.0:
+            probability = 1.0 / (1.0 + np.exp(-z[n]))
+        else:
+            probability = np.exp(z[n]) / (1.0 + np.exp(z[n]))
+        # ∂L/∂z_n = d_loss · (σ(z_n) − y_n) / N
+        gradient[n] = d_loss * (probability - y[n]) / count
+    return gradient
+
+
+@numba.njit(cache=True)
+def _cross_entropy_kernel(z: np.ndarray, targets: np.ndarray) -> float:
+    count, classes = z.shape
+    total = 0.0
+    for n in range(count):
+        # m = z_n,top = max_k z_nk
+        top = 0
+        for k in range(1, classes):
+            if z[n, k] > z[n, top]:
+                top = k
+        largest = z[n, top]
+        rest = 0.0
+        for k in range(classes):
+            if k != top:
+                # Z − 1 = Σ_{k ≠ top} e^{z_nk − m}
+                rest += np.exp(z[n, k] - largest)
+        # log Z = log1p(Z − 1), accurate when the other classes are far below
+        log_exp_sum = np.log1p(rest)
+        for k in range(classes):
+            if targets[n, k] != 0.0:
+                # − t_nk log softmax(z_n)_k = t_nk (log Z − (z_nk − m))
+                total += targets[n, k] * (log_exp_sum - (z[n, k] - largest))
+    # L = Σ / N
+    return total / count
+
+
+@numba.njit(cache=True)
+def _cross_entropy_backward_kernel(d_loss: float, z: np.ndarray,
+                                   targets: np.ndarray) -> np.ndarray:
+    count, classes = z.shape
+    gradient = np.empty_like(z)
+    for n in range(count):
+        # m = max_k z_nk
+        largest = z[n, 0]
+        for k in range(1, classes):
+            largest = max(largest, z[n, k])
+        exp_sum = 0.0
+        for k in range(classes):
+            # e^{z_nk − m}, kept for the division below
+            gradient[n, k] = np.exp(z[n, k] - largest)
+            exp_sum += gradient[n, k]
+        for k in range(classes):
+            # ∂L/∂z_nk = d_loss · (softmax(z_n)_k − t_nk) / N
+            gradient[n, k] = d_loss * (gradient[n, k] / exp_sum - targets[n, k]) / count
     return gradient
