@@ -42,7 +42,12 @@ from reference._validation import (
     describe,
 )
 from reference.dense import _dense_backward_kernel, _dense_kernel
-from reference.losses import cross_entropy_with_logits, cross_entropy_with_logits_backward
+from reference.losses import (
+    cross_entropy_with_logits,
+    cross_entropy_with_logits_backward,
+    squared_error,
+    squared_error_backward,
+)
 
 __all__ = [
     "ACTIVATIONS",
@@ -50,6 +55,7 @@ __all__ = [
     "mlp_forward",
     "mlp_forward_cache",
     "train_classifier",
+    "train_regressor",
 ]
 
 Params = list[tuple[np.ndarray, np.ndarray]]
@@ -258,7 +264,7 @@ def train_classifier(X: ArrayLike, labels: ArrayLike, params: Sequence[tuple[Arr
 
     Raises
     ------
-    reference.NonFiniteLossError
+    reference._validation.NonFiniteLossError
         If the loss stops being finite (a learning rate too large).
     """
     func = "train_classifier"
@@ -266,35 +272,79 @@ def train_classifier(X: ArrayLike, labels: ArrayLike, params: Sequence[tuple[Arr
     if names[-1] != "identity":
         raise ValueError(f"{func}: the last layer must output logits (activation 'identity'; "
                          f"the loss applies the softmax); got {names[-1]!r}")
+    targets = _targets(func, labels, inputs.shape[0], layers[-1][0].shape[1])
+    return _minibatch_sgd(func, inputs, targets, layers, names, cross_entropy_with_logits,
+                          cross_entropy_with_logits_backward, lr=lr, batch_size=batch_size,
+                          epochs=epochs, rng=rng)
+
+
+def train_regressor(X: ArrayLike, Y: ArrayLike, params: Sequence[tuple[ArrayLike, ArrayLike]],
+                    activations: Sequence[str], *, lr: float, batch_size: int, epochs: int,
+                    rng: np.random.Generator) -> tuple[Params, np.ndarray]:
+    r"""Train an MLP to fit real targets by minibatch SGD on the mean squared error.
+
+    The same loop as :func:`train_classifier`, with
+    :func:`reference.losses.squared_error` (the mean over the batch and the
+    outputs) in place of the cross-entropy.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, fan_in)
+    Y : array_like, shape (N, fan_out of the last layer)
+    params, activations, lr, batch_size, epochs, rng
+        As for :func:`train_classifier` (any last activation).
+
+    Returns
+    -------
+    (params, losses)
+        The trained parameters and the mean squared error on the whole of
+        ``X`` before training and after each epoch.
+    """
+    func = "train_regressor"
+    inputs, layers, names = _check(func, X, params, activations)
+    targets = as_float_array(Y, func, "Y", ndim=2, layout="(N, fan_out)")
+    if targets.shape != (inputs.shape[0], layers[-1][0].shape[1]):
+        raise ValueError(f"{func}: Y must have shape {(inputs.shape[0], layers[-1][0].shape[1])}, "
+                         f"one row of outputs per row of X; got shape {targets.shape}")
+    return _minibatch_sgd(func, inputs, targets, layers, names, squared_error,
+                          squared_error_backward, lr=lr, batch_size=batch_size, epochs=epochs,
+                          rng=rng)
+
+
+def _minibatch_sgd(func: str, inputs: np.ndarray, targets: np.ndarray, layers: Params,
+                   names: list[str], loss: Callable[[np.ndarray, np.ndarray], float],
+                   loss_backward: Callable[[float, np.ndarray, np.ndarray], np.ndarray], *,
+                   lr: float, batch_size: int, epochs: int,
+                   rng: np.random.Generator) -> tuple[Params, np.ndarray]:
+    """The training loop shared by the classifier and the regressor."""
     rate = as_real(lr, func, "lr", strictly_positive=True, finite=True)
     size = as_positive_int(batch_size, func, "batch_size")
     count = as_positive_int(epochs, func, "epochs")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"{func}: rng must be a numpy.random.Generator; got {describe(rng)}")
-    targets = _targets(func, labels, inputs.shape[0], layers[-1][0].shape[1])
 
     layers = [(weights.copy(), bias.copy()) for weights, bias in layers]
-    losses = [_loss(inputs, targets, layers, names)]
+    history = [loss(_output(inputs, layers, names), targets)]
     steps = 0
     for _ in range(count):
         order = rng.permutation(inputs.shape[0])
         for start in range(0, inputs.shape[0], size):
             batch = order[start:start + size]
             cache = _forward_pass(inputs[batch], layers, names)
-            logits = ACTIVATIONS[names[-1]][0](cache[-1][1])
-            d_logits = cross_entropy_with_logits_backward(1.0, logits, targets[batch])
+            output = ACTIVATIONS[names[-1]][0](cache[-1][1])
+            d_output = loss_backward(1.0, output, targets[batch])
             for (weights, bias), (d_weights, d_bias) in zip(
-                    layers, _backward_pass(d_logits, cache, layers, names), strict=True):
+                    layers, _backward_pass(d_output, cache, layers, names), strict=True):
                 # θ ← θ − η ∇θ (in place on the private copies)
                 weights -= rate * d_weights
                 bias -= rate * d_bias
             steps += 1
-        losses.append(_loss(inputs, targets, layers, names))
-        if not np.isfinite(losses[-1]):
+        history.append(loss(_output(inputs, layers, names), targets))
+        if not np.isfinite(history[-1]):
             raise NonFiniteLossError(
-                f"{func}: the loss became {losses[-1]!r} after {steps} steps with lr = {rate!r}; "
-                f"try a smaller learning rate", step=steps, lr=rate)
-    return layers, np.array(losses)
+                f"{func}: the loss became {history[-1]!r} after {steps} steps with lr = "
+                f"{rate!r}; try a smaller learning rate", step=steps, lr=rate)
+    return layers, np.array(history)
 
 
 def _targets(func: str, labels: Any, count: int, classes: int) -> np.ndarray:
@@ -305,7 +355,3 @@ def _targets(func: str, labels: Any, count: int, classes: int) -> np.ndarray:
                              f"shape {given.shape}")
         return given.astype(np.int64)
     return as_float_array(given, func, "labels", ndim=2, layout=f"({count}, {classes})")
-
-
-def _loss(x: np.ndarray, targets: np.ndarray, layers: Params, names: list[str]) -> float:
-    return cross_entropy_with_logits(_output(x, layers, names), targets)

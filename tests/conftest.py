@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from numerics import catalog
-from reference import regression
+from reference import perceptron, regression
 
 settings.register_profile("dev", max_examples=25, deadline=timedelta(milliseconds=500))
 settings.register_profile("ci", max_examples=100, derandomize=True, print_blob=True,
@@ -43,6 +43,9 @@ def _warm_up() -> None:
         entry.sample.call(entry.backward, np.ones_like(output) if np.ndim(output) else 1.0)
     X = np.array([[1.0, 2.0], [3.0, 5.0], [4.0, 1.0]])
     regression.fit_sgd(X, X[:, 0], lr=0.01, batch_size=2, epochs=1, rng=np.random.default_rng(0))
+    perceptron.perceptron_learn(X, np.array([0.0, 1.0, 1.0]), max_epochs=1,
+                                rng=np.random.default_rng(0))
+    perceptron.threshold_network(X, perceptron.xor_network())
 
 
 @pytest.fixture(scope="session", autouse=True)
