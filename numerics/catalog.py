@@ -294,8 +294,13 @@ def _logits_and_labels(draw: st.DrawFn) -> Example:
     logits = draw(nst.arrays((count, classes), scale=20.0))
     labels = np.array(draw(st.lists(st.integers(0, classes - 1), min_size=count,
                                     max_size=count)), dtype=np.int64)
-    if draw(st.booleans()):
+    form = draw(st.sampled_from(["classes", "one-hot", "probabilities"]))
+    if form == "one-hot":
         return Example((logits, np.eye(classes)[labels]))
+    if form == "probabilities":
+        weights = draw(hnp.arrays(np.float64, (count, classes), elements=st.floats(0.0, 1.0)))
+        weights[np.arange(count), labels] += 1.0  # no row of zeros
+        return Example((logits, weights / weights.sum(axis=1, keepdims=True)))
     return Example((logits, labels))
 
 

@@ -118,6 +118,33 @@ def test_on_xor_the_rule_never_converges(rng: np.random.Generator) -> None:
     assert result.mistakes >= 500
 
 
+@given(st.integers(1, 12).flatmap(lambda n: st.tuples(
+    nst.arrays((n, 3), scale=5.0), st.lists(st.sampled_from([0.0, 1.0]), min_size=n,
+                                            max_size=n))), st.integers(1, 20), nst.seeds())
+def test_the_rule_is_the_textbook_loop(case: tuple, epochs: int, seed: int) -> None:
+    """perceptron_learn is, bit for bit, this plain loop: each epoch in the order of a fresh
+    rng.permutation, w += (y - y_hat) x and b += (y - y_hat) on each mistake, stopping after
+    the first epoch without one."""
+    X, targets = case
+    y = np.array(targets)
+    result = pc.perceptron_learn(X, y, max_epochs=epochs, rng=np.random.default_rng(seed))
+    rng, w, b, mistakes, converged = np.random.default_rng(seed), np.zeros(3), 0.0, 0, False
+    for _ in range(epochs):
+        before = mistakes
+        for n in rng.permutation(len(y)):
+            total = b  # b + x_1 w_1 + x_2 w_2 + x_3 w_3, summed in this order
+            for i in range(3):
+                total += X[n, i] * w[i]
+            error = y[n] - (1.0 if total > 0.0 else 0.0)
+            if error:
+                w, b, mistakes = w + error * X[n], b + error, mistakes + 1
+        if mistakes == before:
+            converged = True
+            break
+    assert np.array_equal(result.weights, w) and result.bias == b
+    assert (result.mistakes, result.converged) == (mistakes, converged)
+
+
 def test_the_update_is_the_error_times_the_input() -> None:
     """From w = 0, b = 0 a positive example is a mistake (H(0) = 0): w becomes x, b becomes 1;
     a negative one is not: nothing moves."""
