@@ -238,7 +238,7 @@ register(OpEntry(
 
 @st.composite
 def _probability_examples(draw: st.DrawFn) -> Example:
-    """Probabilities in [0.02, 0.98] (the log stays smooth within the step) and targets in [0, 1]."""
+    """Probabilities in [0.02, 0.98] (smooth logs within the step), targets in [0, 1]."""
     shape = draw(nst.shapes(min_dims=1, max_dims=3, max_side=6))
     probability = draw(hnp.arrays(np.float64, shape, elements=st.floats(0.02, 0.98)))
     target = draw(hnp.arrays(np.float64, shape, elements=st.one_of(
@@ -448,8 +448,11 @@ def _softmax_parts(ex: Example) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
 
 
 def _softmax_gauge(ex: Example) -> np.ndarray:
-    """s_k (1 + |x_k - m| + sum_j s_j |x_j - m|): rounding x_k - m moves e^{x_k - m} by
-    u |x_k - m| relatively, and the sum Z by u sum_j s_j |x_j - m|."""
+    """s_k (1 + |x_k - m| + sum_j s_j |x_j - m|).
+
+    rounding x_k - m moves e^{x_k - m} by u |x_k - m| relatively, and the sum Z by u sum_j s_j
+    |x_j - m|.
+    """
     distance, s, _, spread = _softmax_parts(ex)
     return s * (1.0 + distance + spread)
 

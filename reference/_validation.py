@@ -159,7 +159,8 @@ def as_axis(axis: Any, ndim: int, func: str) -> int:
     """Return ``axis`` as an index in ``[0, ndim)`` (negative counts from the end), or raise."""
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
         raise TypeError(f"{func}: axis must be an integer; got {describe(axis)}")
-    if not -ndim <= axis < ndim:
+    index = int(axis)
+    if not -ndim <= index < ndim:
         raise ValueError(
-            f"{func}: axis must be in [{-ndim}, {ndim - 1}] for a {ndim}-D input; got {axis}")
-    return int(axis) % ndim
+            f"{func}: axis must be in [{-ndim}, {ndim - 1}] for a {ndim}-D input; got {index}")
+    return index % ndim

@@ -69,7 +69,7 @@ def _rows(values: np.ndarray, axis: int) -> np.ndarray:
 
 def _unrows(rows: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
     """Undo :func:`_rows` for an array of the original ``shape``."""
-    moved_shape = tuple(np.delete(np.array(shape, dtype=np.int64), axis)) + (shape[axis],)
+    moved_shape = (*shape[:axis], *shape[axis + 1:], shape[axis])
     return np.ascontiguousarray(np.moveaxis(rows.reshape(moved_shape), -1, axis))
 
 

@@ -76,7 +76,7 @@ def dense_backward(dy: ArrayLike, x: ArrayLike, W: ArrayLike,
     x, W, b : array_like
         The arguments of the forward call.
     """
-    inputs, weights, bias = _check("dense_backward", x, W, b)
+    inputs, weights, _bias = _check("dense_backward", x, W, b)
     upstream = as_float_array(dy, "dense_backward", "dy", ndim=2, layout="(N, fan_out)")
     wanted = (inputs.shape[0], weights.shape[1])
     if upstream.shape != wanted:

@@ -13,6 +13,7 @@ the rest of the reference (install the ``test`` or ``docs`` extra).
 
 from __future__ import annotations
 
+import itertools
 from typing import NamedTuple
 
 import numpy as np
@@ -80,7 +81,7 @@ def train_digit_network(*, hidden: int = 64, epochs: int = 60, lr: float = 0.2,
     rng = np.random.default_rng(seed)
     sizes = [X_train.shape[1], hidden, 10]
     params = [(rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in), np.zeros(fan_out))
-              for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True)]
+              for fan_in, fan_out in itertools.pairwise(sizes)]
     activations = ["tanh", "identity"]
     params, losses = train_classifier(X_train, labels_train, params, activations, lr=lr,
                                       batch_size=batch_size, epochs=epochs, rng=rng)

@@ -197,7 +197,9 @@ def absolute_error(y_hat: ArrayLike, y: ArrayLike) -> float:
 
 
 def absolute_error_backward(d_loss: float, y_hat: ArrayLike, y: ArrayLike) -> np.ndarray:
-    r"""A subgradient of :func:`absolute_error`: $\text{d\_loss}\cdot\operatorname{sign}(\hat y_n - y_n)/N$.
+    r"""A subgradient of :func:`absolute_error`.
+
+    $\text{d\_loss}\cdot\operatorname{sign}(\hat y_n - y_n)/N$.
 
     Where $\hat y_n = y_n$ the loss has a kink and every value in
     $[-1, 1]/N$ is a subgradient; we return 0 there, the smallest one (and
@@ -301,7 +303,9 @@ def binary_cross_entropy(p: ArrayLike, y: ArrayLike) -> float:
 
 
 def binary_cross_entropy_backward(d_loss: float, p: ArrayLike, y: ArrayLike) -> np.ndarray:
-    r"""Gradient of :func:`binary_cross_entropy`: $\text{d\_loss}\,\big(\frac{1 - y_n}{1 - p_n} - \frac{y_n}{p_n}\big)/N$.
+    r"""Gradient of :func:`binary_cross_entropy` with respect to ``p``.
+
+    $\text{d\_loss}\,\big(\frac{1 - y_n}{1 - p_n} - \frac{y_n}{p_n}\big)/N$.
 
     Each term is left out where its weight ($y_n$ or $1 - y_n$) is 0, as in
     the forward; the gradient is infinite where the loss is.
@@ -340,7 +344,10 @@ def binary_cross_entropy_with_logits(z: ArrayLike, y: ArrayLike) -> float:
 
 def binary_cross_entropy_with_logits_backward(d_loss: float, z: ArrayLike,
                                               y: ArrayLike) -> np.ndarray:
-    r"""Gradient of :func:`binary_cross_entropy_with_logits`: $\text{d\_loss}\,(\sigma(z_n) - y_n)/N$."""
+    r"""Gradient of :func:`binary_cross_entropy_with_logits` with respect to the logits.
+
+    $\text{d\_loss}\,(\sigma(z_n) - y_n)/N$.
+    """
     func = "binary_cross_entropy_with_logits_backward"
     logits, target = _check_pair(func, z, y, names=("z", "y"))
     _require_unit_interval(func, "y", target)
@@ -388,7 +395,10 @@ def cross_entropy_with_logits(z: ArrayLike, labels: ArrayLike) -> float:
 
 def cross_entropy_with_logits_backward(d_loss: float, z: ArrayLike,
                                        labels: ArrayLike) -> np.ndarray:
-    r"""Gradient of :func:`cross_entropy_with_logits`: $\text{d\_loss}\,(\operatorname{softmax}(z_n) - t_n)/N$."""
+    r"""Gradient of :func:`cross_entropy_with_logits` with respect to the logits.
+
+    $\text{d\_loss}\,(\operatorname{softmax}(z_n) - t_n)/N$.
+    """
     logits, targets = _check_classes("cross_entropy_with_logits_backward", z, labels)
     scale = as_real(d_loss, "cross_entropy_with_logits_backward", "d_loss")
     return _cross_entropy_backward_kernel(scale, logits, targets)

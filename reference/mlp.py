@@ -132,7 +132,9 @@ def mlp_forward_cache(x: ArrayLike, params: Sequence[tuple[ArrayLike, ArrayLike]
 
 def mlp_backward(dy: ArrayLike, x: ArrayLike, params: Sequence[tuple[ArrayLike, ArrayLike]],
                  activations: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-    r"""Gradients of $\langle dy, \text{mlp\_forward}(x)\rangle$: one $(\delta W_l, \delta b_l)$ per layer.
+    r"""The gradients of every layer: one $(\delta W_l, \delta b_l)$ per layer.
+
+    Of $\langle dy, \text{mlp\_forward}(x)\rangle$ with respect to each $W_l$ and $b_l$.
 
     Runs the forward pass keeping the cache, then walks back through the
     layers by the chain rule (see the module's docstring).

@@ -22,23 +22,32 @@ BACKWARDS = (act.step_backward, act.sigmoid_backward, act.tanh_backward, act.rel
 
 @given(wide)
 def test_sigmoid_is_antisymmetric_about_one_half(x: np.ndarray) -> None:
-    """sigma(-x) = 1 - sigma(x), each side within gamma_6 of the truth (exp, a sum, a division)
-    and the subtraction one rounding more: gamma_13 of sigma(x) + sigma(-x) = 1."""
+    """sigma(-x) = 1 - sigma(x).
+
+    Each side is within gamma_6 of the truth (exp, a sum, a division) and the subtraction is one
+    rounding more: gamma_13 of sigma(x) + sigma(-x) = 1.
+    """
     assert_close(act.sigmoid(-x), 1.0 - act.sigmoid(x), gauge=1.0, terms=13)
 
 
 @given(wide)
 def test_tanh_is_a_stretched_sigmoid(x: np.ndarray) -> None:
-    """tanh(x) = 2 sigma(2x) - 1, within gamma_{4+6+1} of the gauge 2 sigma(2x) + 1 (tanh within
-    4u, the sigmoid within gamma_6, the final subtraction)."""
+    """tanh(x) = 2 sigma(2x) - 1.
+
+    Within gamma_{4+6+1} of the gauge 2 sigma(2x) + 1: tanh within 4u, the sigmoid within
+    gamma_6, the final subtraction.
+    """
     assert_close(act.tanh(x), 2.0 * act.sigmoid(2.0 * x) - 1.0,
                  gauge=2.0 * act.sigmoid(2.0 * x) + 1.0, terms=11)
 
 
 @given(wide)
 def test_sigmoid_slope_is_at_most_a_quarter_and_vanishes_beyond_ten(x: np.ndarray) -> None:
-    """sigma'(x) <= 1/4 (up to the rounding of e / (1 + e)^2: gamma_4), and sigma'(x) < 1e-4
-    for |x| > 10: the saturation that makes deep sigmoid networks stop learning."""
+    """sigma'(x) <= 1/4 (up to the rounding of e / (1 + e)^2.
+
+    gamma_4), and sigma'(x) < 1e-4 for |x| > 10: the saturation that makes deep sigmoid networks
+    stop learning.
+    """
     slope = act.sigmoid_backward(np.ones_like(x), x)
     assert np.all(slope <= 0.25 * (1.0 + gamma(4)))
     assert np.all(slope >= 0.0)
@@ -56,7 +65,7 @@ def test_relu_is_positively_homogeneous(x: np.ndarray, power: int) -> None:
 
 @given(wide)
 def test_leaky_relu_spans_relu_and_the_identity(x: np.ndarray) -> None:
-    """alpha = 0 gives relu and alpha = 1 the identity, bit for bit."""
+    """Alpha = 0 gives relu and alpha = 1 the identity, bit for bit."""
     assert np.array_equal(act.leaky_relu(x, alpha=0.0), act.relu(x))
     assert np.array_equal(act.leaky_relu(x, alpha=1.0), x)
     dy = np.ones_like(x)
@@ -67,8 +76,10 @@ def test_leaky_relu_spans_relu_and_the_identity(x: np.ndarray) -> None:
 @given(nst.shapes(min_dims=1, max_dims=4, max_side=5).flatmap(
     lambda shape: st.tuples(nst.arrays(shape, scale=10.0), nst.scalars(1.0))))
 def test_prelu_with_one_slope_is_leaky_relu(case: tuple) -> None:
-    """A shared alpha of shape (1,) gives leaky_relu with that alpha, bit for bit; its gradient
-    is the sum of the per-channel ones."""
+    """A shared alpha of shape (1,) gives leaky_relu with that alpha, bit for bit.
+
+    its gradient is the sum of the per-channel ones.
+    """
     x, alpha = case
     assert np.array_equal(act.prelu(x, np.array([alpha])), act.leaky_relu(x, alpha=alpha))
     dy = np.ones_like(x)
@@ -96,8 +107,11 @@ softmax_cases = nst.shapes(min_dims=1, max_dims=4, max_side=5).flatmap(
 
 @given(softmax_cases)
 def test_softmax_sums_to_one_along_its_axis(case: tuple) -> None:
-    """sum_k s_k = 1 within gamma_{2K+1}: the sum Z (K - 1 additions of positive terms), the
-    K divisions, and the test's own sum of K terms."""
+    """sum_k s_k = 1 within gamma_{2K+1}.
+
+    the sum Z (K - 1 additions of positive terms), the K divisions, and the test's own sum of K
+    terms.
+    """
     x, axis = case
     total = act.softmax(x, axis=axis).sum(axis=axis)
     assert_close(total, np.ones_like(total), gauge=1.0, terms=2 * x.shape[axis] + 1)
@@ -109,8 +123,10 @@ def test_softmax_sums_to_one_along_its_axis(case: tuple) -> None:
                             st.integers(-len(shape), len(shape) - 1),
                             st.integers(-2**20, 2**20))))
 def test_softmax_ignores_a_constant_added_along_its_axis(case: tuple) -> None:
-    """softmax(x + c) = softmax(x), bit for bit when x + c is exact (values on a grid of 1/8):
-    the kernel only ever sees x - max(x), which the shift does not change."""
+    """softmax(x + c) = softmax(x), bit for bit when x + c is exact (values on a grid of 1/8).
+
+    the kernel only ever sees x - max(x), which the shift does not change.
+    """
     grid, axis, shift = case
     x = grid / 8.0
     assert np.array_equal(act.softmax(x + shift, axis=axis), act.softmax(x, axis=axis))
@@ -119,9 +135,12 @@ def test_softmax_ignores_a_constant_added_along_its_axis(case: tuple) -> None:
 
 @given(softmax_cases)
 def test_softmax_is_the_exponential_of_log_softmax(case: tuple) -> None:
-    """exp(log_softmax(x)) = softmax(x). log_softmax's absolute error, gamma_{K+3} of its gauge,
-    is a relative error after exp (plus exp's own 4u), and softmax carries gamma_{K+3} of its own
-    gauge: held to gamma_{2(K+3)+4} of s times the sum of both gauges over s."""
+    """exp(log_softmax(x)) = softmax(x).
+
+    log_softmax's absolute error, gamma_{K+3} of its gauge, is a relative error after exp (plus
+    exp's own 4u), and softmax carries gamma_{K+3} of its own gauge: held to gamma_{2(K+3)+4} of
+    s times the sum of both gauges over s.
+    """
     x, axis = case
     example = Example((x,), {"axis": axis})
     s = act.softmax(x, axis=axis)
@@ -133,14 +152,17 @@ def test_softmax_is_the_exponential_of_log_softmax(case: tuple) -> None:
 
 @given(nst.away_from([0.0], 0.01, any_shape, scale=100.0), nst.scalars(1.0))
 def test_the_step_has_zero_derivative_almost_everywhere(x: np.ndarray, d_out: float) -> None:
-    """Away from 0 the step is flat: finite differences and the backward are exactly 0, so
-    gradient descent gets no signal from a threshold unit (hence the perceptron's own rule)."""
+    """Away from 0 the step is flat.
+
+    finite differences and the backward are exactly 0, so gradient descent gets no signal from a
+    threshold unit (hence the perceptron's own rule).
+    """
     h = 0.005
     assert np.array_equal(act.step(x + h) - act.step(x - h), np.zeros(x.shape))
     assert np.array_equal(act.step_backward(np.full(x.shape, d_out), x), np.zeros(x.shape))
 
 
-@pytest.mark.parametrize("function", ELEMENTWISE + (act.softmax, act.log_softmax),
+@pytest.mark.parametrize("function", [*ELEMENTWISE, act.softmax, act.log_softmax],
                          ids=lambda f: f.__name__)
 def test_stable_up_to_ten_thousand(function) -> None:
     """For |x| <= 1e4 no overflow warning (warnings are errors in this suite), no NaN, no inf."""
@@ -149,8 +171,7 @@ def test_stable_up_to_ten_thousand(function) -> None:
     assert np.all(np.isfinite(y))
 
 
-@pytest.mark.parametrize("backward", BACKWARDS + (act.softmax_backward,
-                                                   act.log_softmax_backward),
+@pytest.mark.parametrize("backward", [*BACKWARDS, act.softmax_backward, act.log_softmax_backward],
                          ids=lambda f: f.__name__)
 def test_backwards_are_stable_up_to_ten_thousand(backward) -> None:
     """The backwards too: finite for |x| <= 1e4."""
@@ -159,9 +180,11 @@ def test_backwards_are_stable_up_to_ten_thousand(backward) -> None:
 
 
 def test_values_at_the_extremes_are_the_correctly_rounded_limits() -> None:
-    """sigma(-1e4) = 0 and sigma(1e4) = 1 (the truth rounds to them); tanh(+-1e4) = +-1;
-    log_softmax keeps the exact gap where softmax underflows; sigma' keeps relative accuracy
-    in the tail (exp(-700) / (1 + exp(-700))^2 = exp(-700) to the last bit)."""
+    """sigma(-1e4) = 0 and sigma(1e4) = 1 (the truth rounds to them).
+
+    tanh(+-1e4) = +-1; log_softmax keeps the exact gap where softmax underflows; sigma' keeps
+    relative accuracy in the tail (exp(-700) / (1 + exp(-700))^2 = exp(-700) to the last bit).
+    """
     assert act.sigmoid(np.array([-1e4]))[0] == 0.0
     assert act.sigmoid(np.array([1e4]))[0] == 1.0
     assert np.array_equal(act.tanh(np.array([-1e4, 1e4])), [-1.0, 1.0])
@@ -171,7 +194,7 @@ def test_values_at_the_extremes_are_the_correctly_rounded_limits() -> None:
     assert_close(tail, 4.0 * np.exp(-60.0), terms=6)
 
 
-@pytest.mark.parametrize("function", ELEMENTWISE + (act.softmax, act.log_softmax),
+@pytest.mark.parametrize("function", [*ELEMENTWISE, act.softmax, act.log_softmax],
                          ids=lambda f: f.__name__)
 def test_nan_propagates(function) -> None:
     """NaN in gives NaN out at that place (softmax: along its row), never a silent number."""
@@ -180,8 +203,10 @@ def test_nan_propagates(function) -> None:
 
 
 def test_relu_gradient_at_the_kink_is_zero() -> None:
-    """At x = 0 the ReLU has no derivative; the backward uses the left slope, 0 (as PyTorch);
-    the leaky ReLU uses alpha there."""
+    """At x = 0 the ReLU has no derivative.
+
+    the backward uses the left slope, 0 (as PyTorch); the leaky ReLU uses alpha there.
+    """
     assert act.relu_backward(np.ones(1), np.zeros(1))[0] == 0.0
     assert act.leaky_relu_backward(np.ones(1), np.zeros(1), alpha=0.3)[0] == 0.3
 

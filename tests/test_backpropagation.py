@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -19,9 +21,11 @@ NAMES = sorted(mlp.ACTIVATIONS)
 
 
 def _clear_of_kinks(x: np.ndarray, params: list, names: list[str], margin: float) -> list:
-    """Shift each ReLU-like unit's bias by the smallest amount that puts every row's
-    pre-activation at least ``margin`` from the kink at 0 (always possible: at most N
-    forbidden intervals of width 2 margin), layer by layer."""
+    """Shift each ReLU-like unit's bias to keep every row ``margin`` from the kink at 0.
+
+    The smallest such shift always exists (at most N forbidden intervals of width 2 margin);
+    layer by layer, since each shift changes the next layer's input.
+    """
     activity, cleared = x, []
     for (weights, bias), name in zip(params, names, strict=True):
         bias = bias.copy()
@@ -48,17 +52,19 @@ def networks(draw: st.DrawFn) -> tuple[np.ndarray, list, list[str]]:
     x = draw(nst.arrays((count, widths[0]), scale=2.0))
     params = [(draw(nst.arrays((fan_in, fan_out), scale=1.0)) / np.sqrt(fan_in),
                draw(nst.arrays((fan_out,), scale=1.0)))
-              for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True)]
+              for fan_in, fan_out in itertools.pairwise(widths)]
     names = [draw(st.sampled_from(NAMES)) for _ in range(depth)]
     return x, _clear_of_kinks(x, params, names, margin=0.05), names
 
 
 @given(networks(), nst.seeds())
 def test_random_networks_pass_the_gradient_check(network: tuple, seed: int) -> None:
-    """mlp_backward is the gradient of <dy, mlp_forward> in every weight and bias, for random
-    depths, widths and activations. The step is 2^-12 so that the checker's box (and the change
-    it makes to every later layer's pre-activations) stays inside the 0.05 cleared around each
-    ReLU kink."""
+    """mlp_backward is the gradient of <dy, mlp_forward> in every weight and bias.
+
+    Random depths, widths and activations. The step is 2^-12 so that the checker's box (and the
+    change it makes to every later layer's pre-activations) stays inside the 0.05 cleared around
+    each ReLU kink.
+    """
     x, params, names = network
     flat = [array for layer in params for array in layer]
 
@@ -77,9 +83,12 @@ def test_random_networks_pass_the_gradient_check(network: tuple, seed: int) -> N
         (shape[0], shape[1]), (shape[1], shape[2]), (shape[2],), (shape[0], shape[2]),
         (shape[0], shape[1]), (shape[1], shape[2]))))))
 def test_dense_backward_is_the_adjoint_of_the_forward(case: tuple) -> None:
-    """<dy, v W> = <dy W^T, v> and <dy, x V> = <x^T dy, V>: the backward is the transpose of the
-    linear map (exactly, so the bound is pure rounding: at most fan_in + fan_out + N (fan_in +
-    fan_out) roundings in a row on each side, of the products' absolute values)."""
+    """<dy, v W> = <dy W^T, v> and <dy, x V> = <x^T dy, V>.
+
+    the backward is the transpose of the linear map (exactly, so the bound is pure rounding: at
+    most fan_in + fan_out + N (fan_in + fan_out) roundings in a row on each side, of the
+    products' absolute values).
+    """
     x, W, b, dy, v, V = case
     count, fan_in = x.shape
     fan_out = W.shape[1]
@@ -96,11 +105,14 @@ def test_dense_backward_is_the_adjoint_of_the_forward(case: tuple) -> None:
     lambda widths: st.tuples(
         nst.arrays((3, widths[0]), scale=2.0),
         st.tuples(*(st.tuples(nst.arrays((a, b), scale=1.0), nst.arrays((b,), scale=1.0))
-                    for a, b in zip(widths[:-1], widths[1:], strict=True))))))
+                    for a, b in itertools.pairwise(widths))))))
 def test_a_stack_of_linear_layers_is_one_linear_map(case: tuple) -> None:
-    """Without activations, depth adds nothing: the layers equal one dense layer with
-    W = W_1 W_2 ... W_L and b = (b_1 W_2 + b_2) W_3 + ... + b_L. Both are sums over the same
-    products: held to gamma_{2 sum(fan_in + 1)} of the network run on absolute values."""
+    """Without activations, depth adds nothing.
+
+    the layers equal one dense layer with W = W_1 W_2 ... W_L and b = (b_1 W_2 + b_2) W_3 + ...
+    + b_L. Both are sums over the same products: held to gamma_{2 sum(fan_in + 1)} of the
+    network run on absolute values.
+    """
     x, layers = case
     params = [(W, b) for W, b in layers]
     names = ["identity"] * len(params)
@@ -115,9 +127,12 @@ def test_a_stack_of_linear_layers_is_one_linear_map(case: tuple) -> None:
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
 def test_units_that_start_equal_stay_equal(activation: str) -> None:
-    """Two hidden units with the same incoming and outgoing weights get the same gradients, so
-    SGD never tells them apart: after 20 epochs they are still equal (to the last bit: they see
-    the same numbers in the same order). Random initialisation is what breaks the symmetry."""
+    """Units that start equal get equal gradients, so SGD never tells them apart.
+
+    Two hidden units with the same incoming and outgoing weights: after 20 epochs they are still
+    equal (to the last bit: they see the same numbers in the same order). Random initialisation
+    is what breaks the symmetry.
+    """
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 3))
     labels = rng.integers(0, 2, 40)
@@ -129,7 +144,8 @@ def test_units_that_start_equal_stay_equal(activation: str) -> None:
                                      batch_size=8, epochs=20, rng=np.random.default_rng(1))
     (W1, b1), (W2, _) = params
     assert not np.array_equal(W1, symmetric[0][0])  # they did learn
-    assert np.array_equal(W1[:, 0], W1[:, 1]) and b1[0] == b1[1]
+    assert np.array_equal(W1[:, 0], W1[:, 1])
+    assert b1[0] == b1[1]
     assert np.array_equal(W2[0], W2[1])
 
     broken = [(rng.standard_normal((3, 2)), np.zeros(2)), (rng.standard_normal((2, 2)),
@@ -140,8 +156,11 @@ def test_units_that_start_equal_stay_equal(activation: str) -> None:
 
 
 def test_one_hidden_layer_of_tanh_units_fits_sine() -> None:
-    """The universal approximation theorem, seen once: 10 tanh units, trained by SGD (seed 0,
-    300 epochs), fit sin on [-pi, pi] to a maximum error below 0.05 on 201 points."""
+    """The universal approximation theorem, seen once.
+
+    10 tanh units, trained by SGD (seed 0, 300 epochs), fit sin on [-pi, pi] to a maximum error
+    below 0.05 on 201 points.
+    """
     x = np.linspace(-np.pi, np.pi, 201)[:, None]
     rng = np.random.default_rng(0)
     params = [(rng.standard_normal((1, 10)), rng.standard_normal(10)),
@@ -154,8 +173,11 @@ def test_one_hidden_layer_of_tanh_units_fits_sine() -> None:
 
 
 def test_the_digits_network_scores_at_least_95_percent_on_held_out_digits() -> None:
-    """64-64-10 tanh network, softmax cross-entropy, minibatch SGD (60 epochs, seed 1), trained
-    on 1297 of the 8x8 digits: at least 95 % right on the 500 held out."""
+    """At least 95 % of 500 held-out digits right.
+
+    A 64-64-10 tanh network, softmax cross-entropy, minibatch SGD (60 epochs, seed 1), trained
+    on the other 1297 of the 8x8 digits.
+    """
     result = train_digit_network()
     assert result.test_accuracy >= 0.95
     assert result.losses[-1] < 0.1 * result.losses[0]
@@ -163,12 +185,15 @@ def test_the_digits_network_scores_at_least_95_percent_on_held_out_digits() -> N
 
 @given(st.integers(1, 6), st.lists(st.integers(1, 8), min_size=2, max_size=6))
 def test_training_keeps_every_layers_activations(count: int, widths: list[int]) -> None:
-    """What the backward needs from the forward, (a_prev, z) per layer, is N sum_l (F_{l-1} + F_l)
-    numbers: linear in the batch size and in the depth, where prediction holds two layers."""
-    params = [(np.ones((a, b)), np.zeros(b)) for a, b in zip(widths[:-1], widths[1:], strict=True)]
+    """Training keeps N sum_l (F_{l-1} + F_l) numbers: (a_prev, z) for each layer.
+
+    What the backward needs from the forward is linear in the batch size and in the depth, where
+    prediction holds two layers.
+    """
+    params = [(np.ones((a, b)), np.zeros(b)) for a, b in itertools.pairwise(widths)]
     cache = mlp.mlp_forward_cache(np.ones((count, widths[0])), params, ["tanh"] * len(params))
     held = sum(a_prev.size + z.size for a_prev, z in cache)
-    assert held == count * sum(a + b for a, b in zip(widths[:-1], widths[1:], strict=True))
+    assert held == count * sum(a + b for a, b in itertools.pairwise(widths))
 
 
 def test_training_leaves_the_starting_parameters_alone() -> None:
@@ -186,7 +211,8 @@ def test_training_leaves_the_starting_parameters_alone() -> None:
     mlp.mlp_backward(dy, X, params, ["relu", "identity"])
     assert all(np.array_equal(W, W0) and np.array_equal(b, b0)
                for (W, b), (W0, b0) in zip(params, before, strict=True))
-    assert np.array_equal(X, X_before) and np.array_equal(dy, np.ones((10, 2)))
+    assert np.array_equal(X, X_before)
+    assert np.array_equal(dy, np.ones((10, 2)))
 
 
 def _two_layers() -> list:
@@ -220,8 +246,11 @@ def _two_layers() -> list:
      r"^dense: b must have shape \(2,\)"),
 ])
 def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
-    """Layers that do not chain, unknown activations, a softmax before the loss's own softmax,
-    a negative learning rate, targets of the wrong shape."""
+    """Bad networks and settings are refused with the function and argument named.
+
+    Layers that do not chain, unknown activations, a softmax before the loss's own softmax, a
+    negative learning rate, targets of the wrong shape.
+    """
     with pytest.raises(error, match=message):
         call()
 

@@ -128,8 +128,10 @@ RANKED = [name for name in NAMES
 
 @pytest.mark.parametrize("name", RANKED)
 def test_a_wrong_rank_is_refused_with_the_shape_in_the_message(name: str) -> None:
-    """One extra axis on an array argument of fixed rank is a ValueError naming the function
-    and the shape (ops that take any rank, such as activations, are exempt for that input)."""
+    """One extra axis on an array argument is a ValueError naming the function and the shape.
+
+    Only for the arguments of fixed rank: activations take any rank.
+    """
     entry = catalog.get(name)
     example = entry.sample
     d_out = _d_out(example.call(entry.forward))
@@ -145,8 +147,11 @@ def test_a_wrong_rank_is_refused_with_the_shape_in_the_message(name: str) -> Non
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_cotangent_of_the_wrong_shape_is_refused(name: str) -> None:
-    """The backward refuses a gradient shaped unlike the forward's output: an array of another
-    shape (ValueError) or, for a scalar loss, an array at all (TypeError), naming the function."""
+    """The backward refuses a gradient shaped unlike the forward's output.
+
+    an array of another shape (ValueError) or, for a scalar loss, an array at all (TypeError),
+    naming the function.
+    """
     entry = catalog.get(name)
     output = entry.sample.call(entry.forward)
     backward = entry.backward.__name__

@@ -6,9 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from hypothesis.extra import numpy as hnp
-from scipy import special
 
 from numerics import assert_close, catalog, gamma
 from numerics import strategies as nst
@@ -137,8 +135,11 @@ def test_a_constant_prediction_is_best_at_the_mean() -> None:
      r"absolute_error_backward: y_hat and y must have the same shape"),
 ])
 def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
-    """Shapes that differ, empty arrays, integer data, a non-scalar incoming gradient, classes
-    out of range, one-hot rows that are not distributions, probabilities outside [0, 1]."""
+    """Bad input is refused with the function and argument named.
+
+    Shapes that differ, empty arrays, integer data, a non-scalar incoming gradient, classes out
+    of range, one-hot rows that are not distributions, probabilities outside [0, 1].
+    """
     with pytest.raises(error, match=f"^{message}"):
         call()
 
@@ -159,8 +160,11 @@ logits_and_labels = st.tuples(st.integers(1, 6), st.integers(1, 6)).flatmap(
 
 @given(logits_and_labels)
 def test_softmax_cross_entropy_gradient_is_softmax_minus_one_hot_over_n(case: tuple) -> None:
-    """dL/dz = (softmax(z) - onehot) / N: within gamma_{K+5} of (the softmax gauge + onehot) / N,
-    both sides computing e^{z - m} / Z the same way."""
+    """dL/dz = (softmax(z) - onehot) / N.
+
+    within gamma_{K+5} of (the softmax gauge + onehot) / N, both sides computing e^{z - m} / Z
+    the same way.
+    """
     z, labels = case
     count, classes = z.shape
     onehot = np.eye(classes)[labels]
@@ -175,7 +179,8 @@ def test_one_hot_rows_and_integer_labels_give_the_same_loss(case: tuple) -> None
     """Integer classes and their one-hot rows are the same targets: bit for bit."""
     z, labels = case
     onehot = np.eye(z.shape[1])[labels]
-    assert losses.cross_entropy_with_logits(z, labels) == losses.cross_entropy_with_logits(z, onehot)
+    from_labels = losses.cross_entropy_with_logits(z, labels)
+    assert from_labels == losses.cross_entropy_with_logits(z, onehot)
     assert np.array_equal(losses.cross_entropy_with_logits_backward(1.0, z, labels),
                           losses.cross_entropy_with_logits_backward(1.0, z, onehot))
     assert losses.zero_one_loss(z, labels) == losses.zero_one_loss(z, onehot)
@@ -184,7 +189,9 @@ def test_one_hot_rows_and_integer_labels_give_the_same_loss(case: tuple) -> None
 @given(logits_and_labels)
 def test_cross_entropy_is_non_negative_and_zero_only_at_probability_one(case: tuple) -> None:
     """L >= 0, and L = 0 only where every row's class has probability 1 (softmax rounds to 1).
-    With the other logits at -inf the probability is exactly 1 and so is exp(-L)."""
+
+    With the other logits at -inf the probability is exactly 1 and so is exp(-L).
+    """
     z, labels = case
     loss = losses.cross_entropy_with_logits(z, labels)
     assert loss >= 0.0
@@ -197,8 +204,10 @@ def test_cross_entropy_is_non_negative_and_zero_only_at_probability_one(case: tu
 
 
 def test_cross_entropy_keeps_a_confident_loss_to_full_accuracy() -> None:
-    """A margin of 30 gives the loss log(1 + e^-30) = 9.357622968839299e-14, to the last bit
-    (log of a sum 1 + 1e-13 would keep three digits of it)."""
+    """A margin of 30 gives the loss log(1 + e^-30) = 9.357622968839299e-14 to the last bits.
+
+    The log of the sum 1 + 1e-13 would keep three digits of it.
+    """
     loss = losses.cross_entropy_with_logits(np.array([[30.0, 0.0]]), np.array([0]))
     assert_close(loss, np.log1p(np.exp(-30.0)), terms=4)
 
@@ -211,10 +220,12 @@ bce_cases = nst.shapes(min_dims=1, max_dims=2, max_side=6).flatmap(
 
 @given(bce_cases)
 def test_bce_with_logits_equals_bce_of_the_sigmoid(case: tuple) -> None:
-    """BCE_logits(z, y) = BCE(sigma(z), y) for |z| <= 30. BCE(sigma(z)) loses digits: sigma(z) is
-    within gamma_6, and 1 - sigma(z) then within gamma_6 sigma/(1 - sigma) = gamma_6 e^z of
-    itself, an absolute error after the log. Held to gamma_{2(N+12)} of the mean of
-    2 + |z|(1 + y) + (1 - y) e^z + y e^-z + the terms."""
+    """BCE_logits(z, y) = BCE(sigma(z), y) for |z| <= 30.
+
+    BCE(sigma(z)) loses digits: sigma(z) is within gamma_6, and 1 - sigma(z) then within gamma_6
+    sigma/(1 - sigma) = gamma_6 e^z of itself, an absolute error after the log. Held to
+    gamma_{2(N+12)} of the mean of 2 + |z|(1 + y) + (1 - y) e^z + y e^-z + the terms.
+    """
     z, y = case
     with_logits = losses.binary_cross_entropy_with_logits(z, y)
     p = activations.sigmoid(z)
@@ -227,8 +238,10 @@ def test_bce_with_logits_equals_bce_of_the_sigmoid(case: tuple) -> None:
 
 
 def test_bce_with_logits_is_finite_up_to_ten_thousand() -> None:
-    """For |z| <= 1e4 the loss and its gradient are finite, and exact where the truth is simple:
-    a wrong certain logit costs |z| (plus log(1 + e^-|z|), which rounds away)."""
+    """For |z| <= 1e4 the loss and its gradient are finite, and exact where the truth is simple.
+
+    a wrong certain logit costs |z| (plus log(1 + e^-|z|), which rounds away).
+    """
     z = np.linspace(-1e4, 1e4, 2001)
     for target in (0.0, 0.5, 1.0):
         y = np.full_like(z, target)
@@ -239,8 +252,10 @@ def test_bce_with_logits_is_finite_up_to_ten_thousand() -> None:
 
 
 def test_bce_at_the_edges_of_the_unit_interval() -> None:
-    """0 log 0 = 0: a certain, right prediction costs 0; a certain, wrong one costs +inf (the
-    true value; PyTorch clamps the log at -100 instead)."""
+    """0 log 0 = 0: a certain, right prediction costs 0.
+
+    a certain, wrong one costs +inf (the true value; PyTorch clamps the log at -100 instead).
+    """
     assert losses.binary_cross_entropy(np.array([0.0, 1.0]), np.array([0.0, 1.0])) == 0.0
     assert losses.binary_cross_entropy(np.array([0.0]), np.array([1.0])) == np.inf
     assert losses.binary_cross_entropy_backward(1.0, np.array([0.0]), np.array([1.0]))[0] == -np.inf
@@ -250,8 +265,10 @@ def test_bce_at_the_edges_of_the_unit_interval() -> None:
     lambda shape: st.tuples(nst.arrays(shape, scale=10.0), nst.arrays(shape, scale=10.0),
                             hnp.arrays(np.bool_, shape), nst.arrays(shape, scale=10.0))))
 def test_absolute_error_backward_is_a_subgradient(case: tuple) -> None:
-    """L(v) >= L(y_hat) + <g, v - y_hat> for every v, also where y_hat ties with y (the kink):
-    g is a subgradient. Slack: the rounding of the three sides, gamma_{N+3} of their gauges."""
+    """L(v) >= L(y_hat) + <g, v - y_hat> for every v, also where y_hat ties with y (the kink).
+
+    g is a subgradient. Slack: the rounding of the three sides, gamma_{N+3} of their gauges.
+    """
     y_hat, y, tie, v = case
     y_hat = np.where(tie, y, y_hat)
     g = losses.absolute_error_backward(1.0, y_hat, y)
@@ -267,8 +284,11 @@ def test_absolute_error_backward_is_a_subgradient(case: tuple) -> None:
     lambda nk: st.tuples(nst.separated_arrays(nk, min_gap=0.05),
                          hnp.arrays(np.int64, (nk[0],), elements=st.integers(0, nk[1] - 1)))))
 def test_zero_one_loss_is_the_error_rate_and_flat(case: tuple) -> None:
-    """The fraction of rows whose arg-max is not the class; its derivative is 0 (it is flat
-    between ties), which is why classifiers are trained on cross-entropy instead."""
+    """The fraction of rows whose arg-max is not the class.
+
+    its derivative is 0 (it is flat between ties), which is why classifiers are trained on
+    cross-entropy instead.
+    """
     scores, labels = case
     wrong = sum(int(np.argmax(row) != label) for row, label in zip(scores, labels, strict=True))
     assert losses.zero_one_loss(scores, labels) == wrong / len(labels)

@@ -1,4 +1,4 @@
-"""Laws of the threshold unit and the perceptron rule: AND, XOR's impossibility, the lift, Novikoff."""
+"""Laws of the threshold unit and the perceptron rule: AND, XOR, the lift, Novikoff."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ XOR = np.array([0.0, 1.0, 1.0, 0.0])
 
 
 def test_the_and_neuron_computes_and() -> None:
-    """w = (0.5, 0.5), b = -0.8: the truth table of AND, exactly."""
+    """W = (0.5, 0.5), b = -0.8: the truth table of AND, exactly."""
     w, b = pc.and_neuron()
-    assert np.array_equal(w, [0.5, 0.5]) and b == -0.8
+    assert np.array_equal(w, [0.5, 0.5])
+    assert b == -0.8
     assert np.array_equal(pc.threshold_unit(CORNERS, w, b), AND)
 
 
@@ -31,19 +32,24 @@ def test_the_two_layer_network_computes_xor() -> None:
 
 
 def _constraints(targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The truth table as inequalities on (w1, w2, b): row_i . (w1, w2, b) > 0 where the target
-    is 1 (the unit must fire: x.w + b > 0) and >= 0 where it is 0 (it must not: -(x.w + b) >= 0)."""
+    """The truth table as inequalities on (w1, w2, b).
+
+    row_i . (w1, w2, b) > 0 where the target is 1 (the unit must fire: x.w + b > 0) and >= 0
+    where it is 0 (it must not: -(x.w + b) >= 0).
+    """
     signs = np.where(targets == 1.0, 1.0, -1.0)
     rows = signs[:, None] * np.hstack([CORNERS, np.ones((4, 1))])
     return rows, targets == 1.0
 
 
 def test_no_single_threshold_unit_computes_xor() -> None:
-    """A proof, not a failed search. XOR's four inequalities are
-    -b >= 0, w2 + b > 0, w1 + b > 0, -(w1 + w2 + b) >= 0. Their sum with weights
-    lambda = (1, 1, 1, 1) >= 0 is 0 > 0 (two strict ones take part): a contradiction, so no
-    (w1, w2, b) satisfies all four (Motzkin's transposition theorem certifies it). AND's
-    inequalities have no such certificate: the AND neuron satisfies them."""
+    """A proof, not a failed search.
+
+    XOR's four inequalities are -b >= 0, w2 + b > 0, w1 + b > 0, -(w1 + w2 + b) >= 0. Their sum
+    with weights lambda = (1, 1, 1, 1) >= 0 is 0 > 0 (two strict ones take part): a
+    contradiction, so no (w1, w2, b) satisfies all four (Motzkin's transposition theorem
+    certifies it). AND's inequalities have no such certificate: the AND neuron satisfies them.
+    """
     rows, strict = _constraints(XOR)
     certificate = np.ones(4)
     assert np.all(certificate >= 0.0)
@@ -54,7 +60,8 @@ def test_no_single_threshold_unit_computes_xor() -> None:
     and_rows, and_strict = _constraints(AND)
     w, b = pc.and_neuron()
     values = and_rows @ np.array([*w, b])
-    assert np.all(values[and_strict] > 0.0) and np.all(values[~and_strict] >= 0.0)
+    assert np.all(values[and_strict] > 0.0)
+    assert np.all(values[~and_strict] >= 0.0)
 
 
 @given(nst.arrays((2,), scale=10.0), nst.scalars(10.0))
@@ -64,9 +71,11 @@ def test_any_threshold_unit_gets_some_xor_corner_wrong(w: np.ndarray, b: float) 
 
 
 def test_the_hidden_unit_lifts_xor_into_three_dimensions_where_a_plane_separates_it() -> None:
-    """The hidden layer maps each corner to (x1, x2, AND(x1, x2)); in that space the plane
-    x1 + x2 - 2h = 0.5 has the XOR-true points (value 1) above it and the others (0, 0) below,
-    each at distance 0.5 / |(1, 1, -2)| = 0.204 from it."""
+    """The hidden layer maps each corner to (x1, x2, AND(x1, x2)).
+
+    in that space the plane x1 + x2 - 2h = 0.5 has the XOR-true points (value 1) above it and
+    the others (0, 0) below, each at distance 0.5 / |(1, 1, -2)| = 0.204 from it.
+    """
     hidden = pc.threshold_network(CORNERS, pc.xor_network()[:1])
     assert np.array_equal(hidden, np.column_stack([CORNERS, AND]))
     normal, offset = np.array([1.0, 1.0, -2.0]), 0.5
@@ -74,13 +83,16 @@ def test_the_hidden_unit_lifts_xor_into_three_dimensions_where_a_plane_separates
     assert np.array_equal(side > 0.0, XOR == 1.0)
     assert np.min(np.abs(side)) / np.linalg.norm(normal) == pytest.approx(0.5 / math.sqrt(6.0))
     output_w, output_b = pc.xor_network()[1]
-    assert np.array_equal(output_w[:, 0], normal) and output_b[0] == -offset
+    assert np.array_equal(output_w[:, 0], normal)
+    assert output_b[0] == -offset
 
 
 @st.composite
 def separable(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Points in a ball, labelled by a random hyperplane (w*, b*) of unit norm, with the margin
-    gamma and radius R of Novikoff's theorem measured on (x, 1)."""
+    """Points labelled by a random hyperplane (w*, b*) of unit norm.
+
+    With the margin gamma and radius R of Novikoff's theorem measured on (x, 1).
+    """
     dims = draw(st.integers(1, 4))
     count = draw(st.integers(1, 30))
     rng = draw(nst.generators())
@@ -99,8 +111,11 @@ def separable(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, float, float]:
 @given(separable(), nst.generators())
 def test_novikoff_at_most_r_over_gamma_squared_mistakes(case: tuple,
                                                         rng: np.random.Generator) -> None:
-    """On data separated with margin gamma inside radius R the rule converges after at most
-    (R / gamma)^2 mistakes in all, whatever the order (R and gamma carry gamma_{D+3} rounding)."""
+    """At most (R / gamma)^2 mistakes, then convergence.
+
+    On data separated with margin gamma inside radius R, whatever the order (R and gamma carry
+    gamma_{D+3} rounding).
+    """
     X, y, margin, radius = case
     bound = (radius / margin) ** 2 * (1.0 + gamma(X.shape[1] + 3))
     result = pc.perceptron_learn(X, y, max_epochs=int(bound) + 2, rng=rng)
@@ -111,8 +126,10 @@ def test_novikoff_at_most_r_over_gamma_squared_mistakes(case: tuple,
 
 @given(nst.generators())
 def test_on_xor_the_rule_never_converges(rng: np.random.Generator) -> None:
-    """No unit computes XOR, so every epoch makes a mistake: after 500 epochs, not converged and
-    at least 500 mistakes."""
+    """No unit computes XOR, so every epoch makes a mistake.
+
+    after 500 epochs, not converged and at least 500 mistakes.
+    """
     result = pc.perceptron_learn(CORNERS, XOR, max_epochs=500, rng=rng)
     assert not result.converged
     assert result.mistakes >= 500
@@ -122,9 +139,11 @@ def test_on_xor_the_rule_never_converges(rng: np.random.Generator) -> None:
     nst.arrays((n, 3), scale=5.0), st.lists(st.sampled_from([0.0, 1.0]), min_size=n,
                                             max_size=n))), st.integers(1, 20), nst.seeds())
 def test_the_rule_is_the_textbook_loop(case: tuple, epochs: int, seed: int) -> None:
-    """perceptron_learn is, bit for bit, this plain loop: each epoch in the order of a fresh
-    rng.permutation, w += (y - y_hat) x and b += (y - y_hat) on each mistake, stopping after
-    the first epoch without one."""
+    """perceptron_learn is, bit for bit, this plain loop.
+
+    each epoch in the order of a fresh rng.permutation, w += (y - y_hat) x and b += (y - y_hat)
+    on each mistake, stopping after the first epoch without one.
+    """
     X, targets = case
     y = np.array(targets)
     result = pc.perceptron_learn(X, y, max_epochs=epochs, rng=np.random.default_rng(seed))
@@ -141,25 +160,32 @@ def test_the_rule_is_the_textbook_loop(case: tuple, epochs: int, seed: int) -> N
         if mistakes == before:
             converged = True
             break
-    assert np.array_equal(result.weights, w) and result.bias == b
+    assert np.array_equal(result.weights, w)
+    assert result.bias == b
     assert (result.mistakes, result.converged) == (mistakes, converged)
 
 
 def test_the_update_is_the_error_times_the_input() -> None:
-    """From w = 0, b = 0 a positive example is a mistake (H(0) = 0): w becomes x, b becomes 1;
-    a negative one is not: nothing moves."""
+    """From w = 0, b = 0 a positive example is a mistake (H(0) = 0).
+
+    w becomes x, b becomes 1; a negative one is not: nothing moves.
+    """
     x = np.array([[2.0, -3.0]])
     result = pc.perceptron_learn(x, np.array([1.0]), max_epochs=1, rng=np.random.default_rng(0))
-    assert np.array_equal(result.weights, x[0]) and result.bias == 1.0 and result.mistakes == 1
+    assert np.array_equal(result.weights, x[0])
+    assert result.bias == 1.0
+    assert result.mistakes == 1
     result = pc.perceptron_learn(x, np.array([0.0]), max_epochs=1, rng=np.random.default_rng(0))
-    assert np.array_equal(result.weights, [0.0, 0.0]) and result.converged
+    assert np.array_equal(result.weights, [0.0, 0.0])
+    assert result.converged
 
 
 def test_inputs_are_never_mutated() -> None:
     """Learning works on private copies: X, y and the network's layers are left untouched."""
     X, y = CORNERS.copy(), AND.copy()
     pc.perceptron_learn(X, y, max_epochs=20, rng=np.random.default_rng(1))
-    assert np.array_equal(X, CORNERS) and np.array_equal(y, AND)
+    assert np.array_equal(X, CORNERS)
+    assert np.array_equal(y, AND)
     layers = pc.xor_network()
     pc.threshold_network(CORNERS, layers)
     assert all(np.array_equal(a, b) for layer, fresh in zip(layers, pc.xor_network(), strict=True)

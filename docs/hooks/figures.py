@@ -23,7 +23,8 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 
 from numerics import gradcheck
-from reference import losses, regression
+from reference import activations, losses, mlp, perceptron, regression
+from reference.digits import load_digits_split, train_digit_network
 
 FIGURES: dict[str, Callable[[], Figure]] = {}
 STYLE = {
@@ -188,6 +189,213 @@ def richardson() -> Figure:
     ax.set_title("Truncation falls with h, rounding grows as 1/h: the V of finite differences")
     ax.legend(fontsize=8)
     ax.invert_xaxis()
+    return fig
+
+
+CORNERS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+
+
+def _regions(ax: plt.Axes, predict: Callable[[np.ndarray], np.ndarray], targets: np.ndarray,
+             title: str) -> None:
+    """Shade where a 0/1 classifier of the plane fires, and mark the four corners."""
+    grid = np.linspace(-0.25, 1.25, 301)
+    g1, g2 = np.meshgrid(grid, grid)
+    fired = predict(np.column_stack([g1.ravel(), g2.ravel()])).reshape(g1.shape)
+    ax.contourf(g1, g2, fired, levels=[-0.5, 0.5, 1.5], colors=["#f2f2f2", "#cfe0f7"])
+    for (x1, x2), target in zip(CORNERS, targets, strict=True):
+        ax.plot(x1, x2, "o" if target else "x", color="tab:blue" if target else "crimson",
+                ms=10, mew=2, mfc="tab:blue" if target else "none")
+    ax.set_xlim(-0.25, 1.25)
+    ax.set_ylim(-0.25, 1.25)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title, fontsize=9)
+
+
+@figure("perceptron-and-xor")
+def and_and_xor() -> Figure:
+    w, b = perceptron.and_neuron()
+    layers = perceptron.xor_network()
+    fig = plt.figure(figsize=(10.5, 3.8))
+    ax = fig.add_subplot(1, 3, 1)
+    _regions(ax, lambda x: perceptron.threshold_unit(x, w, b), np.array([0, 0, 0, 1]),
+             "AND: one unit, the line $0.5x_1 + 0.5x_2 = 0.8$")
+    ax = fig.add_subplot(1, 3, 2)
+    _regions(ax, lambda x: perceptron.threshold_network(x, layers)[:, 0],
+             np.array([0, 1, 1, 0]), "XOR: two layers; no single line separates it")
+
+    ax3 = fig.add_subplot(1, 3, 3, projection="3d")
+    lifted = perceptron.threshold_network(CORNERS, layers[:1])
+    normal, offset = layers[1][0][:, 0], -layers[1][1][0]
+    plane_x1, plane_x2 = np.meshgrid(np.linspace(0, 1, 2), np.linspace(0, 1, 2))
+    plane_h = (normal[0] * plane_x1 + normal[1] * plane_x2 - offset) / -normal[2]
+    ax3.plot_surface(plane_x1, plane_x2, plane_h, alpha=0.25, color="tab:orange")
+    for (x1, x2, h), target in zip(lifted, [0, 1, 1, 0], strict=True):
+        ax3.scatter([x1], [x2], [h], s=60, marker="o" if target else "x",
+                    color="tab:blue" if target else "crimson")
+    ax3.set_xlabel("$x_1$")
+    ax3.set_ylabel("$x_2$")
+    ax3.set_zlabel("$h$ = AND")
+    ax3.set_title("Lifted by the hidden unit: the plane\n$x_1 + x_2 - 2h = 0.5$ separates XOR",
+                  fontsize=9)
+    ax3.view_init(elev=18, azim=-60)
+    return fig
+
+
+@figure("perceptron-learning")
+def perceptron_learning() -> Figure:
+    rng = np.random.default_rng(3)
+    unit = np.array([1.0, -0.6, 0.2])
+    unit /= np.linalg.norm(unit)
+    X = rng.uniform(-2.0, 2.0, (300, 2))
+    score = np.hstack([X, np.ones((300, 1))]) @ unit
+    keep = np.abs(score) > 0.15
+    X, y = X[keep], (score[keep] > 0).astype(np.float64)
+    margin = float(np.min(np.abs(score[keep])))
+    radius = float(np.max(np.linalg.norm(np.hstack([X, np.ones((len(X), 1))]), axis=1)))
+    fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.0))
+    ax = axes[0]
+    ax.scatter(*X[y == 1].T, s=8, color="tab:blue", label="target 1")
+    ax.scatter(*X[y == 0].T, s=8, color="crimson", marker="x", label="target 0")
+    line = np.linspace(-2, 2, 2)
+    mistakes = []
+    for seed in range(20):
+        result = perceptron.perceptron_learn(X, y, max_epochs=1000,
+                                             rng=np.random.default_rng(seed))
+        mistakes.append(result.mistakes)
+        w, b = result.weights, result.bias
+        ax.plot(line, -(w[0] * line + b) / w[1], color="0.4", lw=0.6, alpha=0.6)
+    ax.set_xlim(-2, 2)
+    ax.set_ylim(-2, 2)
+    ax.set_aspect("equal")
+    ax.set_title(f"{len(X)} points, margin $\\gamma$ = {margin:.2f}: twenty runs, twenty lines",
+                 fontsize=9)
+    ax.legend(fontsize=7, loc="lower left")
+    ax = axes[1]
+    ax.hist(mistakes, bins=10, color="tab:blue")
+    ax.axvline((radius / margin) ** 2, color="crimson", ls="--",
+               label=f"Novikoff's bound $(R/\\gamma)^2$ = {(radius / margin) ** 2:.0f}")
+    ax.set_xlabel("mistakes until convergence (20 random orders)")
+    ax.set_ylabel("runs")
+    ax.legend(fontsize=8)
+    ax.set_title("Every run stops, far below the bound", fontsize=9)
+    return fig
+
+
+@figure("activations")
+def activation_functions() -> Figure:
+    x = np.linspace(-5.0, 5.0, 1001)
+    curves = [
+        ("step", activations.step(x), activations.step_backward(np.ones_like(x), x)),
+        ("sigmoid", activations.sigmoid(x), activations.sigmoid_backward(np.ones_like(x), x)),
+        ("tanh", activations.tanh(x), activations.tanh_backward(np.ones_like(x), x)),
+        ("relu", activations.relu(x), activations.relu_backward(np.ones_like(x), x)),
+        ("leaky_relu, alpha = 0.1", activations.leaky_relu(x, alpha=0.1),
+         activations.leaky_relu_backward(np.ones_like(x), x, alpha=0.1)),
+    ]
+    fig, axes = plt.subplots(2, len(curves), figsize=(11.5, 4.6), sharex=True)
+    for column, (name, value, slope) in enumerate(curves):
+        axes[0, column].plot(x, value, color="tab:blue")
+        axes[0, column].set_title(name, fontsize=9)
+        axes[1, column].plot(x, slope, color="tab:orange")
+        axes[1, column].set_xlabel("x")
+        axes[1, column].set_ylim(-0.1, 1.1)
+    axes[0, 0].set_ylabel("f(x)")
+    axes[1, 0].set_ylabel("f'(x), from the backward")
+    axes[1, 1].axhline(0.25, color="0.5", ls=":", lw=0.8)
+    fig.suptitle("The activations (top) and the slopes their backwards return (bottom)")
+    return fig
+
+
+@figure("losses-classification")
+def classification_losses() -> Figure:
+    z = np.linspace(-5.0, 5.0, 401)
+    ones = np.ones(1)
+    zero_one = [losses.zero_one_loss(np.array([[0.0, m]]), np.array([1])) for m in z]
+    bce = [losses.binary_cross_entropy_with_logits(np.array([m]), ones) for m in z]
+    squared = [losses.squared_error(activations.sigmoid(np.array([m])), ones) for m in z]
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    ax.plot(z, zero_one, color="black", lw=2, label="zero-one loss (the error)")
+    ax.plot(z, bce, color="tab:blue", label=r"cross-entropy $-\log\sigma(z)$")
+    ax.plot(z, squared, color="tab:orange", ls="--", label=r"squared error $(1 - \sigma(z))^2$")
+    ax.set_xlabel("score margin z of the right class (logit)")
+    ax.set_ylabel("loss of one example")
+    ax.set_title("Cross-entropy is a smooth, convex upper bound on the error (over log 2)",
+                 fontsize=9)
+    ax.legend(fontsize=8)
+    return fig
+
+
+@figure("backpropagation-digits")
+def digits_result() -> Figure:
+    result = train_digit_network()
+    _, _, X_test, labels_test = load_digits_split()
+    wrong = np.flatnonzero(result.test_predictions != labels_test)
+    fig = plt.figure(figsize=(10.5, 4.0))
+    ax = fig.add_subplot(1, 2, 1)
+    ax.semilogy(np.arange(result.losses.size), result.losses, color="tab:blue")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training cross-entropy")
+    ax.set_title(f"64-64-10 tanh network: {100 * result.test_accuracy:.1f} % right on 500 "
+                 f"held-out digits", fontsize=9)
+    columns = 6
+    rows = int(np.ceil(len(wrong) / columns))
+    grid = fig.add_gridspec(rows, columns, left=0.55, right=0.98, top=0.88, bottom=0.05,
+                            hspace=0.6, wspace=0.15)
+    for k, index in enumerate(wrong):
+        cell = fig.add_subplot(grid[k // columns, k % columns])
+        cell.imshow(X_test[index].reshape(8, 8), cmap="gray_r", interpolation="nearest")
+        cell.set_title(f"{result.test_predictions[index]} (is {labels_test[index]})", fontsize=7)
+        cell.axis("off")
+    fig.text(0.76, 0.95, f"All {len(wrong)} it gets wrong: predicted (true)", ha="center",
+             fontsize=9)
+    return fig
+
+
+@figure("backpropagation-sine")
+def sine_fit() -> Figure:
+    x = np.linspace(-np.pi, np.pi, 201)[:, None]
+    rng = np.random.default_rng(0)
+    params = [(rng.standard_normal((1, 10)), rng.standard_normal(10)),
+              (rng.standard_normal((10, 1)) / np.sqrt(10), np.zeros(1))]
+    names = ["tanh", "identity"]
+    trained, _ = mlp.train_regressor(x, np.sin(x), params, names, lr=0.2, batch_size=16,
+                                     epochs=300, rng=rng)
+    fit = mlp.mlp_forward(x, trained, names)
+    hidden = activations.tanh(x @ trained[0][0] + trained[0][1]) * trained[1][0][:, 0]
+    fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.6))
+    axes[0].plot(x, np.sin(x), color="black", lw=2, label="sin x")
+    axes[0].plot(x, fit, color="tab:orange", ls="--", label="10 tanh units")
+    axes[0].set_title(f"Maximum error {np.max(np.abs(fit - np.sin(x))):.3f}", fontsize=9)
+    axes[0].legend(fontsize=8)
+    axes[1].plot(x, hidden, lw=1)
+    axes[1].set_title("The ten weighted units whose sum (plus a bias) is the fit", fontsize=9)
+    for ax in axes:
+        ax.set_xlabel("x")
+    return fig
+
+
+@figure("backpropagation-memory")
+def training_memory() -> Figure:
+    width = 256
+    depths = np.arange(1, 21)
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    for batch, colour in ((32, "tab:blue"), (128, "tab:orange"), (512, "tab:green")):
+        x = np.zeros((batch, width))
+        kept, predicting = [], []
+        for depth in depths:
+            params = [(np.zeros((width, width)), np.zeros(width))] * int(depth)
+            cache = mlp.mlp_forward_cache(x, params, ["relu"] * int(depth))
+            kept.append(sum(a.nbytes + z.nbytes for a, z in cache) / 2**20)
+            predicting.append(2 * x.nbytes / 2**20)
+        ax.plot(depths, kept, "o-", ms=3, color=colour, label=f"training, batch {batch}")
+        ax.plot(depths, predicting, ":", color=colour, label=f"prediction, batch {batch}")
+    ax.set_xlabel(f"depth (layers of {width} units)")
+    ax.set_ylabel("activations held (MiB, float64)")
+    ax.set_title("Training keeps every layer's input and pre-activation for the backward",
+                 fontsize=9)
+    ax.legend(fontsize=7, ncol=2)
     return fig
 
 
