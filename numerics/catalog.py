@@ -25,7 +25,7 @@ from hypothesis.extra import numpy as hnp
 from scipy import special
 
 from numerics import strategies as nst
-from reference import activations, dense, losses, regression
+from reference import _windows, activations, conv, dense, losses, pooling, regression
 
 __all__ = ["OPS", "Example", "OpEntry", "get", "register"]
 
@@ -512,4 +512,233 @@ register(OpEntry(
                                                                    [0.5, 1.0, 2.0]]),
                     np.array([0.0, 0.0, 1.0]))),
     array_inputs=(0, 1, 2),
+))
+
+
+# ---------------------------------------------------------------------------------------------
+# convolution and pooling
+
+_PADDINGS = st.one_of(
+    st.sampled_from(["valid", "same", "same_lower"]),
+    st.integers(0, 2),
+    st.tuples(st.tuples(st.integers(0, 2), st.integers(0, 2)),
+              st.tuples(st.integers(0, 2), st.integers(0, 2))))
+
+
+def _padded(x: np.ndarray, geometry: _windows.Windows, fill: float, extra: int = 0) -> np.ndarray:
+    """x padded as the geometry says (plus ``extra`` beyond the end, for ceil_mode)."""
+    return np.pad(np.asarray(x), ((0, 0), (0, 0), (geometry.pad_top, geometry.pad_bottom + extra),
+                                  (geometry.pad_left, geometry.pad_right + extra)),
+                  constant_values=fill)
+
+
+def _patches(padded: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int],
+             dilation: tuple[int, int], out: tuple[int, int]) -> np.ndarray:
+    """(N, C, out_h, out_w, kH, kW): every window of a padded array, by fancy indexing."""
+    rows = (np.arange(out[0])[:, None] * stride[0] + np.arange(kernel[0])[None, :] * dilation[0])
+    cols = (np.arange(out[1])[:, None] * stride[1] + np.arange(kernel[1])[None, :] * dilation[1])
+    return padded[:, :, rows[:, None, :, None], cols[None, :, None, :]]
+
+
+def _conv_geometry(x: np.ndarray, w: np.ndarray, attrs: dict[str, Any]) -> _windows.Windows:
+    return _windows.windows("catalog", x.shape[2], x.shape[3], w.shape[2:],
+                            stride=attrs["stride"], padding=attrs["padding"],
+                            dilation=attrs["dilation"])
+
+
+def _conv2d_numpy(x: np.ndarray, w: np.ndarray, b: np.ndarray, *, stride: Any, padding: Any,
+                  dilation: Any, groups: int) -> np.ndarray:
+    """Convolution by NumPy: gather every patch, then one einsum per group."""
+    x, w, b = np.asarray(x), np.asarray(w), np.asarray(b)
+    attrs = {"stride": stride, "padding": padding, "dilation": dilation}
+    geometry = _conv_geometry(x, w, attrs)
+    patches = _patches(_padded(x, geometry, 0.0), w.shape[2:], _windows.as_pair(stride, "", ""),
+                       _windows.as_pair(dilation, "", ""), (geometry.out_h, geometry.out_w))
+    group_in, group_out = w.shape[1], w.shape[0] // groups
+    outputs = [np.einsum("nchwpq,ocpq->nohw", patches[:, g * group_in:(g + 1) * group_in],
+                         w[g * group_out:(g + 1) * group_out]) for g in range(groups)]
+    return np.concatenate(outputs, axis=1) + b[None, :, None, None]
+
+
+@st.composite
+def _conv_examples(draw: st.DrawFn) -> Example:
+    groups = draw(st.integers(1, 2))
+    channels_in = groups * draw(st.integers(1, 2))
+    channels_out = groups * draw(st.integers(1, 2))
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = draw(st.sampled_from([1, 2, (1, 2)]))
+    stride = draw(st.sampled_from([1, 2, (2, 1)]))
+    padding = draw(_PADDINGS)
+    dilations = _windows.as_pair(dilation, "", "")
+    # big enough for the dilated kernel without padding
+    height = draw(st.integers(dilations[0] * (kernel[0] - 1) + 1, 7))
+    width = draw(st.integers(dilations[1] * (kernel[1] - 1) + 1, 7))
+    x = draw(nst.arrays((draw(st.integers(1, 2)), channels_in, height, width), scale=4.0))
+    w = draw(nst.arrays((channels_out, channels_in // groups, *kernel), scale=1.0))
+    b = draw(nst.arrays((channels_out,), scale=4.0))
+    return Example((x, w, b), {"stride": stride, "padding": padding, "dilation": dilation,
+                               "groups": groups})
+
+
+def _conv_gauge(ex: Example) -> np.ndarray:
+    x, w, b = (np.abs(v) for v in ex.inputs)
+    return conv.conv2d_direct(x, w, b, **ex.attrs)
+
+
+for _name in ("conv2d", "conv2d_direct"):
+    register(OpEntry(
+        name=_name,
+        forward=getattr(conv, _name),
+        backward=getattr(conv, f"{_name}_backward"),
+        examples=_conv_examples(),
+        wrt=(0, 1, 2),
+        # C_in/groups kH kW products and additions, then the bias
+        terms=lambda ex: int(np.prod(np.shape(ex.inputs[1])[1:])) + 1,
+        gauge=_conv_gauge,
+        independent=_conv2d_numpy,
+        sample=Example((np.arange(2 * 2 * 4 * 4, dtype=np.float64).reshape(2, 2, 4, 4) / 10.0,
+                        np.linspace(-1.0, 1.0, 3 * 2 * 3 * 3).reshape(3, 2, 3, 3),
+                        np.array([0.5, -0.5, 0.0])),
+                       {"stride": 1, "padding": "same", "dilation": 1, "groups": 1}),
+        array_inputs=(0, 1, 2),
+    ))
+
+
+@st.composite
+def _pool_examples(draw: st.DrawFn, *, tie_free: bool = False, away_from_zero: bool = False,
+                   average: bool = False, lp: bool = False) -> Example:
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = draw(st.sampled_from([1, 2]))
+    stride = draw(st.sampled_from([None, 1, 2, (1, 2)]))
+    spans = [dilation * (k - 1) + 1 for k in kernel]
+    padding = draw(st.one_of(
+        st.just(0),
+        st.tuples(st.tuples(st.integers(0, spans[0] // 2), st.integers(0, spans[0] // 2)),
+                  st.tuples(st.integers(0, spans[1] // 2), st.integers(0, spans[1] // 2)))))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(spans[0], 7)),
+             draw(st.integers(spans[1], 7)))
+    if tie_free:
+        x = draw(nst.separated_arrays(shape, min_gap=0.05))
+    elif away_from_zero:
+        x = draw(nst.away_from([0.0], 0.05, shape, scale=4.0))
+    else:
+        x = draw(nst.arrays(shape, scale=4.0))
+    attrs: dict[str, Any] = {"stride": stride, "padding": padding, "dilation": dilation,
+                             "ceil_mode": draw(st.booleans())}
+    if average:
+        attrs["count_include_pad"] = draw(st.booleans())
+    if lp:
+        attrs["p"] = draw(st.sampled_from([1.0, 1.5, 2.0, 3.0, 7.5]))
+    return Example((x, kernel), attrs)
+
+
+def _pool_windows(x: np.ndarray, kernel: Any, attrs: dict[str, Any],
+                  fill: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every window of x padded with ``fill``, and a mask of the taps inside the padded input."""
+    x = np.asarray(x)
+    stride = kernel if attrs.get("stride") is None else attrs["stride"]
+    geometry = _windows.windows("catalog", x.shape[2], x.shape[3],
+                                _windows.as_pair(kernel, "", ""), stride=stride,
+                                padding=attrs.get("padding", 0),
+                                dilation=attrs.get("dilation", 1),
+                                ceil_mode=attrs.get("ceil_mode", False))
+    args = (_windows.as_pair(kernel, "", ""), _windows.as_pair(stride, "", ""),
+            _windows.as_pair(attrs.get("dilation", 1), "", ""), (geometry.out_h, geometry.out_w))
+    extra = 2 * max(x.shape[2:]) + 8  # room for windows that run past the end (ceil_mode)
+    values = _patches(np.pad(_padded(x, geometry, fill), ((0, 0), (0, 0), (0, extra),
+                                                          (0, extra)), constant_values=np.nan),
+                      *args)
+    inside = _patches(np.pad(_padded(np.ones((1, 1, *x.shape[2:])), geometry, 1.0),
+                             ((0, 0), (0, 0), (0, extra), (0, extra))), *args)[0, 0] > 0
+    image = _patches(np.pad(_padded(np.ones((1, 1, *x.shape[2:])), geometry, 0.0),
+                            ((0, 0), (0, 0), (0, extra), (0, extra))), *args)[0, 0] > 0
+    return values, inside if attrs.get("count_include_pad", True) else image
+
+
+def _max_pool_numpy(x: np.ndarray, kernel: Any, **attrs: Any) -> np.ndarray:
+    values, inside = _pool_windows(x, kernel, attrs, -np.inf)
+    return np.where(inside, values, -np.inf).max(axis=(-2, -1))
+
+
+def _avg_pool_numpy(x: np.ndarray, kernel: Any, **attrs: Any) -> np.ndarray:
+    values, counted = _pool_windows(x, kernel, attrs, 0.0)
+    total = np.where(np.isnan(values), 0.0, values).sum(axis=(-2, -1))
+    return total / counted.sum(axis=(-2, -1))
+
+
+def _lp_pool_numpy(x: np.ndarray, kernel: Any, **attrs: Any) -> np.ndarray:
+    order = attrs.pop("p", 2.0)
+    values, _ = _pool_windows(x, kernel, attrs, 0.0)
+    magnitude = np.where(np.isnan(values), 0.0, np.abs(values))
+    return (magnitude**order).sum(axis=(-2, -1)) ** (1.0 / order)
+
+
+def _window_size(ex: Example) -> int:
+    return int(np.prod(_windows.as_pair(ex.inputs[1], "", "")))
+
+
+register(OpEntry(
+    name="max_pool2d",
+    forward=pooling.max_pool2d,
+    backward=pooling.max_pool2d_backward,
+    examples=_pool_examples(tie_free=True),
+    wrt=(0,),
+    # a maximum is exact
+    terms=lambda ex: 1,
+    gauge=lambda ex: np.abs(ex.call(pooling.max_pool2d)),
+    independent=_max_pool_numpy,
+    sample=Example((np.arange(2 * 3 * 4 * 4, dtype=np.float64).reshape(2, 3, 4, 4) % 7.0, 2),
+                   {}),
+    smooth=False,
+    array_inputs=(0,),
+))
+register(OpEntry(
+    name="avg_pool2d",
+    forward=pooling.avg_pool2d,
+    backward=pooling.avg_pool2d_backward,
+    examples=_pool_examples(average=True),
+    wrt=(0,),
+    # kH kW additions and a division
+    terms=lambda ex: _window_size(ex) + 1,
+    gauge=lambda ex: pooling.avg_pool2d(np.abs(ex.inputs[0]), ex.inputs[1], **ex.attrs),
+    independent=_avg_pool_numpy,
+    sample=Example((np.arange(2 * 3 * 4 * 4, dtype=np.float64).reshape(2, 3, 4, 4) % 7.0, 2),
+                   {}),
+    array_inputs=(0,),
+))
+register(OpEntry(
+    name="lp_pool2d",
+    forward=pooling.lp_pool2d,
+    backward=pooling.lp_pool2d_backward,
+    examples=_pool_examples(away_from_zero=True, lp=True),
+    wrt=(0,),
+    # per tap a division and a power (pow within 2 ulps: 4u), the sum, the root (4u), the product
+    terms=lambda ex: 5 * _window_size(ex) + 6,
+    gauge=lambda ex: np.abs(ex.call(pooling.lp_pool2d)),
+    independent=_lp_pool_numpy,
+    sample=Example((np.arange(2 * 3 * 4 * 4, dtype=np.float64).reshape(2, 3, 4, 4) % 7.0 - 3.0,
+                    2), {"p": 2.0}),
+    smooth=False,
+    array_inputs=(0,),
+))
+
+
+@st.composite
+def _global_pool_examples(draw: st.DrawFn) -> Example:
+    shape = (draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 6)),
+             draw(st.integers(1, 6)))
+    return Example((draw(nst.arrays(shape, scale=4.0)),))
+
+
+register(OpEntry(
+    name="global_avg_pool2d",
+    forward=pooling.global_avg_pool2d,
+    backward=pooling.global_avg_pool2d_backward,
+    examples=_global_pool_examples(),
+    wrt=(0,),
+    terms=lambda ex: int(np.prod(np.shape(ex.inputs[0])[2:])) + 1,
+    gauge=lambda ex: np.abs(ex.inputs[0]).mean(axis=(2, 3), keepdims=True),
+    independent=lambda x: np.asarray(x).mean(axis=(2, 3), keepdims=True),
+    sample=Example((np.arange(2 * 3 * 4 * 4, dtype=np.float64).reshape(2, 3, 4, 4),)),
+    array_inputs=(0,),
 ))

@@ -1,0 +1,532 @@
+r"""Pooling: each window of a feature map summarised by one number.
+
+Pooling shrinks a map (a 2x2 window with stride 2 keeps a quarter of the
+pixels) and makes the result less sensitive to where exactly a feature
+appears. Each channel is pooled separately, over windows placed as in a
+convolution (:mod:`reference._windows`: ``stride``, ``padding``,
+``dilation``, ``ceil_mode``):
+
+* **max**: the largest value in the window;
+* **average**: the mean of the window (padded positions counted or not,
+  ``count_include_pad``);
+* **L$p$**: the $p$-norm of the window, $(\sum |x|^p)^{1/p}$ (with $p = 2$
+  the square root of the sum of squares);
+* **global average**: the mean of the whole map.
+
+Input is NCHW; ``stride`` defaults to the kernel (non-overlapping windows).
+Padding may be at most half the (dilated) kernel on each side, as in PyTorch,
+so that every window holds at least one real input. Max pooling ignores
+padded positions; average pooling counts them only with
+``count_include_pad=True``; L$p$ pooling's zero padding adds nothing. With
+``ceil_mode`` the output size is rounded up, and a last window that would
+start inside the end padding is dropped (PyTorch and ONNX): the positions a
+window reaches beyond the padded input are not counted by any pooling.
+
+The planes (one per sample and channel) are pooled in parallel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy as np
+from numpy.typing import ArrayLike
+
+from reference._validation import as_float_array, as_real
+from reference._windows import Windows, as_pair, windows
+
+__all__ = [
+    "avg_pool2d",
+    "avg_pool2d_backward",
+    "global_avg_pool2d",
+    "global_avg_pool2d_backward",
+    "lp_pool2d",
+    "lp_pool2d_backward",
+    "max_pool2d",
+    "max_pool2d_backward",
+]
+
+
+class _Pool:
+    """The checked arguments of one pooling call, in the form the kernels take."""
+
+    def __init__(self, func: str, x: ArrayLike, kernel: Any, *, stride: Any, padding: Any,
+                 dilation: Any, ceil_mode: bool) -> None:
+        self.x = as_float_array(x, func, "x", ndim=4, layout="(N, C, H, W)")
+        self.kernel = as_pair(kernel, func, "kernel")
+        steps = self.kernel if stride is None else stride
+        if not isinstance(ceil_mode, bool):
+            raise TypeError(f"{func}: ceil_mode must be True or False; got {ceil_mode!r}")
+        self.windows: Windows = windows(func, self.x.shape[2], self.x.shape[3], self.kernel,
+                                        stride=steps, padding=padding, dilation=dilation,
+                                        ceil_mode=ceil_mode)
+        self.stride = as_pair(steps, func, "stride")
+        self.dilation = as_pair(dilation, func, "dilation")
+        spans = [d * (k - 1) + 1 for d, k in zip(self.dilation, self.kernel, strict=True)]
+        geometry = self.windows
+        sides = ((geometry.pad_top, geometry.pad_bottom, spans[0]),
+                 (geometry.pad_left, geometry.pad_right, spans[1]))
+        if any(max(before, after) > span // 2 for before, after, span in sides):
+            raise ValueError(f"{func}: padding must be at most half the (dilated) kernel, "
+                             f"{spans[0] // 2} x {spans[1] // 2}, so that no window is all "
+                             f"padding; got {padding!r}")
+
+    @property
+    def output_shape(self) -> tuple[int, int, int, int]:
+        return (*self.x.shape[:2], self.windows.out_h, self.windows.out_w)
+
+    def geometry(self) -> tuple[int, ...]:
+        g = self.windows
+        return (*self.kernel, *self.stride, *self.dilation, g.pad_top, g.pad_bottom,
+                g.pad_left, g.pad_right, g.out_h, g.out_w)
+
+    def planes(self) -> np.ndarray:
+        """The input as (N C, H, W): one plane per sample and channel."""
+        return self.x.reshape(-1, *self.x.shape[2:])
+
+    def gradient(self, func: str, dy: ArrayLike) -> np.ndarray:
+        upstream = as_float_array(dy, func, "dy", ndim=4, layout="(N, C, H_out, W_out)")
+        if upstream.shape != self.output_shape:
+            raise ValueError(f"{func}: dy must have the output's shape {self.output_shape}; got "
+                             f"shape {upstream.shape}")
+        return upstream.reshape(-1, *upstream.shape[2:])
+
+
+# ---------------------------------------------------------------------------------------------
+# max
+
+
+def max_pool2d(x: ArrayLike, kernel: Any, *, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False) -> np.ndarray:
+    r"""Max pooling: each window's largest value.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C, H, W)
+    kernel : int or (int, int)
+        The window, (kH, kW).
+    stride : int or (int, int), optional
+        The step between windows; the kernel by default.
+    padding : str, int or ((int, int), (int, int)), default 0
+        As for :func:`reference.conv.conv2d`; at most half the dilated kernel.
+        Padded positions never win.
+    dilation : int or (int, int), default 1
+    ceil_mode : bool, default False
+        Round the output size up (see the module's docstring).
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, C, H_out, W_out)
+        NaN where a window holds a NaN.
+
+    Examples
+    --------
+    >>> x = np.array([[[[1.0, 2.0, 5.0, 0.0], [3.0, 4.0, 1.0, 1.0]]]])
+    >>> max_pool2d(x, 2)
+    array([[[[4., 5.]]]])
+    """
+    call = _Pool("max_pool2d", x, kernel, stride=stride, padding=padding, dilation=dilation,
+                 ceil_mode=ceil_mode)
+    return _max_pool_kernel(call.planes(), *call.geometry()).reshape(call.output_shape)
+
+
+def max_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, stride: Any = None,
+                        padding: Any = 0, dilation: Any = 1,
+                        ceil_mode: bool = False) -> np.ndarray:
+    r"""Gradient of :func:`max_pool2d`: each window's gradient goes to its maximum.
+
+    The maximum is the window's **first** largest value in row-major order
+    (top row first, left to right), so a tie sends the whole gradient to one
+    input, as PyTorch does. Overlapping windows may send gradients to the same
+    input, which adds them.
+    """
+    func = "max_pool2d_backward"
+    call = _Pool(func, x, kernel, stride=stride, padding=padding, dilation=dilation,
+                 ceil_mode=ceil_mode)
+    upstream = call.gradient(func, dy)
+    return _max_pool_backward_kernel(upstream, call.planes(),
+                                     *call.geometry()).reshape(call.x.shape)
+
+
+@numba.njit(cache=True)
+def _taps(out: int, stride: int, pad_before: int, dilation: int, kernel: int, low: int,
+          high: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each output position o, the taps t whose input o s − P + t d lies in [low, high).
+
+    They are consecutive: the range [first[o], stop[o]). Computing them once per call keeps
+    the bounds checks out of the inner loops.
+    """
+    first = np.zeros(out, dtype=np.int64)
+    stop = np.zeros(out, dtype=np.int64)
+    for o in range(out):
+        first[o] = kernel
+        for t in range(kernel):
+            position = o * stride - pad_before + t * dilation
+            if low <= position < high:
+                first[o] = min(first[o], t)
+                stop[o] = t + 1
+        stop[o] = max(stop[o], first[o])
+    return first, stop
+
+
+@numba.njit(cache=True, parallel=True)
+def _max_pool_kernel(x: np.ndarray, kernel_h: int, kernel_w: int, stride_h: int, stride_w: int,
+                     dilation_h: int, dilation_w: int, pad_top: int, pad_bottom: int,
+                     pad_left: int, pad_right: int, out_h: int, out_w: int) -> np.ndarray:
+    planes, height, width = x.shape
+    # the taps of each window that fall on the image (padding never wins)
+    row_first, row_stop = _taps(out_h, stride_h, pad_top, dilation_h, kernel_h, 0, height)
+    col_first, col_stop = _taps(out_w, stride_w, pad_left, dilation_w, kernel_w, 0, width)
+    y = np.empty((planes, out_h, out_w))
+    for plane in numba.prange(planes):
+        image = x[plane]
+        for i in range(out_h):
+            top = i * stride_h - pad_top
+            for j in range(out_w):
+                left = j * stride_w - pad_left
+                best = -np.inf
+                seen_nan = False
+                for p in range(row_first[i], row_stop[i]):
+                    line = image[top + p * dilation_h]
+                    for q in range(col_first[j], col_stop[j]):
+                        value = line[left + q * dilation_w]
+                        # y = max over the window
+                        best = value if value > best else best
+                        seen_nan |= value != value
+                # a NaN in the window makes the maximum NaN
+                y[plane, i, j] = np.nan if seen_nan else best
+    return y
+
+
+@numba.njit(cache=True, parallel=True)
+def _max_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, kernel_h: int, kernel_w: int,
+                              stride_h: int, stride_w: int, dilation_h: int, dilation_w: int,
+                              pad_top: int, pad_bottom: int, pad_left: int, pad_right: int,
+                              out_h: int, out_w: int) -> np.ndarray:
+    planes, height, width = x.shape
+    row_first, row_stop = _taps(out_h, stride_h, pad_top, dilation_h, kernel_h, 0, height)
+    col_first, col_stop = _taps(out_w, stride_w, pad_left, dilation_w, kernel_w, 0, width)
+    dx = np.zeros_like(x)
+    for plane in numba.prange(planes):
+        image = x[plane]
+        grad = dx[plane]
+        for i in range(out_h):
+            top = i * stride_h - pad_top
+            for j in range(out_w):
+                left = j * stride_w - pad_left
+                best = -np.inf
+                best_row = -1
+                best_col = -1
+                for p in range(row_first[i], row_stop[i]):
+                    row = top + p * dilation_h
+                    line = image[row]
+                    for q in range(col_first[j], col_stop[j]):
+                        col = left + q * dilation_w
+                        value = line[col]
+                        # the first maximum in row-major order: only a strictly greater value
+                        # moves it (a NaN takes it, and keeps it)
+                        if best_row < 0 or value > best or (value != value and best == best):
+                            best, best_row, best_col = value, row, col
+                # the window's gradient lands on its maximum
+                grad[best_row, best_col] += dy[plane, i, j]
+    return dx
+
+
+# ---------------------------------------------------------------------------------------------
+# average
+
+
+def avg_pool2d(x: ArrayLike, kernel: Any, *, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> np.ndarray:
+    r"""Average pooling: each window's mean.
+
+    The divisor is the number of the window's taps inside the padded input
+    with ``count_include_pad=True`` (PyTorch's default: padding counts as
+    zeros), or inside the image itself with ``False``. Taps beyond the padded
+    input (with ``ceil_mode``) are never counted. Other parameters as for
+    :func:`max_pool2d`.
+
+    Examples
+    --------
+    >>> x = np.array([[[[1.0, 2.0, 5.0, 0.0], [3.0, 4.0, 1.0, 1.0]]]])
+    >>> avg_pool2d(x, 2)
+    array([[[[2.5 , 1.75]]]])
+    """
+    call = _Pool("avg_pool2d", x, kernel, stride=stride, padding=padding, dilation=dilation,
+                 ceil_mode=ceil_mode)
+    include = _flag("avg_pool2d", "count_include_pad", count_include_pad)
+    return _avg_pool_kernel(call.planes(), *call.geometry(), include).reshape(call.output_shape)
+
+
+def avg_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, stride: Any = None,
+                        padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
+                        count_include_pad: bool = True) -> np.ndarray:
+    r"""Gradient of :func:`avg_pool2d`: each window's gradient, divided by its divisor, to each
+    of its inputs."""
+    func = "avg_pool2d_backward"
+    call = _Pool(func, x, kernel, stride=stride, padding=padding, dilation=dilation,
+                 ceil_mode=ceil_mode)
+    include = _flag(func, "count_include_pad", count_include_pad)
+    upstream = call.gradient(func, dy)
+    return _avg_pool_backward_kernel(upstream, call.planes(), *call.geometry(),
+                                     include).reshape(call.x.shape)
+
+
+def _flag(func: str, name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{func}: {name} must be True or False; got {value!r}")
+    return value
+
+
+@numba.njit(cache=True)
+def _divisors(height: int, width: int, kernel_h: int, kernel_w: int, stride_h: int,
+              stride_w: int, dilation_h: int, dilation_w: int, pad_top: int, pad_bottom: int,
+              pad_left: int, pad_right: int, out_h: int, out_w: int,
+              include_pad: bool) -> np.ndarray:
+    """Each window's count of taps: inside the padded input, or inside the image."""
+    if include_pad:
+        row_first, row_stop = _taps(out_h, stride_h, pad_top, dilation_h, kernel_h, -pad_top,
+                                    height + pad_bottom)
+        col_first, col_stop = _taps(out_w, stride_w, pad_left, dilation_w, kernel_w,
+                                    -pad_left, width + pad_right)
+    else:
+        row_first, row_stop = _taps(out_h, stride_h, pad_top, dilation_h, kernel_h, 0, height)
+        col_first, col_stop = _taps(out_w, stride_w, pad_left, dilation_w, kernel_w, 0, width)
+    counts = np.empty((out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            # rows counted × columns counted
+            counts[i, j] = (row_stop[i] - row_first[i]) * (col_stop[j] - col_first[j])
+    return counts
+
+
+@numba.njit(cache=True, parallel=True)
+def _avg_pool_kernel(x: np.ndarray, kernel_h: int, kernel_w: int, stride_h: int, stride_w: int,
+                     dilation_h: int, dilation_w: int, pad_top: int, pad_bottom: int,
+                     pad_left: int, pad_right: int, out_h: int, out_w: int,
+                     include_pad: bool) -> np.ndarray:
+    planes, height, width = x.shape
+    # the taps on the image (zero padding adds nothing to the sum)
+    row_first, row_stop = _taps(out_h, stride_h, pad_top, dilation_h, kernel_h, 0, height)
+    col_first, col_stop = _taps(out_w, stride_w, pad_left, dilation_w, kernel_w, 0, width)
+    counts = _divisors(height, width, kernel_h, kernel_w, stride_h, stride_w, dilation_h,
+                       dilation_w, pad_top, pad_bottom, pad_left, pad_right, out_h, out_w,
+                       include_pad)
+    y = np.empty((planes, out_h, out_w))
+    for plane in numba.prange(planes):
+        image = x[plane]
+        for i in range(out_h):
+            top = i * stride_h - pad_top
+            for j in range(out_w):
+                left = j * stride_w - pad_left
+                total = 0.0
+                for p in range(row_first[i], row_stop[i]):
+                    line = image[top + p * dilation_h]
+                    for q in range(col_first[j], col_stop[j]):
+                        # Σ over the window
+                        total += line[left + q * dilation_w]
+                # y = Σ / (number of counted taps)
+                y[plane, i, j] = total / counts[i, j]
+    return y
+
+
+@numba.njit(cache=True, parallel=True)
+def _avg_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, kernel_h: int, kernel_w: int,
+                              stride_h: int, stride_w: int, dilation_h: int, dilation_w: int,
+                              pad_top: int, pad_bottom: int, pad_left: int, pad_right: int,
+                              out_h: int, out_w: int, include_pad: bool) -> np.ndarray:
+    planes, height, width = x.shape
+    row_first, row_stop = _taps(out_h, stride_h, pad_top, dilation_h, kernel_h, 0, height)
+    col_first, col_stop = _taps(out_w, stride_w, pad_left, dilation_w, kernel_w, 0, width)
+    counts = _divisors(height, width, kernel_h, kernel_w, stride_h, stride_w, dilation_h,
+                       dilation_w, pad_top, pad_bottom, pad_left, pad_right, out_h, out_w,
+                       include_pad)
+    dx = np.zeros_like(x)
+    for plane in numba.prange(planes):
+        for i in range(out_h):
+            for p in range(row_first[i], row_stop[i]):
+                line = dx[plane, i * stride_h - pad_top + p * dilation_h]
+                for j in range(out_w):
+                    # each input of the window gets dy / divisor
+                    share = dy[plane, i, j] / counts[i, j]
+                    start = j * stride_w - pad_left
+                    for q in range(col_first[j], col_stop[j]):
+                        line[start + q * dilation_w] += share
+    return dx
+
+
+# ---------------------------------------------------------------------------------------------
+# Lp
+
+
+def lp_pool2d(x: ArrayLike, kernel: Any, *, p: float = 2.0, stride: Any = None,
+              padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False) -> np.ndarray:
+    r"""L$p$ pooling: each window's $p$-norm, $(\sum |x|^p)^{1/p}$.
+
+    With $p = 2$, the square root of the sum of squares; $p = 1$ is the sum of
+    $|x|$; as $p\to\infty$ it tends to the largest $|x|$. Computed as
+    $m\,(\sum (|x|/m)^p)^{1/p}$ with $m$ the window's largest $|x|$, so no
+    power overflows or underflows whatever $p$. (PyTorch's ``LPPool2d``
+    computes $(\sum x^p)^{1/p}$ on the signed values; ONNX's ``LpPool``, like
+    this, takes the norm.)
+
+    Parameters
+    ----------
+    p : float, default 2
+        The order, $p > 0$ and finite.
+    x, kernel, stride, padding, dilation, ceil_mode
+        As for :func:`max_pool2d`; zero padding adds nothing to the norm.
+
+    Examples
+    --------
+    >>> lp_pool2d(np.array([[[[3.0, -4.0]]]]), (1, 2))
+    array([[[[5.]]]])
+    """
+    call = _Pool("lp_pool2d", x, kernel, stride=stride, padding=padding, dilation=dilation,
+                 ceil_mode=ceil_mode)
+    order = as_real(p, "lp_pool2d", "p", strictly_positive=True, finite=True)
+    return _lp_pool_kernel(call.planes(), *call.geometry(), order).reshape(call.output_shape)
+
+
+def lp_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, p: float = 2.0,
+                       stride: Any = None, padding: Any = 0, dilation: Any = 1,
+                       ceil_mode: bool = False) -> np.ndarray:
+    r"""Gradient of :func:`lp_pool2d`: $\partial y/\partial x_i = \operatorname{sign}(x_i)\,(|x_i|/y)^{p-1}$.
+
+    Where the window's norm is 0 (every input 0), and at $x_i = 0$ when
+    $p < 1$ (where the derivative is infinite), the gradient returned is 0.
+    """
+    func = "lp_pool2d_backward"
+    call = _Pool(func, x, kernel, stride=stride, padding=padding, dilation=dilation,
+                 ceil_mode=ceil_mode)
+    order = as_real(p, func, "p", strictly_positive=True, finite=True)
+    upstream = call.gradient(func, dy)
+    return _lp_pool_backward_kernel(upstream, call.planes(), *call.geometry(),
+                                    order).reshape(call.x.shape)
+
+
+@numba.njit(cache=True)
+def _window_norm(x: np.ndarray, plane: int, i: int, j: int, kernel_h: int, kernel_w: int,
+                 stride_h: int, stride_w: int, dilation_h: int, dilation_w: int, pad_top: int,
+                 pad_left: int, p: float) -> float:
+    height, width = x.shape[1], x.shape[2]
+    largest = 0.0
+    for a in range(kernel_h):
+        row = i * stride_h - pad_top + a * dilation_h
+        if 0 <= row < height:
+            for c in range(kernel_w):
+                col = j * stride_w - pad_left + c * dilation_w
+                if 0 <= col < width:
+                    # m = max |x| over the window
+                    largest = max(largest, abs(x[plane, row, col]))
+    if largest == 0.0 or largest != largest:
+        return largest
+    total = 0.0
+    for a in range(kernel_h):
+        row = i * stride_h - pad_top + a * dilation_h
+        if 0 <= row < height:
+            for c in range(kernel_w):
+                col = j * stride_w - pad_left + c * dilation_w
+                if 0 <= col < width:
+                    # Σ (|x| / m)^p, each term at most 1
+                    total += (abs(x[plane, row, col]) / largest) ** p
+    # ‖x‖_p = m (Σ (|x|/m)^p)^{1/p}
+    return largest * total ** (1.0 / p)
+
+
+@numba.njit(cache=True, parallel=True)
+def _lp_pool_kernel(x: np.ndarray, kernel_h: int, kernel_w: int, stride_h: int, stride_w: int,
+                    dilation_h: int, dilation_w: int, pad_top: int, pad_bottom: int,
+                    pad_left: int, pad_right: int, out_h: int, out_w: int,
+                    p: float) -> np.ndarray:
+    planes = x.shape[0]
+    y = np.empty((planes, out_h, out_w))
+    for plane in numba.prange(planes):
+        for i in range(out_h):
+            for j in range(out_w):
+                y[plane, i, j] = _window_norm(x, plane, i, j, kernel_h, kernel_w, stride_h,
+                                              stride_w, dilation_h, dilation_w, pad_top,
+                                              pad_left, p)
+    return y
+
+
+@numba.njit(cache=True, parallel=True)
+def _lp_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, kernel_h: int, kernel_w: int,
+                             stride_h: int, stride_w: int, dilation_h: int, dilation_w: int,
+                             pad_top: int, pad_bottom: int, pad_left: int, pad_right: int,
+                             out_h: int, out_w: int, p: float) -> np.ndarray:
+    planes, height, width = x.shape
+    dx = np.zeros_like(x)
+    for plane in numba.prange(planes):
+        for i in range(out_h):
+            for j in range(out_w):
+                norm = _window_norm(x, plane, i, j, kernel_h, kernel_w, stride_h, stride_w,
+                                    dilation_h, dilation_w, pad_top, pad_left, p)
+                if norm == 0.0:
+                    continue  # every input 0: the subgradient 0
+                for a in range(kernel_h):
+                    row = i * stride_h - pad_top + a * dilation_h
+                    if row < 0 or row >= height:
+                        continue
+                    for c in range(kernel_w):
+                        col = j * stride_w - pad_left + c * dilation_w
+                        if 0 <= col < width and x[plane, row, col] != 0.0:
+                            value = x[plane, row, col]
+                            # ∂y/∂x = sign(x) (|x| / y)^{p−1}
+                            slope = np.sign(value) * (abs(value) / norm) ** (p - 1.0)
+                            dx[plane, row, col] += dy[plane, i, j] * slope
+    return dx
+
+
+# ---------------------------------------------------------------------------------------------
+# global average
+
+
+def global_avg_pool2d(x: ArrayLike) -> np.ndarray:
+    r"""The mean of each map: (N, C, H, W) to (N, C, 1, 1).
+
+    Examples
+    --------
+    >>> global_avg_pool2d(np.arange(8.0).reshape(1, 2, 2, 2))
+    array([[[[1.5]],
+    <BLANKLINE>
+            [[5.5]]]])
+    """
+    values = as_float_array(x, "global_avg_pool2d", "x", ndim=4, layout="(N, C, H, W)")
+    _require_pixels("global_avg_pool2d", values)
+    planes = values.reshape(values.shape[0] * values.shape[1], -1)
+    return _global_avg_kernel(planes).reshape(*values.shape[:2], 1, 1)
+
+
+def global_avg_pool2d_backward(dy: ArrayLike, x: ArrayLike) -> np.ndarray:
+    r"""Gradient of :func:`global_avg_pool2d`: $dy_{n,c} / (HW)$ on every pixel of the map."""
+    func = "global_avg_pool2d_backward"
+    values = as_float_array(x, func, "x", ndim=4, layout="(N, C, H, W)")
+    _require_pixels(func, values)
+    upstream = as_float_array(dy, func, "dy", ndim=4, layout="(N, C, 1, 1)")
+    if upstream.shape != (*values.shape[:2], 1, 1):
+        raise ValueError(f"{func}: dy must have the output's shape {(*values.shape[:2], 1, 1)}; "
+                         f"got shape {upstream.shape}")
+    pixels = values.shape[2] * values.shape[3]
+    return np.broadcast_to(upstream / pixels, values.shape).copy()
+
+
+def _require_pixels(func: str, values: np.ndarray) -> None:
+    if values.shape[2] * values.shape[3] == 0:
+        raise ValueError(f"{func}: x must have at least one pixel; got shape {values.shape}")
+
+
+@numba.njit(cache=True, parallel=True)
+def _global_avg_kernel(planes: np.ndarray) -> np.ndarray:
+    count, pixels = planes.shape
+    y = np.empty(count)
+    for plane in numba.prange(count):
+        total = 0.0
+        for k in range(pixels):
+            # Σ over the map
+            total += planes[plane, k]
+        # mean = Σ / (H W)
+        y[plane] = total / pixels
+    return y

@@ -1,0 +1,236 @@
+"""Laws of pooling: max, average, Lp and global average."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from numerics import assert_close, catalog, gamma
+from numerics import strategies as nst
+from reference import conv, pooling
+
+max_examples = catalog.get("max_pool2d").examples
+avg_examples = catalog.get("avg_pool2d").examples
+
+
+@st.composite
+def tiled(draw: st.DrawFn, *, tie_free: bool = False) -> tuple[np.ndarray, tuple[int, int]]:
+    """Non-overlapping windows that cover the map exactly: stride = kernel, H = a kH, W = b kW."""
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)), kernel[0] * draw(st.integers(1, 3)),
+             kernel[1] * draw(st.integers(1, 3)))
+    x = draw(nst.separated_arrays(shape, min_gap=0.05) if tie_free
+             else nst.arrays(shape, scale=4.0))
+    return x, kernel
+
+
+@given(max_examples, st.sampled_from([np.tanh, np.exp, np.arctan, lambda v: 2.0 * v + 1.0,
+                                      lambda v: v**3]))
+def test_max_pooling_commutes_with_every_increasing_map(example, increasing) -> None:
+    """maxpool(f(x)) = f(maxpool(x)) for non-decreasing f: the largest stays the largest.
+    Bit for bit, since rounding keeps f non-decreasing."""
+    x, kernel = example.inputs
+    assert np.array_equal(pooling.max_pool2d(increasing(x), kernel, **example.attrs),
+                          increasing(pooling.max_pool2d(x, kernel, **example.attrs)))
+
+
+@given(tiled(), nst.seeds())
+def test_max_pooling_ignores_the_order_inside_each_window(case, seed: int) -> None:
+    """With non-overlapping windows, shuffling the values inside each window changes nothing
+    (max pooling sees a set, not a picture, inside its window): bit for bit."""
+    x, (kernel_h, kernel_w) = case
+    n, c, h, w = x.shape
+    blocks = x.reshape(n, c, h // kernel_h, kernel_h, w // kernel_w, kernel_w)
+    blocks = blocks.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h // kernel_h, w // kernel_w, -1)
+    shuffled = np.random.default_rng(seed).permuted(blocks, axis=-1)
+    back = shuffled.reshape(n, c, h // kernel_h, w // kernel_w, kernel_h, kernel_w)
+    back = back.transpose(0, 1, 2, 4, 3, 5).reshape(x.shape)
+    kernel = (kernel_h, kernel_w)
+    assert np.array_equal(pooling.max_pool2d(back, kernel), pooling.max_pool2d(x, kernel))
+
+
+@given(avg_examples, nst.scalars(3.0), nst.seeds())
+def test_average_pooling_is_linear(example, scale: float, seed: int) -> None:
+    """avg(a x + v) = a avg(x) + avg(v): within gamma_{2(kH kW + 1) + 3} of the same on |.|."""
+    x, kernel = example.inputs
+    v = np.random.default_rng(seed).standard_normal(x.shape)
+    attrs = example.attrs
+    terms = int(np.prod(np.broadcast_to(kernel, 2))) + 1
+    assert_close(pooling.avg_pool2d(scale * x + v, kernel, **attrs),
+                 scale * pooling.avg_pool2d(x, kernel, **attrs) + pooling.avg_pool2d(v, kernel,
+                                                                                     **attrs),
+                 gauge=pooling.avg_pool2d(abs(scale) * np.abs(x) + np.abs(v), kernel, **attrs),
+                 terms=2 * terms + 3)
+
+
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(0, 1), nst.seeds())
+def test_average_pooling_is_a_convolution_with_a_constant_kernel(kernel_h: int, kernel_w: int,
+                                                                 stride: int, padding: int,
+                                                                 seed: int) -> None:
+    """avg_pool(x) = conv(x, 1/(kH kW)) channel by channel, padding counted (zeros):
+    within gamma_{2(kH kW + 1)}."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 3, 7, 8))
+    padding = min(padding, kernel_h // 2, kernel_w // 2)
+    pooled = pooling.avg_pool2d(x, (kernel_h, kernel_w), stride=stride, padding=padding)
+    flat = x.reshape(6, 1, 7, 8)
+    constant = np.full((1, 1, kernel_h, kernel_w), 1.0 / (kernel_h * kernel_w))
+    convolved = conv.conv2d(flat, constant, stride=stride, padding=padding)
+    assert_close(pooled, convolved.reshape(pooled.shape),
+                 gauge=pooling.avg_pool2d(np.abs(x), (kernel_h, kernel_w), stride=stride,
+                                          padding=padding),
+                 terms=2 * (kernel_h * kernel_w + 1))
+
+
+@given(avg_examples)
+def test_l1_pooling_of_non_negative_input_is_the_window_size_times_the_average(example) -> None:
+    """With p = 1 and x >= 0 (no padding, full windows): lp = kH kW avg. Within gamma of both
+    sums' terms (the Lp path scales by the largest entry and back: three more roundings)."""
+    x, kernel = example.inputs
+    attrs = {k: v for k, v in example.attrs.items() if k in ("stride", "dilation")}
+    size = int(np.prod(np.broadcast_to(kernel, 2)))
+    lp = pooling.lp_pool2d(np.abs(x), kernel, p=1.0, **attrs)
+    avg = pooling.avg_pool2d(np.abs(x), kernel, **attrs)
+    assert_close(lp, size * avg, terms=2 * (size + 4))
+
+
+@given(catalog.get("lp_pool2d").examples)
+def test_lp_pooling_tends_to_max_pooling_as_p_grows(example) -> None:
+    """m <= ||x||_p <= n^{1/p} m, with m the largest |x| of the window and n its taps: as p
+    grows the norm is squeezed onto max pooling of |x|. Checked for p = 1, 2, 4, 16, 64, 256,
+    each side with a gamma_{5n+6} slack for the norm's rounding."""
+    x, kernel = example.inputs
+    attrs = {k: v for k, v in example.attrs.items() if k != "p"}
+    largest = pooling.max_pool2d(np.abs(x), kernel, **attrs)
+    size = int(np.prod(np.broadcast_to(kernel, 2)))
+    slack = 1.0 + gamma(5 * size + 6)
+    for order in (1.0, 2.0, 4.0, 16.0, 64.0, 256.0):
+        norm = pooling.lp_pool2d(x, kernel, p=order, **attrs)
+        assert np.all(largest <= norm * slack)
+        assert np.all(norm <= size ** (1.0 / order) * largest * slack)
+
+
+@given(max_examples)
+def test_max_pooling_gradient_is_a_routing(example) -> None:
+    """Each window's gradient lands on exactly one input, its maximum: dx is the sum over windows
+    of dy at the arg-max, added in window order (so bit for bit)."""
+    x, kernel = example.inputs
+    attrs = example.attrs
+    y = pooling.max_pool2d(x, kernel, **attrs)
+    dy = np.random.default_rng(0).standard_normal(y.shape)
+    dx = pooling.max_pool2d_backward(dy, x, kernel, **attrs)
+    expected = np.zeros_like(x)
+    for index in np.ndindex(*y.shape):
+        n, c = index[:2]
+        matches = np.argwhere(x[n, c] == y[index])
+        assert len(matches) >= 1
+        rows, cols = zip(*matches, strict=True)
+        candidates = [(r, q) for r, q in zip(rows, cols, strict=True)]
+        # tie-free input: the maximum's value occurs once in the map
+        assert len(candidates) == 1
+        expected[(n, c, *candidates[0])] += dy[index]
+    assert np.array_equal(dx, expected)
+
+
+def test_ties_send_the_gradient_to_the_first_maximum() -> None:
+    """On a constant map every position ties; each window's gradient goes to its first (top
+    left) position in row-major order, as in PyTorch."""
+    x = np.ones((1, 1, 4, 4))
+    dx = pooling.max_pool2d_backward(np.full((1, 1, 2, 2), 3.0), x, 2)
+    expected = np.zeros((4, 4))
+    expected[::2, ::2] = 3.0
+    assert np.array_equal(dx[0, 0], expected)
+
+
+def _expected_size(size: int, kernel: int, stride: int, before: int, after: int,
+                   dilation: int, ceil_mode: bool) -> int:
+    span = dilation * (kernel - 1) + 1
+    if ceil_mode:
+        out = math.ceil((size + before + after - span) / stride) + 1
+        return out - 1 if (out - 1) * stride >= size + before else out
+    return (size + before + after - span) // stride + 1
+
+
+@given(max_examples)
+def test_the_output_shape_follows_the_padding_and_ceil_mode_formulas(example) -> None:
+    """floor((H + P_T + P_B - d (k - 1) - 1) / s) + 1, or with ceil_mode the ceiling, less one
+    when the last window would start inside the end padding."""
+    x, kernel = example.inputs
+    attrs = example.attrs
+    y = pooling.max_pool2d(x, kernel, **attrs)
+    kernels = np.broadcast_to(kernel, 2)
+    strides = kernels if attrs["stride"] is None else np.broadcast_to(attrs["stride"], 2)
+    padding = attrs["padding"]
+    pads = ((0, 0), (0, 0)) if padding == 0 else padding
+    for axis in range(2):
+        assert y.shape[2 + axis] == _expected_size(
+            x.shape[2 + axis], int(kernels[axis]), int(strides[axis]), *pads[axis],
+            attrs["dilation"], attrs["ceil_mode"])
+
+
+@given(st.integers(1, 3), st.booleans())
+def test_padding_never_wins_and_counts_only_when_asked(padding: int, ceil_mode: bool) -> None:
+    """Max pooling over a negative map never returns the padding's 0; average pooling of ones
+    is 1 everywhere without counting the padding, and (taps on the image) / (taps on the padded
+    input) with it."""
+    kernel = 2 * padding + 1
+    x = -np.ones((1, 1, 5, 6))
+    assert np.all(pooling.max_pool2d(x, kernel, stride=2, padding=padding,
+                                     ceil_mode=ceil_mode) == -1.0)
+    ones = np.ones((1, 1, 5, 6))
+    assert np.all(pooling.avg_pool2d(ones, kernel, stride=2, padding=padding, ceil_mode=ceil_mode,
+                                     count_include_pad=False) == 1.0)
+    counted = pooling.avg_pool2d(ones, kernel, stride=1, padding=padding)
+    assert counted[0, 0, 0, 0] == (padding + 1) ** 2 / kernel**2
+
+
+@given(catalog.get("global_avg_pool2d").examples)
+def test_global_average_pooling_is_average_pooling_over_the_whole_map(example) -> None:
+    """global_avg(x) = avg_pool(x, kernel = (H, W)): within gamma_{2(HW + 1)}."""
+    (x,) = example.inputs
+    whole = pooling.avg_pool2d(x, x.shape[2:])
+    assert_close(pooling.global_avg_pool2d(x), whole, gauge=np.abs(x).mean(axis=(2, 3),
+                                                                          keepdims=True),
+                 terms=2 * (x.shape[2] * x.shape[3] + 1))
+
+
+def test_nan_propagates_through_max_pooling() -> None:
+    """A NaN in a window makes that window's maximum NaN, wherever it sits in the window."""
+    x = np.zeros((1, 1, 2, 4))
+    x[0, 0, 1, 1] = np.nan
+    y = pooling.max_pool2d(x, 2)
+    assert np.isnan(y[0, 0, 0, 0]) and y[0, 0, 0, 1] == 0.0
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [
+    (lambda: pooling.lp_pool2d(np.ones((1, 1, 4, 4)), 2, p=0.0), ValueError,
+     r"^lp_pool2d: p must be > 0; got 0.0"),
+    (lambda: pooling.lp_pool2d(np.ones((1, 1, 4, 4)), 2, p=-1.0), ValueError,
+     r"^lp_pool2d: p must be > 0"),
+    (lambda: pooling.max_pool2d(np.ones((1, 1, 4, 4)), 2, padding=2), ValueError,
+     r"^max_pool2d: padding must be at most half the \(dilated\) kernel"),
+    (lambda: pooling.avg_pool2d(np.ones((1, 1, 4, 4)), 5), ValueError,
+     r"^avg_pool2d: the kernel spans 5x5 inputs .* larger than the padded input, 4x4"),
+    (lambda: pooling.max_pool2d(np.ones((1, 1, 4, 4)), 2, stride=0), ValueError,
+     r"^max_pool2d: stride must be at least 1"),
+    (lambda: pooling.max_pool2d(np.ones((1, 1, 4, 4)), 0), ValueError,
+     r"^max_pool2d: kernel must be at least 1"),
+    (lambda: pooling.avg_pool2d(np.ones((1, 1, 4, 4)), 2, count_include_pad=1), TypeError,
+     r"^avg_pool2d: count_include_pad must be True or False"),
+    (lambda: pooling.max_pool2d(np.ones((1, 4, 4)), 2), ValueError,
+     r"^max_pool2d: x must be a 4-D array of shape \(N, C, H, W\)"),
+    (lambda: pooling.max_pool2d_backward(np.ones((1, 1, 3, 3)), np.ones((1, 1, 4, 4)), 2),
+     ValueError, r"^max_pool2d_backward: dy must have the output's shape \(1, 1, 2, 2\)"),
+])
+def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
+    """Refused with the function and the argument named.
+
+    p <= 0, padding more than half the kernel, a kernel larger than the padded input, a zero
+    stride or kernel, a flag that is not a bool, a wrong rank, a gradient of the wrong shape.
+    """
+    with pytest.raises(error, match=message):
+        call()
