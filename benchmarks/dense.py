@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import platform
 
+import _harness  # first: it sets the thread counts before NumPy loads BLAS
 import numpy as np
-from _harness import THREADS, side_by_side, table, torch_or_none
 
 from reference.dense import dense, dense_backward
 
@@ -31,7 +31,7 @@ def main() -> None:
         return dense_backward(dy, x, W, b)
 
     cases = {"deepref": ours}
-    torch = torch_or_none()
+    torch = _harness.torch_or_none()
     if torch is not None:
         tx = torch.tensor(x, requires_grad=True)
         tW = torch.tensor(W, requires_grad=True)
@@ -51,16 +51,16 @@ def main() -> None:
         assert np.allclose(dW, tW.grad.numpy())
         assert np.allclose(dx, tx.grad.numpy())
 
-    seconds = side_by_side(cases)
+    seconds = _harness.side_by_side(cases)
     flops = 3 * 2 * BATCH * FAN_IN * FAN_OUT  # three products of the same size
     rows = []
     for name, value in seconds.items():
         ratio = value / seconds["PyTorch"] if "PyTorch" in seconds else float("nan")
         rows.append((name, f"{value * 1e3:.2f}", f"{flops / value / 1e9:.1f}", f"{ratio:.2f}"))
     print(f"dense forward + backward, float64, x ({BATCH}, {FAN_IN}), W ({FAN_IN}, {FAN_OUT}); "
-          f"{THREADS} threads; {platform.processor() or platform.machine()}; "
+          f"{_harness.THREADS} threads; {platform.processor() or platform.machine()}; "
           f"torch {torch.__version__ if torch else 'not installed'}")
-    print(table(rows, ("implementation", "ms (median)", "GFLOP/s", "time / PyTorch's")))
+    print(_harness.table(rows, ("implementation", "ms (median)", "GFLOP/s", "time / PyTorch's")))
 
 
 if __name__ == "__main__":

@@ -526,7 +526,7 @@ _PADDINGS = st.one_of(
 
 
 def _padded(x: np.ndarray, geometry: _windows.Windows, fill: float, extra: int = 0) -> np.ndarray:
-    """x padded as the geometry says (plus ``extra`` beyond the end, for ceil_mode)."""
+    """X padded as the geometry says (plus ``extra`` beyond the end, for ceil_mode)."""
     return np.pad(np.asarray(x), ((0, 0), (0, 0), (geometry.pad_top, geometry.pad_bottom + extra),
                                   (geometry.pad_left, geometry.pad_right + extra)),
                   constant_values=fill)
@@ -687,8 +687,8 @@ register(OpEntry(
     terms=lambda ex: 1,
     gauge=lambda ex: np.abs(ex.call(pooling.max_pool2d)),
     independent=_max_pool_numpy,
-    sample=Example((np.arange(2 * 3 * 4 * 4, dtype=np.float64).reshape(2, 3, 4, 4) % 7.0, 2),
-                   {}),
+    sample=Example((np.arange(2 * 3 * 4 * 4, dtype=np.float64).reshape(2, 3, 4, 4) % 7.0,
+                    (3, 2)), {"stride": 1, "padding": ((1, 1), (0, 1))}),
     smooth=False,
     array_inputs=(0,),
 ))
@@ -702,8 +702,8 @@ register(OpEntry(
     terms=lambda ex: _window_size(ex) + 1,
     gauge=lambda ex: pooling.avg_pool2d(np.abs(ex.inputs[0]), ex.inputs[1], **ex.attrs),
     independent=_avg_pool_numpy,
-    sample=Example((np.arange(2 * 3 * 4 * 4, dtype=np.float64).reshape(2, 3, 4, 4) % 7.0, 2),
-                   {}),
+    sample=Example((np.arange(2 * 3 * 4 * 4, dtype=np.float64).reshape(2, 3, 4, 4) % 7.0,
+                    (3, 2)), {"stride": 1, "padding": ((1, 1), (0, 1))}),
     array_inputs=(0,),
 ))
 register(OpEntry(

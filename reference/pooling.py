@@ -22,7 +22,10 @@ padded positions; average pooling counts them only with
 start inside the end padding is dropped (PyTorch and ONNX): the positions a
 window reaches beyond the padded input are not counted by any pooling.
 
-The planes (one per sample and channel) are pooled in parallel.
+The planes (one per sample and channel) are pooled in parallel. The classic
+2x2 pooling with stride 2 and no padding takes a fast path whose four taps are
+written out (so the compiler keeps them in registers); the tests hold it to
+the general kernels bit for bit.
 """
 
 from __future__ import annotations
@@ -81,6 +84,13 @@ class _Pool:
         return (*self.kernel, *self.stride, *self.dilation, g.pad_top, g.pad_bottom,
                 g.pad_left, g.pad_right, g.out_h, g.out_w)
 
+    def tiled_2x2(self) -> bool:
+        """The classic 2x2 pooling with stride 2, every window inside the map (no padding)."""
+        g = self.windows
+        return (self.kernel == (2, 2) and self.stride == (2, 2) and self.dilation == (1, 1)
+                and g.pad_top == g.pad_bottom == g.pad_left == g.pad_right == 0
+                and 2 * g.out_h <= self.x.shape[2] and 2 * g.out_w <= self.x.shape[3])
+
     def planes(self) -> np.ndarray:
         """The input as (N C, H, W): one plane per sample and channel."""
         return self.x.reshape(-1, *self.x.shape[2:])
@@ -128,6 +138,9 @@ def max_pool2d(x: ArrayLike, kernel: Any, *, stride: Any = None, padding: Any = 
     """
     call = _Pool("max_pool2d", x, kernel, stride=stride, padding=padding, dilation=dilation,
                  ceil_mode=ceil_mode)
+    if call.tiled_2x2():
+        return _max_pool_2x2_kernel(call.planes(), *call.output_shape[2:]).reshape(
+            call.output_shape)
     return _max_pool_kernel(call.planes(), *call.geometry()).reshape(call.output_shape)
 
 
@@ -145,6 +158,8 @@ def max_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, stride: Any
     call = _Pool(func, x, kernel, stride=stride, padding=padding, dilation=dilation,
                  ceil_mode=ceil_mode)
     upstream = call.gradient(func, dy)
+    if call.tiled_2x2():
+        return _max_pool_2x2_backward_kernel(upstream, call.planes()).reshape(call.x.shape)
     return _max_pool_backward_kernel(upstream, call.planes(),
                                      *call.geometry()).reshape(call.x.shape)
 
@@ -233,6 +248,94 @@ def _max_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, kernel_h: int, kern
     return dx
 
 
+# The classic 2x2, stride 2 windows, written out: the same results as the kernels above.
+
+
+@numba.njit(cache=True, parallel=True)
+def _max_pool_2x2_kernel(x: np.ndarray, out_h: int, out_w: int) -> np.ndarray:
+    planes = x.shape[0]
+    y = np.empty((planes, out_h, out_w))
+    for plane in numba.prange(planes):
+        image = x[plane]
+        for i in range(out_h):
+            upper, lower, row = image[2 * i], image[2 * i + 1], y[plane, i]
+            for j in range(out_w):
+                a, b = upper[2 * j], upper[2 * j + 1]
+                c, d = lower[2 * j], lower[2 * j + 1]
+                # max of the two rows' maxima
+                top = a if a > b else b
+                bottom = c if c > d else d
+                best = top if top > bottom else bottom
+                # a NaN in the window makes the maximum NaN
+                row[j] = np.nan if (a != a) | (b != b) | (c != c) | (d != d) else best
+    return y
+
+
+@numba.njit(cache=True, parallel=True)
+def _max_pool_2x2_backward_kernel(dy: np.ndarray, x: np.ndarray) -> np.ndarray:
+    planes, height, width = x.shape
+    out_h, out_w = dy.shape[1], dy.shape[2]
+    # an odd last row or column belongs to no window: its gradient is 0
+    dx = np.zeros_like(x) if height % 2 or width % 2 else np.empty_like(x)
+    for plane in numba.prange(planes):
+        image, grad = x[plane], dx[plane]
+        for i in range(out_h):
+            upper, lower = image[2 * i], image[2 * i + 1]
+            grad_upper, grad_lower = grad[2 * i], grad[2 * i + 1]
+            for j in range(out_w):
+                a, b = upper[2 * j], upper[2 * j + 1]
+                c, d = lower[2 * j], lower[2 * j + 1]
+                # the first maximum in row-major order: a, b, c, d
+                tap, best = 0, a
+                tap, best = (1, b) if b > best else (tap, best)
+                tap, best = (2, c) if c > best else (tap, best)
+                tap = 3 if d > best else tap
+                if (a != a) | (b != b) | (c != c) | (d != d):
+                    # the first NaN wins
+                    tap = 0 if a != a else (1 if b != b else (2 if c != c else 3))
+                # the window's gradient lands on its maximum, the other three get 0
+                g = dy[plane, i, j]
+                grad_upper[2 * j] = g if tap == 0 else 0.0
+                grad_upper[2 * j + 1] = g if tap == 1 else 0.0
+                grad_lower[2 * j] = g if tap == 2 else 0.0
+                grad_lower[2 * j + 1] = g if tap == 3 else 0.0
+    return dx
+
+
+@numba.njit(cache=True, parallel=True)
+def _avg_pool_2x2_kernel(x: np.ndarray, out_h: int, out_w: int) -> np.ndarray:
+    planes = x.shape[0]
+    y = np.empty((planes, out_h, out_w))
+    for plane in numba.prange(planes):
+        image = x[plane]
+        for i in range(out_h):
+            upper, lower, row = image[2 * i], image[2 * i + 1], y[plane, i]
+            for j in range(out_w):
+                # (a + b + c + d) / 4, summed in the general kernel's order
+                total = upper[2 * j] + upper[2 * j + 1] + lower[2 * j] + lower[2 * j + 1]
+                row[j] = total / 4.0
+    return y
+
+
+@numba.njit(cache=True, parallel=True)
+def _avg_pool_2x2_backward_kernel(dy: np.ndarray, x: np.ndarray) -> np.ndarray:
+    planes, height, width = x.shape
+    out_h, out_w = dy.shape[1], dy.shape[2]
+    dx = np.zeros_like(x) if height % 2 or width % 2 else np.empty_like(x)
+    for plane in numba.prange(planes):
+        grad = dx[plane]
+        for i in range(out_h):
+            grad_upper, grad_lower = grad[2 * i], grad[2 * i + 1]
+            for j in range(out_w):
+                # each of the four inputs gets dy / 4
+                share = dy[plane, i, j] / 4.0
+                grad_upper[2 * j] = share
+                grad_upper[2 * j + 1] = share
+                grad_lower[2 * j] = share
+                grad_lower[2 * j + 1] = share
+    return dx
+
+
 # ---------------------------------------------------------------------------------------------
 # average
 
@@ -257,21 +360,29 @@ def avg_pool2d(x: ArrayLike, kernel: Any, *, stride: Any = None, padding: Any = 
     call = _Pool("avg_pool2d", x, kernel, stride=stride, padding=padding, dilation=dilation,
                  ceil_mode=ceil_mode)
     include = _flag("avg_pool2d", "count_include_pad", count_include_pad)
-    return _avg_pool_kernel(call.planes(), *call.geometry(), include).reshape(call.output_shape)
+    if call.tiled_2x2():
+        return _avg_pool_2x2_kernel(call.planes(), *call.output_shape[2:]).reshape(
+            call.output_shape)
+    arguments: tuple[Any, ...] = (*call.geometry(), include)
+    return _avg_pool_kernel(call.planes(), *arguments).reshape(call.output_shape)
 
 
 def avg_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, stride: Any = None,
                         padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
                         count_include_pad: bool = True) -> np.ndarray:
-    r"""Gradient of :func:`avg_pool2d`: each window's gradient, divided by its divisor, to each
-    of its inputs."""
+    r"""Gradient of :func:`avg_pool2d`.
+
+    Each window's gradient, divided by its divisor, goes to each of its inputs.
+    """
     func = "avg_pool2d_backward"
     call = _Pool(func, x, kernel, stride=stride, padding=padding, dilation=dilation,
                  ceil_mode=ceil_mode)
     include = _flag(func, "count_include_pad", count_include_pad)
     upstream = call.gradient(func, dy)
-    return _avg_pool_backward_kernel(upstream, call.planes(), *call.geometry(),
-                                     include).reshape(call.x.shape)
+    if call.tiled_2x2():
+        return _avg_pool_2x2_backward_kernel(upstream, call.planes()).reshape(call.x.shape)
+    arguments: tuple[Any, ...] = (*call.geometry(), include)
+    return _avg_pool_backward_kernel(upstream, call.planes(), *arguments).reshape(call.x.shape)
 
 
 def _flag(func: str, name: str, value: Any) -> bool:
@@ -387,24 +498,26 @@ def lp_pool2d(x: ArrayLike, kernel: Any, *, p: float = 2.0, stride: Any = None,
     call = _Pool("lp_pool2d", x, kernel, stride=stride, padding=padding, dilation=dilation,
                  ceil_mode=ceil_mode)
     order = as_real(p, "lp_pool2d", "p", strictly_positive=True, finite=True)
-    return _lp_pool_kernel(call.planes(), *call.geometry(), order).reshape(call.output_shape)
+    arguments: tuple[Any, ...] = (*call.geometry(), order)
+    return _lp_pool_kernel(call.planes(), *arguments).reshape(call.output_shape)
 
 
 def lp_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, p: float = 2.0,
                        stride: Any = None, padding: Any = 0, dilation: Any = 1,
                        ceil_mode: bool = False) -> np.ndarray:
-    r"""Gradient of :func:`lp_pool2d`: $\partial y/\partial x_i = \operatorname{sign}(x_i)\,(|x_i|/y)^{p-1}$.
+    r"""Gradient of :func:`lp_pool2d`.
 
-    Where the window's norm is 0 (every input 0), and at $x_i = 0$ when
-    $p < 1$ (where the derivative is infinite), the gradient returned is 0.
+    $\partial y/\partial x_i = \operatorname{sign}(x_i)\,(|x_i|/y)^{p-1}$. Where the window's
+    norm is 0 (every input 0), and at $x_i = 0$ when $p < 1$ (where the derivative is
+    infinite), the gradient returned is 0.
     """
     func = "lp_pool2d_backward"
     call = _Pool(func, x, kernel, stride=stride, padding=padding, dilation=dilation,
                  ceil_mode=ceil_mode)
     order = as_real(p, func, "p", strictly_positive=True, finite=True)
     upstream = call.gradient(func, dy)
-    return _lp_pool_backward_kernel(upstream, call.planes(), *call.geometry(),
-                                    order).reshape(call.x.shape)
+    arguments: tuple[Any, ...] = (*call.geometry(), order)
+    return _lp_pool_backward_kernel(upstream, call.planes(), *arguments).reshape(call.x.shape)
 
 
 @numba.njit(cache=True)

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from numerics import catalog
-from reference import perceptron, regression
+from reference import perceptron, pooling, regression
 
 settings.register_profile("dev", max_examples=25, deadline=timedelta(milliseconds=500))
 settings.register_profile("ci", max_examples=100, derandomize=True, print_blob=True,
@@ -46,6 +46,11 @@ def _warm_up() -> None:
     perceptron.perceptron_learn(X, np.array([0.0, 1.0, 1.0]), max_epochs=1,
                                 rng=np.random.default_rng(0))
     perceptron.threshold_network(X, perceptron.xor_network())
+    # the 2x2 fast path of pooling (the catalog's samples take the general kernels)
+    maps = np.arange(16.0).reshape(1, 1, 4, 4)
+    for pool, pool_backward in ((pooling.max_pool2d, pooling.max_pool2d_backward),
+                                (pooling.avg_pool2d, pooling.avg_pool2d_backward)):
+        pool_backward(pool(maps, 2), maps, 2)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -27,8 +27,11 @@ def _terms(w: np.ndarray) -> int:
 
 
 def test_the_classic_three_by_three_kernel_over_a_five_by_five_image() -> None:
-    """A 3x3 kernel over a 5x5 image with valid padding gives a 3x3 map, each entry the sum of
-    the kernel times one patch (small integers: exact)."""
+    """The classic three by three kernel over a five by five image.
+
+    A 3x3 kernel over a 5x5 image with valid padding gives a 3x3 map, each entry the sum of the
+    kernel times one patch (small integers: exact).
+    """
     image = np.arange(25.0).reshape(1, 1, 5, 5)
     kernel = np.array([[[[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]]])
     y = conv.conv2d(image, kernel)
@@ -40,8 +43,11 @@ def test_the_classic_three_by_three_kernel_over_a_five_by_five_image() -> None:
 
 
 def test_the_classic_two_kernels_over_a_five_by_five_rgb_image() -> None:
-    """Two 3x3x3 kernels over a 5x5 RGB image with same padding give 2 maps of 5x5: each
-    output sums 27 products (fewer at the border, where the padding reads zeros), plus a bias."""
+    """The classic two kernels over a five by five rgb image.
+
+    Two 3x3x3 kernels over a 5x5 RGB image with same padding give 2 maps of 5x5: each output
+    sums 27 products (fewer at the border, where the padding reads zeros), plus a bias.
+    """
     rng = np.random.default_rng(0)
     image = rng.integers(0, 3, (1, 3, 5, 5)).astype(np.float64)
     kernels = rng.integers(-1, 2, (2, 3, 3, 3)).astype(np.float64)
@@ -58,10 +64,13 @@ def test_the_classic_two_kernels_over_a_five_by_five_rgb_image() -> None:
 
 @given(examples, nst.seeds())
 def test_the_backward_is_the_adjoint_of_the_forward(example, seed: int) -> None:
-    """<dy, conv(v, w)> = <dx(dy), v> and <dy, conv(x, V)> = <dw(dy), V> for random v, V (bias 0):
+    """The backward is the adjoint of the forward.
+
+    <dy, conv(v, w)> = <dx(dy), v> and <dy, conv(x, V)> = <dw(dy), V> for random v, V (bias 0):
     the backward is the transpose of the linear maps x -> conv(x, w) and w -> conv(x, w). Each
     side is a sum of products: gamma of twice the terms of one output plus the N C H W terms of
-    the inner product, of the products' absolute values."""
+    the inner product, of the products' absolute values.
+    """
     x, w, _ = example.inputs
     rng = np.random.default_rng(seed)
     zero = np.zeros(w.shape[0])
@@ -79,8 +88,11 @@ def test_the_backward_is_the_adjoint_of_the_forward(example, seed: int) -> None:
 @given(examples, nst.scalars(3.0), nst.seeds())
 def test_convolution_is_linear_in_the_input_and_in_the_kernel(example, scale: float,
                                                                seed: int) -> None:
-    """conv(a x + v, w) = a conv(x, w) + conv(v, w), and the same in w (no bias): within
-    gamma_{2 terms + 3} of the same sums on absolute values."""
+    """Convolution is linear in the input and in the kernel.
+
+    conv(a x + v, w) = a conv(x, w) + conv(v, w), and the same in w (no bias): within gamma_{2
+    terms + 3} of the same sums on absolute values.
+    """
     x, w, _ = example.inputs
     rng = np.random.default_rng(seed)
     v, V = rng.standard_normal(x.shape), rng.standard_normal(w.shape)
@@ -98,9 +110,12 @@ def test_convolution_is_linear_in_the_input_and_in_the_kernel(example, scale: fl
 @given(st.integers(1, 3), st.integers(1, 3), st.integers(0, 3), st.integers(0, 3), nst.seeds())
 def test_convolution_commutes_with_translation_away_from_the_borders(
         kernel_h: int, kernel_w: int, down: int, right: int, seed: int) -> None:
-    """Shifting the image shifts the map (stride 1): conv(shift(x)) = shift(conv(x)) wherever
-    neither window touches the border or the wrapped-around part. Same products, same order:
-    bit for bit."""
+    """Convolution commutes with translation away from the borders.
+
+    Shifting the image shifts the map (stride 1): conv(shift(x)) = shift(conv(x)) wherever
+    neither window touches the border or the wrapped-around part. Same products, same order: bit
+    for bit.
+    """
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((1, 2, 10, 11))
     w = rng.standard_normal((3, 2, kernel_h, kernel_w))
@@ -113,8 +128,11 @@ def test_convolution_commutes_with_translation_away_from_the_borders(
 
 
 def _toeplitz(w: np.ndarray, x_shape: tuple[int, ...], attrs: dict) -> np.ndarray:
-    """The matrix T with conv(x) = T vec(x) for one sample, built entry by entry from the
-    definition (zero padding: taps outside the image contribute no entry)."""
+    """The matrix T with conv(x) = T vec(x) for one sample, column by column.
+
+    Built from the definition: column k is the convolution of the k-th basis image (zero
+    padding: taps outside the image contribute no entry).
+    """
     _, channels_out, out_h, out_w = conv.conv2d_output_shape(x_shape, w.shape, **attrs)
     y_probe = conv.conv2d_direct(np.zeros((1, *x_shape[1:])), w, **attrs)
     assert y_probe.shape == (1, channels_out, out_h, out_w)
@@ -128,8 +146,11 @@ def _toeplitz(w: np.ndarray, x_shape: tuple[int, ...], attrs: dict) -> np.ndarra
 
 @given(examples)
 def test_convolution_is_a_product_with_its_toeplitz_matrix(example) -> None:
-    """conv(x) = T vec(x) + b, with T sparse and banded, its entries copies of w: the kernel is
-    shared by every output position. Held to gamma_{2 terms} of |T| |x| + |b|."""
+    """Convolution is a product with its toeplitz matrix.
+
+    conv(x) = T vec(x) + b, with T sparse and banded, its entries copies of w: the kernel is
+    shared by every output position. Held to gamma_{2 terms} of |T| |x| + |b|.
+    """
     x, w, b = example.inputs
     T = _toeplitz(w, (1, *x.shape[1:]), example.attrs)
     # every nonzero entry of T is a weight of w (weight sharing), and each row has at most
@@ -147,8 +168,11 @@ def test_convolution_is_a_product_with_its_toeplitz_matrix(example) -> None:
 def test_a_one_by_one_convolution_is_a_dense_layer_over_channels(batch: int, channels_in: int,
                                                                  channels_out: int,
                                                                  seed: int) -> None:
-    """A 1x1 kernel mixes channels pixel by pixel: conv(x, w) at each pixel is dense(pixel, w^T)
-    with the same bias. Held to gamma_{2(C_in + 1)}."""
+    """A one by one convolution is a dense layer over channels.
+
+    A 1x1 kernel mixes channels pixel by pixel: conv(x, w) at each pixel is dense(pixel, w^T)
+    with the same bias. Held to gamma_{2(C_in + 1)}.
+    """
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, channels_in, 4, 5))
     w = rng.standard_normal((channels_out, channels_in, 1, 1))
@@ -162,8 +186,11 @@ def test_a_one_by_one_convolution_is_a_dense_layer_over_channels(batch: int, cha
 @given(st.integers(1, 4), st.integers(1, 3), nst.seeds())
 def test_groups_equal_to_channels_convolve_each_channel_alone(channels: int, kernel: int,
                                                               seed: int) -> None:
-    """groups = C_in with one filter per group (depthwise) equals C_in separate one-channel
-    convolutions, stacked. Held to gamma_{2(k^2 + 1)}."""
+    """Groups equal to channels convolve each channel alone.
+
+    groups = C_in with one filter per group (depthwise) equals C_in separate one-channel
+    convolutions, stacked. Held to gamma_{2(k^2 + 1)}.
+    """
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((2, channels, 6, 6))
     w = rng.standard_normal((channels, 1, kernel, kernel))
@@ -178,8 +205,11 @@ def test_groups_equal_to_channels_convolve_each_channel_alone(channels: int, ker
 @given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), nst.seeds())
 def test_dilation_is_the_kernel_with_zeros_inserted(kernel_h: int, kernel_w: int, dilation_h: int,
                                                     dilation_w: int, seed: int) -> None:
-    """Dilation d places d - 1 zeros between the taps: conv(x, w, dilation=d) = conv(x, w_d).
-    The zeros add exact zeros, so the direct loops agree bit for bit; im2col within gamma."""
+    """Dilation is the kernel with zeros inserted.
+
+    Dilation d places d - 1 zeros between the taps: conv(x, w, dilation=d) = conv(x, w_d). The
+    zeros add exact zeros, so the direct loops agree bit for bit; im2col within gamma.
+    """
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((1, 2, 9, 9))
     w = rng.standard_normal((2, 2, kernel_h, kernel_w))
@@ -195,9 +225,12 @@ def test_dilation_is_the_kernel_with_zeros_inserted(kernel_h: int, kernel_w: int
        nst.seeds())
 def test_the_backward_of_a_convolution_is_a_convolution_with_the_flipped_kernel(
         kernel_h: int, kernel_w: int, padding: str, seed: int) -> None:
-    """Stride 1: dx = conv(dy, w'), where w'[c, o] is w[o, c] turned by 180 degrees and the
-    padding is k - 1 - P on each side ("full" correlation when P = 0). Within gamma of twice
-    the terms of one output of each."""
+    """The backward of a convolution is a convolution with the flipped kernel.
+
+    Stride 1: dx = conv(dy, w'), where w'[c, o] is w[o, c] turned by 180 degrees and the padding
+    is k - 1 - P on each side ("full" correlation when P = 0). Within gamma of twice the terms
+    of one output of each.
+    """
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((2, 3, 6, 7))
     w = rng.standard_normal((4, 3, kernel_h, kernel_w))
@@ -218,9 +251,12 @@ def test_the_backward_of_a_convolution_is_a_convolution_with_the_flipped_kernel(
 
 @given(examples)
 def test_the_fast_path_agrees_with_the_definition(example) -> None:
-    """im2col + BLAS and the direct loops compute the same sums in other orders: forward and
+    """The fast path agrees with the definition.
+
+    im2col + BLAS and the direct loops compute the same sums in other orders: forward and
     backward within gamma_{2 terms} of their gauges (the backward's: the sums of |dy| |w| and
-    |dy| |x| that it adds)."""
+    |dy| |x| that it adds).
+    """
     x, w, b = example.inputs
     attrs = example.attrs
     assert_close(conv.conv2d(x, w, b, **attrs), conv.conv2d_direct(x, w, b, **attrs),
@@ -237,8 +273,11 @@ def test_the_fast_path_agrees_with_the_definition(example) -> None:
 
 @given(examples)
 def test_the_output_shape_follows_the_formula(example) -> None:
-    """H_out = floor((H + P_T + P_B - d (k - 1) - 1) / s) + 1, and 'same' gives ceil(H / s) with
-    the odd pixel of padding at the end ('same') or the start ('same_lower')."""
+    """The output shape follows the formula.
+
+    H_out = floor((H + P_T + P_B - d (k - 1) - 1) / s) + 1, and 'same' gives ceil(H / s) with
+    the odd pixel of padding at the end ('same') or the start ('same_lower').
+    """
     x, w, _ = example.inputs
     attrs = example.attrs
     shape = conv.conv2d_output_shape(x.shape, w.shape, **attrs)
@@ -261,9 +300,12 @@ def test_the_output_shape_follows_the_formula(example) -> None:
 @given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), nst.seeds())
 def test_same_padding_puts_the_odd_pixel_at_the_end_and_same_lower_at_the_start(
         kernel_h: int, kernel_w: int, stride: int, seed: int) -> None:
-    """'same' (ONNX SAME_UPPER, TensorFlow SAME) pads total = (ceil(H/s) - 1) s + k - H, with
-    total // 2 before and the rest after; 'same_lower' the other way round: bit for bit the
-    explicit paddings."""
+    """Same padding puts the odd pixel at the end and same lower at the start.
+
+    'same' (ONNX SAME_UPPER, TensorFlow SAME) pads total = (ceil(H/s) - 1) s + k - H, with total
+    // 2 before and the rest after; 'same_lower' the other way round: bit for bit the explicit
+    paddings.
+    """
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((1, 2, 7, 6))
     w = rng.standard_normal((2, 2, kernel_h, kernel_w))
@@ -280,9 +322,12 @@ def test_same_padding_puts_the_odd_pixel_at_the_end_and_same_lower_at_the_start(
 
 
 def test_why_convolution_the_parameter_count() -> None:
-    """A 3x3 convolution from 3 to 16 channels has 16 (3 3 3) + 16 = 448 parameters on any
-    image; a dense layer from a 32x32 RGB image to the same 16x32x32 map has 3072 x 16384 +
-    16384 = 50 348 032: 112 384 times as many. Local receptive fields and shared weights."""
+    """Why convolution the parameter count.
+
+    A 3x3 convolution from 3 to 16 channels has 16 (3 3 3) + 16 = 448 parameters on any image; a
+    dense layer from a 32x32 RGB image to the same 16x32x32 map has 3072 x 16384 + 16384 = 50
+    348 032: 112 384 times as many. Local receptive fields and shared weights.
+    """
     w, b = np.zeros((16, 3, 3, 3)), np.zeros(16)
     out = conv.conv2d_output_shape((1, 3, 32, 32), w.shape, padding="same")
     dense_count = (3 * 32 * 32) * int(np.prod(out[1:])) + int(np.prod(out[1:]))
@@ -293,7 +338,7 @@ def test_why_convolution_the_parameter_count() -> None:
 
 
 def test_no_bias_is_a_zero_bias_without_its_gradient() -> None:
-    """b = None computes the same as b = 0, and the backward returns db = None."""
+    """No bias (None) computes the same as b = 0, and the backward returns db = None."""
     rng = np.random.default_rng(0)
     x, w = rng.standard_normal((2, 2, 5, 5)), rng.standard_normal((3, 2, 3, 3))
     assert np.array_equal(conv.conv2d(x, w), conv.conv2d(x, w, np.zeros(3)))

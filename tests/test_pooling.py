@@ -31,8 +31,11 @@ def tiled(draw: st.DrawFn, *, tie_free: bool = False) -> tuple[np.ndarray, tuple
 @given(max_examples, st.sampled_from([np.tanh, np.exp, np.arctan, lambda v: 2.0 * v + 1.0,
                                       lambda v: v**3]))
 def test_max_pooling_commutes_with_every_increasing_map(example, increasing) -> None:
-    """maxpool(f(x)) = f(maxpool(x)) for non-decreasing f: the largest stays the largest.
-    Bit for bit, since rounding keeps f non-decreasing."""
+    """Max pooling commutes with every increasing map.
+
+    maxpool(f(x)) = f(maxpool(x)) for non-decreasing f: the largest stays the largest. Bit for
+    bit, since rounding keeps f non-decreasing.
+    """
     x, kernel = example.inputs
     assert np.array_equal(pooling.max_pool2d(increasing(x), kernel, **example.attrs),
                           increasing(pooling.max_pool2d(x, kernel, **example.attrs)))
@@ -40,8 +43,11 @@ def test_max_pooling_commutes_with_every_increasing_map(example, increasing) -> 
 
 @given(tiled(), nst.seeds())
 def test_max_pooling_ignores_the_order_inside_each_window(case, seed: int) -> None:
-    """With non-overlapping windows, shuffling the values inside each window changes nothing
-    (max pooling sees a set, not a picture, inside its window): bit for bit."""
+    """Max pooling ignores the order inside each window.
+
+    With non-overlapping windows, shuffling the values inside each window changes nothing (max
+    pooling sees a set, not a picture, inside its window): bit for bit.
+    """
     x, (kernel_h, kernel_w) = case
     n, c, h, w = x.shape
     blocks = x.reshape(n, c, h // kernel_h, kernel_h, w // kernel_w, kernel_w)
@@ -71,8 +77,11 @@ def test_average_pooling_is_linear(example, scale: float, seed: int) -> None:
 def test_average_pooling_is_a_convolution_with_a_constant_kernel(kernel_h: int, kernel_w: int,
                                                                  stride: int, padding: int,
                                                                  seed: int) -> None:
-    """avg_pool(x) = conv(x, 1/(kH kW)) channel by channel, padding counted (zeros):
-    within gamma_{2(kH kW + 1)}."""
+    """Average pooling is a convolution with a constant kernel.
+
+    avg_pool(x) = conv(x, 1/(kH kW)) channel by channel, padding counted (zeros): within
+    gamma_{2(kH kW + 1)}.
+    """
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((2, 3, 7, 8))
     padding = min(padding, kernel_h // 2, kernel_w // 2)
@@ -88,8 +97,11 @@ def test_average_pooling_is_a_convolution_with_a_constant_kernel(kernel_h: int, 
 
 @given(avg_examples)
 def test_l1_pooling_of_non_negative_input_is_the_window_size_times_the_average(example) -> None:
-    """With p = 1 and x >= 0 (no padding, full windows): lp = kH kW avg. Within gamma of both
-    sums' terms (the Lp path scales by the largest entry and back: three more roundings)."""
+    """L1 pooling of non negative input is the window size times the average.
+
+    With p = 1 and x >= 0 (no padding, full windows): lp = kH kW avg. Within gamma of both sums'
+    terms (the Lp path scales by the largest entry and back: three more roundings).
+    """
     x, kernel = example.inputs
     attrs = {k: v for k, v in example.attrs.items() if k in ("stride", "dilation")}
     size = int(np.prod(np.broadcast_to(kernel, 2)))
@@ -100,9 +112,12 @@ def test_l1_pooling_of_non_negative_input_is_the_window_size_times_the_average(e
 
 @given(catalog.get("lp_pool2d").examples)
 def test_lp_pooling_tends_to_max_pooling_as_p_grows(example) -> None:
-    """m <= ||x||_p <= n^{1/p} m, with m the largest |x| of the window and n its taps: as p
-    grows the norm is squeezed onto max pooling of |x|. Checked for p = 1, 2, 4, 16, 64, 256,
-    each side with a gamma_{5n+6} slack for the norm's rounding."""
+    """Lp pooling tends to max pooling as p grows.
+
+    m <= ||x||_p <= n^{1/p} m, with m the largest |x| of the window and n its taps: as p grows
+    the norm is squeezed onto max pooling of |x|. Checked for p = 1, 2, 4, 16, 64, 256, each
+    side with a gamma_{5n+6} slack for the norm's rounding.
+    """
     x, kernel = example.inputs
     attrs = {k: v for k, v in example.attrs.items() if k != "p"}
     largest = pooling.max_pool2d(np.abs(x), kernel, **attrs)
@@ -116,8 +131,11 @@ def test_lp_pooling_tends_to_max_pooling_as_p_grows(example) -> None:
 
 @given(max_examples)
 def test_max_pooling_gradient_is_a_routing(example) -> None:
-    """Each window's gradient lands on exactly one input, its maximum: dx is the sum over windows
-    of dy at the arg-max, added in window order (so bit for bit)."""
+    """Max pooling gradient is a routing.
+
+    Each window's gradient lands on exactly one input, its maximum: dx is the sum over windows
+    of dy at the arg-max, added in window order (so bit for bit).
+    """
     x, kernel = example.inputs
     attrs = example.attrs
     y = pooling.max_pool2d(x, kernel, **attrs)
@@ -137,8 +155,11 @@ def test_max_pooling_gradient_is_a_routing(example) -> None:
 
 
 def test_ties_send_the_gradient_to_the_first_maximum() -> None:
-    """On a constant map every position ties; each window's gradient goes to its first (top
-    left) position in row-major order, as in PyTorch."""
+    """Ties send the gradient to the first maximum.
+
+    On a constant map every position ties; each window's gradient goes to its first (top left)
+    position in row-major order, as in PyTorch.
+    """
     x = np.ones((1, 1, 4, 4))
     dx = pooling.max_pool2d_backward(np.full((1, 1, 2, 2), 3.0), x, 2)
     expected = np.zeros((4, 4))
@@ -157,8 +178,11 @@ def _expected_size(size: int, kernel: int, stride: int, before: int, after: int,
 
 @given(max_examples)
 def test_the_output_shape_follows_the_padding_and_ceil_mode_formulas(example) -> None:
-    """floor((H + P_T + P_B - d (k - 1) - 1) / s) + 1, or with ceil_mode the ceiling, less one
-    when the last window would start inside the end padding."""
+    """The output shape follows the padding and ceil mode formulas.
+
+    floor((H + P_T + P_B - d (k - 1) - 1) / s) + 1, or with ceil_mode the ceiling, less one when
+    the last window would start inside the end padding.
+    """
     x, kernel = example.inputs
     attrs = example.attrs
     y = pooling.max_pool2d(x, kernel, **attrs)
@@ -174,9 +198,12 @@ def test_the_output_shape_follows_the_padding_and_ceil_mode_formulas(example) ->
 
 @given(st.integers(1, 3), st.booleans())
 def test_padding_never_wins_and_counts_only_when_asked(padding: int, ceil_mode: bool) -> None:
-    """Max pooling over a negative map never returns the padding's 0; average pooling of ones
-    is 1 everywhere without counting the padding, and (taps on the image) / (taps on the padded
-    input) with it."""
+    """Padding never wins and counts only when asked.
+
+    Max pooling over a negative map never returns the padding's 0; average pooling of ones is 1
+    everywhere without counting the padding, and (taps on the image) / (taps on the padded
+    input) with it.
+    """
     kernel = 2 * padding + 1
     x = -np.ones((1, 1, 5, 6))
     assert np.all(pooling.max_pool2d(x, kernel, stride=2, padding=padding,
@@ -198,12 +225,39 @@ def test_global_average_pooling_is_average_pooling_over_the_whole_map(example) -
                  terms=2 * (x.shape[2] * x.shape[3] + 1))
 
 
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(2, 9), st.integers(2, 9), nst.seeds(),
+       st.booleans())
+def test_the_2x2_fast_path_is_the_general_kernel(batch: int, channels: int, height: int,
+                                                 width: int, seed: int, with_nan: bool) -> None:
+    """The written-out 2x2, stride 2 kernels give the general kernels' results bit for bit.
+
+    Forward and backward, max and average, odd sizes (a last row or column in no window), ties
+    and NaNs included.
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-3, 4, (batch, channels, height, width)).astype(np.float64)  # many ties
+    if with_nan:
+        x[rng.random(x.shape) < 0.1] = np.nan
+    dy = rng.standard_normal((batch, channels, height // 2, width // 2))
+    planes, grads = x.reshape(-1, height, width), dy.reshape(-1, height // 2, width // 2)
+    geometry = (2, 2, 2, 2, 1, 1, 0, 0, 0, 0, height // 2, width // 2)
+    general = [pooling._max_pool_kernel(planes, *geometry),
+               pooling._max_pool_backward_kernel(grads, planes, *geometry),
+               pooling._avg_pool_kernel(planes, *geometry, True),
+               pooling._avg_pool_backward_kernel(grads, planes, *geometry, True)]
+    fast = [pooling.max_pool2d(x, 2), pooling.max_pool2d_backward(dy, x, 2),
+            pooling.avg_pool2d(x, 2), pooling.avg_pool2d_backward(dy, x, 2)]
+    for mine, reference in zip(fast, general, strict=True):
+        assert np.array_equal(mine.reshape(reference.shape), reference, equal_nan=True)
+
+
 def test_nan_propagates_through_max_pooling() -> None:
     """A NaN in a window makes that window's maximum NaN, wherever it sits in the window."""
     x = np.zeros((1, 1, 2, 4))
     x[0, 0, 1, 1] = np.nan
     y = pooling.max_pool2d(x, 2)
-    assert np.isnan(y[0, 0, 0, 0]) and y[0, 0, 0, 1] == 0.0
+    assert np.isnan(y[0, 0, 0, 0])
+    assert y[0, 0, 0, 1] == 0.0
 
 
 @pytest.mark.parametrize(("call", "error", "message"), [

@@ -23,7 +23,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 
 from numerics import gradcheck
-from reference import activations, losses, mlp, perceptron, regression
+from reference import activations, conv, losses, mlp, perceptron, pooling, regression
 from reference.digits import load_digits_split, train_digit_network
 
 FIGURES: dict[str, Callable[[], Figure]] = {}
@@ -396,6 +396,117 @@ def training_memory() -> Figure:
     ax.set_title("Training keeps every layer's input and pre-activation for the backward",
                  fontsize=9)
     ax.legend(fontsize=7, ncol=2)
+    return fig
+
+
+def _grid(ax: plt.Axes, values: np.ndarray, title: str, *, highlight: tuple[int, int, int, int]
+          | None = None, padded: int = 0, cmap: str = "Blues") -> None:
+    """A small array as a grid of numbered cells, one rectangle highlighted (row, col, h, w)."""
+    ax.imshow(values, cmap=cmap, vmin=values.min() - 1, vmax=values.max() + 1)
+    for (i, j), value in np.ndenumerate(values):
+        outside = padded and (i < padded or j < padded or i >= values.shape[0] - padded
+                              or j >= values.shape[1] - padded)
+        ax.text(j, i, f"{value:g}", ha="center", va="center", fontsize=8,
+                color="0.6" if outside else "black")
+    if highlight is not None:
+        row, col, height, width = highlight
+        ax.add_patch(plt.Rectangle((col - 0.5, row - 0.5), width, height, fill=False,
+                                   edgecolor="crimson", lw=2.5))
+    ax.set_xticks(np.arange(values.shape[1] + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(values.shape[0] + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="white", lw=1.5)
+    ax.grid(which="major", visible=False)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    ax.set_title(title, fontsize=9)
+
+
+@figure("convolution-sliding")
+def kernel_sliding() -> Figure:
+    image = np.array([[1, 2, 0, 1, 3], [0, 1, 3, 2, 1], [2, 1, 0, 1, 0], [1, 3, 1, 0, 2],
+                      [0, 2, 1, 1, 1]], dtype=np.float64)
+    kernel = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]], dtype=np.float64)
+    valid = conv.conv2d(image[None, None], kernel[None, None])[0, 0]
+    same = conv.conv2d(image[None, None], kernel[None, None], padding="same")[0, 0]
+    fig, axes = plt.subplots(1, 5, figsize=(12.0, 3.0),
+                             gridspec_kw={"width_ratios": [5, 3, 3, 7, 5]})
+    _grid(axes[0], image, "5x5 image", highlight=(1, 2, 3, 3))
+    _grid(axes[1], kernel, "3x3 kernel", cmap="Oranges")
+    _grid(axes[2], valid, "valid: 3x3 map", highlight=(1, 2, 1, 1), cmap="Greens")
+    _grid(axes[3], np.pad(image, 1), "same: zero padding", highlight=(0, 0, 3, 3), padded=1)
+    _grid(axes[4], same, "same: 5x5 map", highlight=(0, 0, 1, 1), cmap="Greens")
+    fig.suptitle("Each output is the sum of the kernel times the patch under it "
+                 "(red: one patch and its output)", y=1.08)
+    return fig
+
+
+def _photograph() -> np.ndarray:
+    """The sample photograph that ships with scikit-learn, grey, half its size, in [0, 1]."""
+    from sklearn.datasets import load_sample_image
+
+    colour = load_sample_image("china.jpg").astype(np.float64) / 255.0
+    grey = colour @ np.array([0.299, 0.587, 0.114])
+    # average pooling 2x2: the reference shrinking the photograph itself
+    return pooling.avg_pool2d(grey[None, None], 2)[0, 0]
+
+
+EDGE_KERNELS = {
+    "vertical edges (Sobel)": np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]),
+    "horizontal edges (Sobel)": np.array([[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]]),
+    "blur (3x3 mean)": np.full((3, 3), 1.0 / 9.0),
+}
+
+
+@figure("convolution-photograph")
+def photograph_maps() -> Figure:
+    image = _photograph()
+    kernels = np.array(list(EDGE_KERNELS.values()))[:, None]
+    maps = conv.conv2d(image[None, None], kernels, padding="same")[0]
+    fig, axes = plt.subplots(1, 4, figsize=(12.0, 2.9))
+    axes[0].imshow(image, cmap="gray")
+    axes[0].set_title(f"input, {image.shape[0]}x{image.shape[1]}", fontsize=9)
+    for ax, name, feature in zip(axes[1:], EDGE_KERNELS, maps, strict=True):
+        ax.imshow(np.abs(feature) if "edges" in name else feature, cmap="gray")
+        ax.set_title(name, fontsize=9)
+    for ax in axes:
+        ax.axis("off")
+    fig.suptitle("One convolution, three 3x3 kernels: three feature maps of a photograph "
+                 "(edges shown as |value|)")
+    return fig
+
+
+@figure("pooling-windows")
+def pooling_windows() -> Figure:
+    x = np.array([[1.0, 3.0, 2.0, 0.0], [4.0, 2.0, 1.0, 1.0], [0.0, 1.0, 5.0, 6.0],
+                  [2.0, 1.0, 7.0, 8.0]])
+    batch = x[None, None]
+    results = [("max", pooling.max_pool2d(batch, 2)), ("average", pooling.avg_pool2d(batch, 2)),
+               ("L2: sqrt of the sum of squares", pooling.lp_pool2d(batch, 2, p=2.0))]
+    gradient = pooling.max_pool2d_backward(np.ones((1, 1, 2, 2)), batch, 2)[0, 0]
+    fig, axes = plt.subplots(1, 5, figsize=(12.0, 2.8))
+    _grid(axes[0], x, "4x4 map, 2x2 windows", highlight=(0, 0, 2, 2))
+    for ax, (name, value) in zip(axes[1:4], results, strict=True):
+        _grid(ax, np.round(value[0, 0], 2), name, highlight=(0, 0, 1, 1), cmap="Greens")
+    _grid(axes[4], gradient, "max's gradient: routed", cmap="Oranges")
+    return fig
+
+
+@figure("pooling-photograph")
+def pooled_photograph() -> Figure:
+    image = _photograph()
+    edges = np.abs(conv.conv2d(image[None, None], EDGE_KERNELS["vertical edges (Sobel)"][None,
+                                                                                        None],
+                               padding="same"))
+    fig, axes = plt.subplots(1, 4, figsize=(12.0, 2.9))
+    axes[0].imshow(edges[0, 0], cmap="gray")
+    axes[0].set_title(f"vertical edges, {edges.shape[2]}x{edges.shape[3]}", fontsize=9)
+    for ax, (name, pooled) in zip(axes[1:], (
+            ("max", pooling.max_pool2d(edges, 4)), ("average", pooling.avg_pool2d(edges, 4)),
+            ("L2", pooling.lp_pool2d(edges, 4, p=2.0))), strict=True):
+        ax.imshow(pooled[0, 0], cmap="gray")
+        ax.set_title(f"{name} pooling 4x4: {pooled.shape[2]}x{pooled.shape[3]}", fontsize=9)
+    for ax in axes:
+        ax.axis("off")
+    fig.suptitle("Pooling keeps where the features are, roughly, at a sixteenth of the pixels")
     return fig
 
 

@@ -1,0 +1,101 @@
+"""Convolution and pooling, forward + backward, float64: deepref against PyTorch CPU.
+
+    python benchmarks/conv_pool.py
+
+x (32, 16, 32, 32); conv2d with w (32, 16, 3, 3), padding 1; 2x2 max and
+average pooling with stride 2. Two threads for both, interleaved in one run.
+PyTorch is an optional peer: without it, only deepref's times are printed.
+"""
+
+from __future__ import annotations
+
+import platform
+
+import _harness  # first: it sets the thread counts before NumPy loads BLAS
+import numpy as np
+
+from reference.conv import conv2d, conv2d_backward
+from reference.pooling import (
+    avg_pool2d,
+    avg_pool2d_backward,
+    max_pool2d,
+    max_pool2d_backward,
+)
+
+SHAPE, WEIGHTS = (32, 16, 32, 32), (32, 16, 3, 3)
+#: The float64 peak of the two-core machine the project is measured on, about 90 GFLOP/s
+#: (BLAS matrix products reach it: see benchmarks/dense.py).
+PEAK_GFLOPS = 90.0
+
+
+def main() -> None:
+    """Time each op for both peers and print the table."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(SHAPE)
+    w = rng.standard_normal(WEIGHTS) / np.sqrt(16 * 9)
+    b = rng.standard_normal(WEIGHTS[0])
+    dy_conv = rng.standard_normal((SHAPE[0], WEIGHTS[0], *SHAPE[2:]))
+    dy_pool = rng.standard_normal((*SHAPE[:2], SHAPE[2] // 2, SHAPE[3] // 2))
+
+    def convolution() -> object:
+        conv2d(x, w, b, padding=1)
+        return conv2d_backward(dy_conv, x, w, b, padding=1)
+
+    def max_pooling() -> object:
+        max_pool2d(x, 2)
+        return max_pool2d_backward(dy_pool, x, 2)
+
+    def average_pooling() -> object:
+        avg_pool2d(x, 2)
+        return avg_pool2d_backward(dy_pool, x, 2)
+
+    ops = {"conv2d 3x3, padding 1": convolution, "max_pool2d 2x2": max_pooling,
+           "avg_pool2d 2x2": average_pooling}
+    torch = _harness.torch_or_none()
+    peers = {}
+    if torch is not None:
+        functional = torch.nn.functional
+        tx = torch.tensor(x, requires_grad=True)
+        tw = torch.tensor(w, requires_grad=True)
+        tb = torch.tensor(b, requires_grad=True)
+
+        def run(forward, dy):  # type: ignore[no-untyped-def]
+            def step() -> object:
+                tx.grad = tw.grad = tb.grad = None
+                forward().backward(torch.tensor(dy))
+                return tx.grad
+            return step
+
+        peers = {
+            "conv2d 3x3, padding 1": run(lambda: functional.conv2d(tx, tw, tb, padding=1),
+                                         dy_conv),
+            "max_pool2d 2x2": run(lambda: functional.max_pool2d(tx, 2), dy_pool),
+            "avg_pool2d 2x2": run(lambda: functional.avg_pool2d(tx, 2), dy_pool),
+        }
+        # the same numbers, before timing anything
+        peers["conv2d 3x3, padding 1"]()
+        dx, dw, _ = conv2d_backward(dy_conv, x, w, b, padding=1)
+        assert np.allclose(dx, tx.grad.numpy())
+        assert np.allclose(dw, tw.grad.numpy())
+
+    cases = {f"{name} | deepref": run_ours for name, run_ours in ops.items()}
+    cases.update({f"{name} | PyTorch": run_peer for name, run_peer in peers.items()})
+    seconds = _harness.side_by_side(cases)
+    conv_flops = 3 * 2 * SHAPE[0] * WEIGHTS[0] * SHAPE[2] * SHAPE[3] * 16 * 9
+    rows = []
+    for name in ops:
+        ours = seconds[f"{name} | deepref"]
+        theirs = seconds.get(f"{name} | PyTorch", float("nan"))
+        rate = (f"{conv_flops / ours / 1e9:.1f} ({100 * conv_flops / ours / 1e9 / PEAK_GFLOPS:.0f} "
+                f"% of peak)") if name.startswith("conv") else ""
+        rows.append((name, f"{ours * 1e3:.2f}", f"{theirs * 1e3:.2f}", f"{ours / theirs:.2f}",
+                     rate))
+    print(f"forward + backward, float64, x {SHAPE}; {_harness.THREADS} threads; "
+          f"{platform.processor() or platform.machine()}; "
+          f"torch {torch.__version__ if torch else 'not installed'}")
+    print(_harness.table(rows, ("op", "deepref ms", "PyTorch ms", "time / PyTorch's",
+                       "deepref GFLOP/s")))
+
+
+if __name__ == "__main__":
+    main()
