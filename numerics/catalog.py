@@ -25,7 +25,18 @@ from hypothesis.extra import numpy as hnp
 from scipy import special
 
 from numerics import strategies as nst
-from reference import _windows, activations, conv, dense, losses, pooling, regression
+from reference import (
+    _windows,
+    activations,
+    batchnorm,
+    conv,
+    dense,
+    losses,
+    pooling,
+    regression,
+    regularization,
+)
+from reference._validation import as_float_array
 
 __all__ = ["OPS", "Example", "OpEntry", "get", "register"]
 
@@ -741,4 +752,139 @@ register(OpEntry(
     independent=lambda x: np.asarray(x).mean(axis=(2, 3), keepdims=True),
     sample=Example((np.arange(2 * 3 * 4 * 4, dtype=np.float64).reshape(2, 3, 4, 4),)),
     array_inputs=(0,),
+))
+
+
+# ---------------------------------------------------------------------------------------------
+# batch normalisation and regularisation
+
+
+def batchnorm_train(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
+                    eps: float = 1e-5) -> np.ndarray:
+    """The output ``y`` of :func:`reference.batchnorm.batchnorm_train`.
+
+    Its other outputs are the batch statistics, which get no gradient.
+    """
+    return batchnorm.batchnorm_train(x, gamma, beta, eps=eps)[0]
+
+
+@st.composite
+def _batchnorm_examples(draw: st.DrawFn) -> Example:
+    channels = draw(st.integers(1, 4))
+    shape = draw(st.sampled_from([(draw(st.integers(2, 8)), channels),
+                                  (draw(st.integers(1, 3)), channels, draw(st.integers(1, 3)),
+                                   draw(st.integers(2, 3)))]))
+    # spread out, so that the batch variance is well away from 0 and from eps
+    x = draw(nst.separated_arrays(shape, min_gap=0.1))
+    gamma = draw(nst.arrays((channels,), scale=2.0))
+    beta = draw(nst.arrays((channels,), scale=2.0))
+    return Example((x, gamma, beta), {"eps": draw(st.sampled_from([1e-5, 1e-3]))})
+
+
+def _batchnorm_axes(x: np.ndarray) -> tuple[int, ...]:
+    return (0,) if x.ndim == 2 else (0, 2, 3)
+
+
+def _batchnorm_numpy(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
+                     eps: float = 1e-5) -> np.ndarray:
+    x = np.asarray(x)
+    axes = _batchnorm_axes(x)
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    normalised = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(
+        x.var(axis=axes, keepdims=True) + eps)
+    return normalised * np.asarray(gamma).reshape(shape) + np.asarray(beta).reshape(shape)
+
+
+def _batchnorm_gauge(ex: Example) -> np.ndarray:
+    """|gamma| (mean|x| + |x - mu|) / sqrt(var + eps) + |beta| + |y - beta|.
+
+    The rounding of the mean (relative to mean|x|), of x - mu and of the variance, carried
+    through the scale.
+    """
+    x, gamma, beta = (np.asarray(v) for v in ex.inputs)
+    axes = _batchnorm_axes(x)
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    scale = np.abs(gamma).reshape(shape) / np.sqrt(x.var(axis=axes, keepdims=True)
+                                                   + ex.attrs["eps"])
+    centred = np.abs(x - x.mean(axis=axes, keepdims=True))
+    y = _batchnorm_numpy(x, gamma, beta, eps=ex.attrs["eps"])
+    spread = np.abs(x).mean(axis=axes, keepdims=True)
+    return scale * (spread + centred) + np.abs(beta).reshape(shape) + np.abs(
+        y - beta.reshape(shape))
+
+
+register(OpEntry(
+    name="batchnorm_train",
+    forward=batchnorm_train,
+    backward=batchnorm.batchnorm_backward,
+    examples=_batchnorm_examples(),
+    wrt=(0, 1, 2),
+    # the m-term mean, the m-term variance, the square root and division, the products
+    terms=lambda ex: 2 * int(np.size(ex.inputs[0]) // np.shape(ex.inputs[0])[1]) + 8,
+    gauge=_batchnorm_gauge,
+    independent=_batchnorm_numpy,
+    sample=Example((np.array([[1.0, 2.0], [3.0, 5.0], [4.0, 1.0]]), np.array([1.0, 0.5]),
+                    np.array([0.0, 1.0])), {"eps": 1e-5}),
+    array_inputs=(0, 1, 2),
+))
+
+
+@st.composite
+def _weight_decay_examples(draw: st.DrawFn) -> Example:
+    w = draw(nst.arrays(nst.shapes(min_dims=1, max_dims=3, max_side=5), scale=4.0))
+    return Example((w,), {"lam": draw(st.one_of(st.just(0.0), st.floats(1e-3, 1.0)))})
+
+
+register(OpEntry(
+    name="weight_decay",
+    forward=regularization.weight_decay,
+    backward=regularization.weight_decay_backward,
+    examples=_weight_decay_examples(),
+    wrt=(0,),
+    # n squares summed, two products
+    terms=lambda ex: int(np.size(ex.inputs[0])) + 3,
+    gauge=lambda ex: np.asarray(regularization.weight_decay(*ex.inputs, **ex.attrs)),
+    independent=lambda w, lam: 0.5 * lam * float(np.sum(np.asarray(w) ** 2)),
+    sample=Example((np.array([3.0, 4.0]),), {"lam": 0.1}),
+    array_inputs=(0,),
+    any_rank=(0,),
+))
+
+
+def dropout(x: np.ndarray, *, p: float, seed: int) -> np.ndarray:
+    """:func:`reference.regularization.dropout`'s output, its mask drawn from ``seed``.
+
+    So it is a deterministic, differentiable (linear) function of x.
+    """
+    return regularization.dropout(x, p, np.random.default_rng(seed))[0]
+
+
+def dropout_backward(dy: np.ndarray, x: np.ndarray, *, p: float, seed: int) -> np.ndarray:
+    """:func:`reference.regularization.dropout_backward` with the mask of the same seed."""
+    values = as_float_array(x, "dropout_backward", "x")
+    mask = regularization.dropout(values, p, np.random.default_rng(seed))[1]
+    return regularization.dropout_backward(dy, mask, p)
+
+
+@st.composite
+def _dropout_examples(draw: st.DrawFn) -> Example:
+    x = draw(nst.arrays(nst.shapes(min_dims=1, max_dims=3, max_side=6), scale=4.0))
+    return Example((x,), {"p": draw(st.sampled_from([0.0, 0.1, 0.5, 0.9])),
+                          "seed": draw(nst.seeds())})
+
+
+register(OpEntry(
+    name="dropout",
+    forward=dropout,
+    backward=dropout_backward,
+    examples=_dropout_examples(),
+    wrt=(0,),
+    # a product and a division
+    terms=lambda ex: 2,
+    gauge=lambda ex: np.abs(ex.call(dropout)),
+    independent=lambda x, p, seed: np.asarray(x) * (np.random.default_rng(seed).random(
+        np.shape(x)) >= p) / (1.0 - p),
+    sample=Example((np.array([[1.0, -2.0], [0.5, 3.0]]),), {"p": 0.5, "seed": 0}),
+    array_inputs=(0,),
+    any_rank=(0,),
 ))

@@ -1,0 +1,256 @@
+r"""Optimisers: the update rules that turn a gradient into a step.
+
+Every rule here is a pure function: it takes the weights, the gradient and the
+optimiser's state (a velocity, running averages) and **returns** the new
+weights and the new state, never changing its arguments. One step of each,
+with $g$ the gradient at $w$ and $\eta$ the learning rate:
+
+* **SGD**: $w \leftarrow w - \eta g$.
+* **Momentum** (the heavy ball): $v \leftarrow \beta v - \eta g$, $w \leftarrow w + v$.
+  The velocity remembers past gradients, so the ball keeps rolling across flat
+  regions and damps the zigzag across narrow valleys.
+* **Nesterov**: the same velocity, but the step looks ahead along it:
+  $w \leftarrow w + \beta v_{new} - \eta g$.
+* **Adagrad**: $G \leftarrow G + g^2$, $w \leftarrow w - \eta g/(\sqrt G + \epsilon)$:
+  each coordinate's rate shrinks with the gradients it has seen.
+* **RMSProp**: $S \leftarrow \rho S + (1 - \rho) g^2$,
+  $w \leftarrow w - \eta g/(\sqrt S + \epsilon)$: Adagrad that forgets.
+* **Adam**: momentum on $g$ and RMSProp's average of $g^2$, both corrected for
+  their start at 0.
+
+In Adagrad, RMSProp and Adam $\epsilon$ is added **after** the square root, as
+in the Adam paper and PyTorch (TensorFlow's Adagrad and some implementations
+add it inside); the docstrings repeat it, because it changes the steps where
+gradients are small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from reference._validation import as_float_array, as_positive_int, as_real
+
+__all__ = [
+    "adagrad_step",
+    "adam_step",
+    "minimize",
+    "momentum_step",
+    "nesterov_step",
+    "rmsprop_step",
+    "sgd_step",
+]
+
+
+def _arrays(func: str, w: ArrayLike, grad: ArrayLike,
+            **state: ArrayLike) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    weights = as_float_array(w, func, "w")
+    gradient = as_float_array(grad, func, "grad")
+    if gradient.shape != weights.shape:
+        raise ValueError(f"{func}: grad must have the shape of w, {weights.shape}; got shape "
+                         f"{gradient.shape}")
+    arrays = []
+    for name, value in state.items():
+        array = as_float_array(value, func, name)
+        if array.shape != weights.shape:
+            raise ValueError(f"{func}: {name} must have the shape of w, {weights.shape}; got "
+                             f"shape {array.shape}")
+        arrays.append(array)
+    return weights, gradient, arrays
+
+
+def _rate(func: str, lr: float) -> float:
+    return as_real(lr, func, "lr", strictly_positive=True, finite=True)
+
+
+def _fraction(func: str, name: str, value: float) -> float:
+    number = as_real(value, func, name, minimum=0.0, finite=True)
+    if number >= 1.0:
+        raise ValueError(f"{func}: {name} must be in [0, 1); got {number!r}")
+    return number
+
+
+def sgd_step(w: ArrayLike, grad: ArrayLike, *, lr: float) -> np.ndarray:
+    r"""Gradient descent: $w - \eta g$.
+
+    Examples
+    --------
+    >>> sgd_step(np.array([1.0, 2.0]), np.array([0.5, -1.0]), lr=0.1)
+    array([0.95, 2.1 ])
+    """
+    weights, gradient, _ = _arrays("sgd_step", w, grad)
+    return weights - _rate("sgd_step", lr) * gradient
+
+
+def momentum_step(w: ArrayLike, grad: ArrayLike, velocity: ArrayLike, *, lr: float,
+                  beta: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""The heavy ball, in the classic form: $v \leftarrow \beta v - \eta g$, $w \leftarrow w + v$.
+
+    PyTorch writes the same method as $b \leftarrow \beta b + g$,
+    $w \leftarrow w - \eta b$: with a constant $\eta$, $v = -\eta b$ at every
+    step, and the two follow the same path (the page *optimizers* shows it and
+    a test checks it). ``beta = 0`` is :func:`sgd_step`.
+
+    Returns
+    -------
+    (w, velocity)
+    """
+    func = "momentum_step"
+    weights, gradient, (old,) = _arrays(func, w, grad, velocity=velocity)
+    rate, decay = _rate(func, lr), _fraction(func, "beta", beta)
+    # v ← β v − η g
+    new_velocity = decay * old - rate * gradient
+    # w ← w + v
+    return weights + new_velocity, new_velocity
+
+
+def nesterov_step(w: ArrayLike, grad: ArrayLike, velocity: ArrayLike, *, lr: float,
+                  beta: float) -> tuple[np.ndarray, np.ndarray]:
+    r"""Nesterov momentum, the form with the gradient at $w$ (as in PyTorch).
+
+    $v \leftarrow \beta v - \eta g$, $w \leftarrow w + \beta v - \eta g$. Nesterov's method
+    evaluates the gradient at the look-ahead point $w + \beta v$; rewritten in the variable
+    $w' = w + \beta v$ it needs only the gradient at the current weights, the form PyTorch uses
+    (``nesterov=True``: $b \leftarrow \beta b + g$, $w \leftarrow w - \eta(g + \beta b)$,
+    the same path with $v = -\eta b$).
+
+    Returns
+    -------
+    (w, velocity)
+    """
+    func = "nesterov_step"
+    weights, gradient, (old,) = _arrays(func, w, grad, velocity=velocity)
+    rate, decay = _rate(func, lr), _fraction(func, "beta", beta)
+    # v ← β v − η g
+    new_velocity = decay * old - rate * gradient
+    # w ← w + β v − η g  (the step looks ahead along the new velocity)
+    return weights + decay * new_velocity - rate * gradient, new_velocity
+
+
+def adagrad_step(w: ArrayLike, grad: ArrayLike, accum: ArrayLike, *, lr: float,
+                 eps: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+    r"""Adagrad: $G \leftarrow G + g^2$, $w \leftarrow w - \eta\,g/(\sqrt{G} + \epsilon)$.
+
+    $\epsilon$ is added **after** the square root (as PyTorch does). The
+    effective rate $\eta/(\sqrt G + \epsilon)$ of each coordinate never grows.
+
+    Returns
+    -------
+    (w, accum)
+    """
+    func = "adagrad_step"
+    weights, gradient, (total,) = _arrays(func, w, grad, accum=accum)
+    rate = _rate(func, lr)
+    epsilon = as_real(eps, func, "eps", minimum=0.0, finite=True)
+    # G ← G + g²
+    new_total = total + gradient * gradient
+    # w ← w − η g / (√G + ε)
+    return weights - rate * gradient / (np.sqrt(new_total) + epsilon), new_total
+
+
+def rmsprop_step(w: ArrayLike, grad: ArrayLike, sq_avg: ArrayLike, *, lr: float,
+                 rho: float = 0.99, eps: float = 1e-8) -> tuple[np.ndarray, np.ndarray]:
+    r"""RMSProp: a running average of $g^2$ scales each coordinate's step.
+
+    $S \leftarrow \rho S + (1 - \rho) g^2$, $w \leftarrow w - \eta\,g/(\sqrt{S} + \epsilon)$.
+    $\epsilon$ is added **after** the square root (PyTorch's convention;
+    ``rho = 0.99`` is PyTorch's ``alpha`` default).
+
+    Returns
+    -------
+    (w, sq_avg)
+    """
+    func = "rmsprop_step"
+    weights, gradient, (average,) = _arrays(func, w, grad, sq_avg=sq_avg)
+    rate, decay = _rate(func, lr), _fraction(func, "rho", rho)
+    epsilon = as_real(eps, func, "eps", minimum=0.0, finite=True)
+    # S ← ρ S + (1 − ρ) g²
+    new_average = decay * average + (1.0 - decay) * gradient * gradient
+    # w ← w − η g / (√S + ε)
+    return weights - rate * gradient / (np.sqrt(new_average) + epsilon), new_average
+
+
+def adam_step(w: ArrayLike, grad: ArrayLike, m: ArrayLike, v: ArrayLike, t: int, *, lr: float,
+              beta1: float = 0.9, beta2: float = 0.999,
+              eps: float = 1e-8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Adam, bias-corrected, with the step count $t$ starting at 1.
+
+    $$m \leftarrow \beta_1 m + (1 - \beta_1) g,\quad
+    v \leftarrow \beta_2 v + (1 - \beta_2) g^2,\quad
+    w \leftarrow w - \eta\,\frac{m/(1 - \beta_1^t)}{\sqrt{v/(1 - \beta_2^t)} + \epsilon}.$$
+
+    $\epsilon$ is added **after** the square root, as in the Adam paper and
+    PyTorch. On the first step ($m = v = 0$, $t = 1$) each coordinate with a
+    nonzero gradient moves by $\eta\,|g|/(|g| + \epsilon) \approx \eta$, whatever
+    the gradient's scale.
+
+    Returns
+    -------
+    (w, m, v)
+    """
+    func = "adam_step"
+    weights, gradient, (first, second) = _arrays(func, w, grad, m=m, v=v)
+    step = as_positive_int(t, func, "t")
+    rate = _rate(func, lr)
+    decay1, decay2 = _fraction(func, "beta1", beta1), _fraction(func, "beta2", beta2)
+    epsilon = as_real(eps, func, "eps", minimum=0.0, finite=True)
+    # m ← β₁ m + (1 − β₁) g
+    new_first = decay1 * first + (1.0 - decay1) * gradient
+    # v ← β₂ v + (1 − β₂) g²
+    new_second = decay2 * second + (1.0 - decay2) * gradient * gradient
+    # m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
+    corrected_first = new_first / (1.0 - decay1**step)
+    corrected_second = new_second / (1.0 - decay2**step)
+    # w ← w − η m̂ / (√v̂ + ε)
+    new_weights = weights - rate * corrected_first / (np.sqrt(corrected_second) + epsilon)
+    return new_weights, new_first, new_second
+
+
+Step = Callable[[np.ndarray, np.ndarray, Any], tuple[np.ndarray, Any]]
+
+
+def minimize(loss_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], w0: ArrayLike,
+             step: Step, *, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    r"""Run an optimiser for ``steps`` steps from ``w0`` and record the path.
+
+    Parameters
+    ----------
+    loss_and_grad : callable
+        ``loss_and_grad(w) -> (loss, grad)``.
+    w0 : array_like
+        The starting weights (not modified).
+    step : callable
+        ``step(w, grad, state) -> (w, state)``, with ``state`` None on the first
+        call; for example, momentum with its velocity as the state::
+
+            def heavy_ball(w, grad, velocity):
+                velocity = np.zeros_like(w) if velocity is None else velocity
+                return momentum_step(w, grad, velocity, lr=0.1, beta=0.9)
+
+        (Adam's state is ``(m, v, t)``.)
+    steps : int
+        How many updates.
+
+    Returns
+    -------
+    (path, losses)
+        ``path[k]`` is the weights after $k$ steps (``path[0]`` is ``w0``), and
+        ``losses[k]`` the loss there: ``steps + 1`` of each.
+    """
+    func = "minimize"
+    weights = as_float_array(w0, func, "w0").copy()
+    count = as_positive_int(steps, func, "steps")
+    if not callable(loss_and_grad) or not callable(step):
+        raise TypeError(f"{func}: loss_and_grad and step must be callables")
+    path, losses = [weights], []
+    state: Any = None
+    for _ in range(count):
+        loss, grad = loss_and_grad(weights)
+        losses.append(float(loss))
+        weights, state = step(weights, np.asarray(grad, dtype=np.float64), state)
+        path.append(np.asarray(weights, dtype=np.float64))
+    losses.append(float(loss_and_grad(weights)[0]))
+    return np.array(path), np.array(losses)
