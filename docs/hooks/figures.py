@@ -23,7 +23,20 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 
 from numerics import gradcheck
-from reference import activations, conv, losses, mlp, perceptron, pooling, regression
+from reference import (
+    activations,
+    batchnorm,
+    conv,
+    dense,
+    init,
+    losses,
+    mlp,
+    optim,
+    perceptron,
+    pooling,
+    regression,
+    regularization,
+)
 from reference.digits import load_digits_split, train_digit_network
 
 FIGURES: dict[str, Callable[[], Figure]] = {}
@@ -507,6 +520,242 @@ def pooled_photograph() -> Figure:
     for ax in axes:
         ax.axis("off")
     fig.suptitle("Pooling keeps where the features are, roughly, at a sixteenth of the pixels")
+    return fig
+
+
+def _deep_network(initialiser: Callable[..., np.ndarray], activation: Callable[..., np.ndarray],
+                  activation_backward: Callable[..., np.ndarray], *, scale: float = 1.0,
+                  depth: int = 50, width: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Per layer: the activations' variance forward and the gradient's variance backward."""
+    rng = np.random.default_rng(0)
+    activity = rng.standard_normal((512, width))
+    forward, weights, sums = [activity.var()], [], []
+    for _ in range(depth):
+        W = scale * initialiser((width, width), rng)
+        sums.append(activity @ W)
+        weights.append(W)
+        activity = activation(sums[-1])
+        forward.append(activity.var())
+    gradient = np.random.default_rng(1).standard_normal(activity.shape)
+    backward = [gradient.var()]
+    for W, z in zip(reversed(weights), reversed(sums), strict=True):
+        gradient = activation_backward(gradient, z) @ W.T
+        backward.append(gradient.var())
+    return np.array(forward), np.array(backward[::-1])
+
+
+@figure("initialization-depth")
+def variance_through_depth() -> Figure:
+    runs = [
+        ("tanh, Glorot", init.glorot_uniform, activations.tanh, activations.tanh_backward, 1.0,
+         "tab:blue", "-"),
+        ("tanh, Glorot / 10", init.glorot_uniform, activations.tanh, activations.tanh_backward,
+         0.1, "tab:blue", ":"),
+        ("tanh, Glorot x 10", init.glorot_uniform, activations.tanh, activations.tanh_backward,
+         10.0, "tab:blue", "--"),
+        ("ReLU, He", init.he_normal, activations.relu, activations.relu_backward, 1.0,
+         "tab:orange", "-"),
+        ("ReLU, Glorot", init.glorot_uniform, activations.relu, activations.relu_backward, 1.0,
+         "tab:orange", ":"),
+    ]
+    fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.0))
+    for name, initialiser, forward_fn, backward_fn, scale, colour, style in runs:
+        forward, backward = _deep_network(initialiser, forward_fn, backward_fn, scale=scale)
+        axes[0].semilogy(forward, color=colour, ls=style, label=name)
+        axes[1].semilogy(np.maximum(backward, 1e-300), color=colour, ls=style, label=name)
+    layers = np.arange(51)
+    axes[0].semilogy(layers, 1.0 / (1.0 + 2.0 * layers), color="0.5", lw=0.8,
+                     label="mean field 1/(1 + 2l)")
+    axes[0].set_title("variance of the activations, layer by layer", fontsize=9)
+    axes[1].set_title("variance of the gradient, from the output (50) back to the input",
+                      fontsize=9)
+    for ax in axes:
+        ax.set_xlabel("layer")
+        ax.set_ylim(1e-40, 1e40)
+    axes[0].legend(fontsize=7)
+    fig.suptitle("50 layers of 256 units: only the right scale keeps the signal alive")
+    return fig
+
+
+@figure("batchnorm-distributions")
+def batchnorm_distributions() -> Figure:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((512, 64))
+    plain, normalised = x, x
+    snapshots = []
+    for layer in range(1, 21):
+        W = init.uniform((64, 64), rng, scale=0.5)
+        plain = activations.tanh(dense.dense(plain, W, np.zeros(64)) + 0.5)
+        z = dense.dense(normalised, W, np.zeros(64)) + 0.5
+        z, _, _ = batchnorm.batchnorm_train(z, np.ones(64), np.zeros(64))
+        normalised = activations.tanh(z)
+        if layer in (1, 5, 20):
+            snapshots.append((layer, plain[:, 0], normalised[:, 0]))
+    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.2), sharey=True)
+    bins = np.linspace(-1.0, 1.0, 41)
+    for ax, (layer, without, with_bn) in zip(axes, snapshots, strict=True):
+        ax.hist(without, bins=bins, alpha=0.6, color="tab:red", label="no normalisation")
+        ax.hist(with_bn, bins=bins, alpha=0.6, color="tab:blue", label="batch normalisation")
+        ax.set_title(f"unit 0 after layer {layer}", fontsize=9)
+        ax.set_xlabel("activation")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("tanh units with weights too large and a bias: without normalisation they "
+                 "saturate at +-1")
+    return fig
+
+
+def _two_weight_loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+    """A long narrow valley, tilted: L = (w1 + w2 - 1)^2 / 2 + 10 (w1 - w2)^2 / 2 + 0.1 w2."""
+    along, across = w[0] + w[1] - 1.0, w[0] - w[1]
+    loss = 0.5 * along**2 + 5.0 * across**2 + 0.1 * w[1]
+    grad = np.array([along + 10.0 * across, along - 10.0 * across + 0.1])
+    return float(loss), grad
+
+
+def _stepper(name: str) -> Callable[..., tuple[np.ndarray, object]]:
+    def step(w: np.ndarray, g: np.ndarray, state: object) -> tuple[np.ndarray, object]:
+        zeros = np.zeros_like(w)
+        if name == "SGD":
+            return optim.sgd_step(w, g, lr=0.05), None
+        if name == "momentum":
+            return optim.momentum_step(w, g, zeros if state is None else state, lr=0.05,
+                                       beta=0.8)
+        if name == "Nesterov":
+            return optim.nesterov_step(w, g, zeros if state is None else state, lr=0.05,
+                                       beta=0.8)
+        if name == "Adagrad":
+            return optim.adagrad_step(w, g, zeros if state is None else state, lr=0.5)
+        if name == "RMSProp":
+            return optim.rmsprop_step(w, g, zeros if state is None else state, lr=0.05,
+                                      rho=0.9)
+        m, v, t = (zeros, zeros, 0) if state is None else state
+        w, m, v = optim.adam_step(w, g, m, v, t + 1, lr=0.1)
+        return w, (m, v, t + 1)
+    return step
+
+
+@figure("optimizers-paths")
+def optimizer_paths() -> Figure:
+    names = ["SGD", "momentum", "Nesterov", "Adagrad", "RMSProp", "Adam"]
+    colours = ["black", "tab:blue", "tab:cyan", "tab:green", "tab:purple", "tab:orange"]
+    w1, w2 = np.meshgrid(np.linspace(-2.2, 2.2, 161), np.linspace(-2.2, 2.2, 161))
+    grid = np.array([[_two_weight_loss(np.array([a, b]))[0] for a, b in zip(r1, r2, strict=True)]
+                     for r1, r2 in zip(w1, w2, strict=True)])
+    fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.6))
+    ax = axes[0]
+    ax.contour(w1, w2, grid, levels=np.geomspace(0.05, 40, 14) - 0.2, colors="0.75",
+               linewidths=0.7)
+    for name, colour in zip(names, colours, strict=True):
+        path, _ = optim.minimize(_two_weight_loss, np.array([-2.0, 1.5]), _stepper(name),
+                                 steps=60)
+        ax.plot(path[:, 0], path[:, 1], "o-", ms=2, lw=1, color=colour, label=name)
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    ax.set_aspect("equal")
+    ax.set_title("60 steps from (-2, 1.5) over the contours of a narrow valley", fontsize=9)
+    ax.legend(fontsize=7, loc="lower left")
+
+    def plateau(w: np.ndarray) -> tuple[float, np.ndarray]:
+        d = w - 5.0
+        return float(np.sum(1e-4 * d**2 - np.exp(-d**2))), 2e-4 * d + 2.0 * d * np.exp(-d**2)
+
+    def heavy_ball(w: np.ndarray, g: np.ndarray, state: object) -> tuple[np.ndarray, object]:
+        velocity = np.zeros_like(w) if state is None else state
+        return optim.momentum_step(w, g, velocity, lr=1.0, beta=0.95)
+
+    def plain(w: np.ndarray, g: np.ndarray, state: object) -> tuple[np.ndarray, object]:
+        return optim.sgd_step(w, g, lr=1.0), None
+
+    ax = axes[1]
+    line = np.linspace(-6.0, 9.0, 400)
+    ax.plot(line, [plateau(np.array([v]))[0] for v in line], color="0.6", lw=1)
+    for name, stepper, colour in (("gradient descent", plain, "black"),
+                                  ("momentum, beta = 0.95", heavy_ball, "tab:blue")):
+        path, losses_ = optim.minimize(plateau, np.array([-5.0]), stepper, steps=400)
+        ax.plot(path[::8, 0], losses_[::8], "o", ms=3, color=colour,
+                label=f"{name}: ends at w = {path[-1, 0]:.2f}")
+    ax.set_xlabel("w")
+    ax.set_ylabel("loss")
+    ax.set_title("400 steps with lr = 1 from w = -5: the ball rolls across the plateau",
+                 fontsize=9)
+    ax.legend(fontsize=7, loc="lower left")
+    return fig
+
+
+def _overfit(*, lam: float = 0.0, keep_out: float = 0.0,
+             epochs: int = 3000) -> tuple[np.ndarray, np.ndarray]:
+    """A 1-64-64-1 tanh network on 20 noisy points of sin: training and validation MSE per step.
+
+    Full-batch Adam; weight decay adds lam w to each weight's gradient; dropout (rate
+    keep_out) on both hidden layers during training only.
+    """
+    rng = np.random.default_rng(0)
+    x_train = np.sort(rng.uniform(-3.0, 3.0, (20, 1)), axis=0)
+    y_train = np.sin(x_train) + 0.3 * rng.standard_normal((20, 1))
+    x_val = np.linspace(-3.0, 3.0, 200)[:, None]
+    y_val = np.sin(x_val)
+    sizes = [1, 64, 64, 1]
+    params = [[init.glorot_uniform((a, b), rng), np.zeros(b)]
+              for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+    state = [[(np.zeros_like(p), np.zeros_like(p)) for p in layer] for layer in params]
+    train_losses, val_losses = [], []
+    for t in range(1, epochs + 1):
+        activity, tape = x_train, []
+        for index, (W, b) in enumerate(params):
+            z = dense.dense(activity, W, b)
+            out = z if index == len(params) - 1 else activations.tanh(z)
+            mask = None
+            if keep_out and index < len(params) - 1:
+                out, mask = regularization.dropout(out, keep_out, rng)
+            tape.append((activity, z, mask))
+            activity = out
+        train_losses.append(losses.squared_error(
+            mlp.mlp_forward(x_train, params, ["tanh", "tanh", "identity"]), y_train))
+        val_losses.append(losses.squared_error(
+            mlp.mlp_forward(x_val, params, ["tanh", "tanh", "identity"]), y_val))
+        d_out = losses.squared_error_backward(1.0, activity, y_train)
+        for index in reversed(range(len(params))):
+            previous, z, mask = tape[index]
+            if index < len(params) - 1:
+                if mask is not None:
+                    d_out = regularization.dropout_backward(d_out, mask, keep_out)
+                d_out = activations.tanh_backward(d_out, z)
+            W, b = params[index]
+            d_in, dW, db = dense.dense_backward(d_out, previous, W, b)
+            dW = dW + regularization.weight_decay_backward(1.0, W, lam=lam)
+            for slot, (value, grad) in enumerate(((W, dW), (b, db))):
+                m, v = state[index][slot]
+                params[index][slot], m, v = optim.adam_step(value, grad, m, v, t, lr=0.01)
+                state[index][slot] = (m, v)
+            d_out = d_in
+    return np.array(train_losses), np.array(val_losses)
+
+
+@figure("regularization-overfitting")
+def overfitting() -> Figure:
+    fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.0))
+    train, val = _overfit()
+    best, stop = regularization.early_stopping(val, patience=200)
+    ax = axes[0]
+    ax.semilogy(train, color="tab:blue", label="training")
+    ax.semilogy(val, color="tab:orange", label="validation")
+    ax.axvline(best, color="tab:green", ls="--", label=f"best validation: step {best}")
+    ax.axvline(stop, color="crimson", ls=":", label=f"early stopping (patience 200): {stop}")
+    ax.set_xlabel("step (full batch, Adam)")
+    ax.set_ylabel("mean squared error")
+    ax.set_title("20 noisy points, 4 353 weights: the training error keeps falling, "
+                 "the validation error turns", fontsize=9)
+    ax.legend(fontsize=7)
+    ax = axes[1]
+    for name, options, colour in (("none", {}, "tab:orange"),
+                                  ("weight decay, lambda = 1e-2", {"lam": 1e-2}, "tab:purple"),
+                                  ("dropout, p = 0.2", {"keep_out": 0.2}, "tab:green")):
+        _, curve = (train, val) if not options else _overfit(**options)
+        ax.semilogy(curve, color=colour, label=f"{name}: final {curve[-1]:.3f}")
+    ax.set_xlabel("step")
+    ax.set_ylabel("validation mean squared error")
+    ax.set_title("the same network, regularised", fontsize=9)
+    ax.legend(fontsize=7)
     return fig
 
 
