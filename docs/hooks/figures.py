@@ -10,6 +10,7 @@ never show a result the code no longer gives.
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable
 
 import matplotlib
@@ -696,7 +697,7 @@ def _overfit(*, lam: float = 0.0, keep_out: float = 0.0,
     y_val = np.sin(x_val)
     sizes = [1, 64, 64, 1]
     params = [[init.glorot_uniform((a, b), rng), np.zeros(b)]
-              for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+              for a, b in itertools.pairwise(sizes)]
     state = [[(np.zeros_like(p), np.zeros_like(p)) for p in layer] for layer in params]
     train_losses, val_losses = [], []
     for t in range(1, epochs + 1):
