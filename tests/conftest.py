@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from numerics import catalog
-from reference import perceptron, pooling, regression
+from reference import batchnorm, perceptron, pooling, regression
 
 settings.register_profile("dev", max_examples=25, deadline=timedelta(milliseconds=500))
 settings.register_profile("ci", max_examples=100, derandomize=True, print_blob=True,
@@ -51,6 +51,10 @@ def _warm_up() -> None:
     for pool, pool_backward in ((pooling.max_pool2d, pooling.max_pool2d_backward),
                                 (pooling.avg_pool2d, pooling.avg_pool2d_backward)):
         pool_backward(pool(maps, 2), maps, 2)
+    # batch normalisation of (N, C, H, W) input (the catalog's sample is (N, F))
+    images, channels = np.arange(16.0).reshape(2, 2, 2, 2), np.ones(2)
+    batchnorm.batchnorm_backward(images, images, channels, channels)
+    batchnorm.batchnorm_infer(images, channels, channels, channels, channels)
 
 
 @pytest.fixture(scope="session", autouse=True)
