@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from reference._validation import as_float_array, as_real, describe
+from reference.activations import _log_softmax_kernel, _softmax_kernel
 
 __all__ = [
     "absolute_error",
@@ -321,10 +322,12 @@ def binary_cross_entropy_backward(d_loss: float, p: ArrayLike, y: ArrayLike) -> 
 def binary_cross_entropy_with_logits(z: ArrayLike, y: ArrayLike) -> float:
     r"""Binary cross-entropy of $\sigma(z)$, computed from the logit $z$; mean over every element.
 
-    $L = \frac1N\sum_n \big[\max(z_n, 0) - y_n z_n + \log(1 + e^{-|z_n|})\big]$,
-    which equals ``binary_cross_entropy(sigmoid(z), y)`` but is finite and
-    accurate for every finite $z$ (the log never sees a 0, the exponential
-    never overflows). PyTorch's ``BCEWithLogitsLoss()``.
+    $L = \frac1N\sum_n \big[(1 - y_n)\max(z_n, 0) + y_n\max(-z_n, 0) + \log(1 + e^{-|z_n|})\big]$,
+    which equals ``binary_cross_entropy(sigmoid(z), y)`` (it is $\mathrm{softplus}(z) - yz$)
+    but is finite and accurate for every finite $z$: the log never sees a 0, the
+    exponential never overflows, and the three terms are non-negative, so nothing
+    cancels (``softplus(z) - y z`` as written loses the digits of a small loss at
+    large $z$). PyTorch's ``BCEWithLogitsLoss()``.
 
     Raises
     ------
@@ -494,10 +497,11 @@ def _binary_cross_entropy_backward_kernel(d_loss: float, p: np.ndarray,
 def _binary_cross_entropy_with_logits_kernel(z: np.ndarray, y: np.ndarray) -> float:
     total = 0.0
     for n in range(z.size):
-        # softplus(z) = log(1 + e^z) = max(z, 0) + log(1 + e^{−|z|})
-        softplus = max(z[n], 0.0) + np.log1p(np.exp(-abs(z[n])))
         # − y log σ(z) − (1 − y) log σ(−z) = softplus(z) − y z
-        total += softplus - y[n] * z[n]
+        #   = (1 − y) max(z, 0) + y max(−z, 0) + log(1 + e^{−|z|}): three non-negative terms,
+        #   so a confident right answer keeps its small loss (no cancellation)
+        total += ((1.0 - y[n]) * max(z[n], 0.0) + y[n] * max(-z[n], 0.0)
+                  + np.log1p(np.exp(-abs(z[n]))))
     # L = Σ / N
     return total / z.size
 
@@ -521,25 +525,14 @@ def _binary_cross_entropy_with_logits_backward_kernel(d_loss: float, z: np.ndarr
 @numba.njit(cache=True)
 def _cross_entropy_kernel(z: np.ndarray, targets: np.ndarray) -> float:
     count, classes = z.shape
+    # log softmax(z_n)_k = (z_nk − m) − log1p(Σ_{k ≠ top} e^{z_nk − m}), accurate for confident rows
+    log_probabilities = _log_softmax_kernel(z)
     total = 0.0
     for n in range(count):
-        # m = z_n,top = max_k z_nk
-        top = 0
-        for k in range(1, classes):
-            if z[n, k] > z[n, top]:
-                top = k
-        largest = z[n, top]
-        rest = 0.0
-        for k in range(classes):
-            if k != top:
-                # Z − 1 = Σ_{k ≠ top} e^{z_nk − m}
-                rest += np.exp(z[n, k] - largest)
-        # log Z = log1p(Z − 1), accurate when the other classes are far below
-        log_exp_sum = np.log1p(rest)
         for k in range(classes):
             if targets[n, k] != 0.0:
-                # − t_nk log softmax(z_n)_k = t_nk (log Z − (z_nk − m))
-                total += targets[n, k] * (log_exp_sum - (z[n, k] - largest))
+                # − t_nk log softmax(z_n)_k
+                total -= targets[n, k] * log_probabilities[n, k]
     # L = Σ / N
     return total / count
 
@@ -548,18 +541,10 @@ def _cross_entropy_kernel(z: np.ndarray, targets: np.ndarray) -> float:
 def _cross_entropy_backward_kernel(d_loss: float, z: np.ndarray,
                                    targets: np.ndarray) -> np.ndarray:
     count, classes = z.shape
+    probabilities = _softmax_kernel(z)
     gradient = np.empty_like(z)
     for n in range(count):
-        # m = max_k z_nk
-        largest = z[n, 0]
-        for k in range(1, classes):
-            largest = max(largest, z[n, k])
-        exp_sum = 0.0
-        for k in range(classes):
-            # e^{z_nk − m}, kept for the division below
-            gradient[n, k] = np.exp(z[n, k] - largest)
-            exp_sum += gradient[n, k]
         for k in range(classes):
             # ∂L/∂z_nk = d_loss · (softmax(z_n)_k − t_nk) / N
-            gradient[n, k] = d_loss * (gradient[n, k] / exp_sum - targets[n, k]) / count
+            gradient[n, k] = d_loss * (probabilities[n, k] - targets[n, k]) / count
     return gradient
