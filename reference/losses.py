@@ -512,13 +512,17 @@ def _binary_cross_entropy_with_logits_backward_kernel(d_loss: float, z: np.ndarr
     count = z.size
     gradient = np.empty(count)
     for n in range(count):
-        # σ(z), by the overflow-free branch for each sign
+        # σ(−|z|) = e^{−|z|} / (1 + e^{−|z|}) ≤ ½, accurate in the tail
+        decay = np.exp(-abs(z[n]))
+        small = decay / (1.0 + decay)
         if z[n] >= 0.0:
-            probability = 1.0 / (1.0 + np.exp(-z[n]))
+            # σ(z) − y = (1 − y) − σ(−z): no cancellation when y = 1 and z is large
+            difference = (1.0 - y[n]) - small
         else:
-            probability = np.exp(z[n]) / (1.0 + np.exp(z[n]))
+            # σ(z) − y, with σ(z) = σ(−|z|)
+            difference = small - y[n]
         # ∂L/∂z_n = d_loss · (σ(z_n) − y_n) / N
-        gradient[n] = d_loss * (probability - y[n]) / count
+        gradient[n] = d_loss * difference / count
     return gradient
 
 
@@ -545,6 +549,17 @@ def _cross_entropy_backward_kernel(d_loss: float, z: np.ndarray,
     gradient = np.empty_like(z)
     for n in range(count):
         for k in range(classes):
+            if targets[n, k] > 0.5:
+                # s_k − t_k = (1 − t_k) − Σ_{j ≠ k} s_j: a confident right class keeps the
+                # digits of its small gradient (s_k − 1 would cancel)
+                others = 0.0
+                for j in range(classes):
+                    if j != k:
+                        others += probabilities[n, j]
+                difference = (1.0 - targets[n, k]) - others
+            else:
+                # s_k − t_k
+                difference = probabilities[n, k] - targets[n, k]
             # ∂L/∂z_nk = d_loss · (softmax(z_n)_k − t_nk) / N
-            gradient[n, k] = d_loss * (probabilities[n, k] - targets[n, k]) / count
+            gradient[n, k] = d_loss * difference / count
     return gradient
