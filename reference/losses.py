@@ -515,12 +515,9 @@ def _binary_cross_entropy_with_logits_backward_kernel(d_loss: float, z: np.ndarr
         # σ(−|z|) = e^{−|z|} / (1 + e^{−|z|}) ≤ ½, accurate in the tail
         decay = np.exp(-abs(z[n]))
         small = decay / (1.0 + decay)
-        if z[n] >= 0.0:
-            # σ(z) − y = (1 − y) − σ(−z): no cancellation when y = 1 and z is large
-            difference = (1.0 - y[n]) - small
-        else:
-            # σ(z) − y, with σ(z) = σ(−|z|)
-            difference = small - y[n]
+        # σ(z) − y: as (1 − y) − σ(−z) for z ≥ 0 (no cancellation when y = 1 and z is large),
+        # as σ(−|z|) − y for z < 0
+        difference = (1.0 - y[n]) - small if z[n] >= 0.0 else small - y[n]
         # ∂L/∂z_n = d_loss · (σ(z_n) − y_n) / N
         gradient[n] = d_loss * difference / count
     return gradient
