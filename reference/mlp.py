@@ -326,6 +326,18 @@ def _minibatch_sgd(func: str, inputs: np.ndarray, targets: np.ndarray, layers: P
         raise TypeError(f"{func}: rng must be a numpy.random.Generator; got {describe(rng)}")
 
     layers = [(weights.copy(), bias.copy()) for weights, bias in layers]
+    # A diverging run overflows; that is reported below as NonFiniteLossError, not as
+    # NumPy's warnings (which only plain-Python runs, NUMBA_DISABLE_JIT=1, would emit).
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _sgd_epochs(func, inputs, targets, layers, names, loss, loss_backward,
+                           rate=rate, size=size, count=count, rng=rng)
+
+
+def _sgd_epochs(func: str, inputs: np.ndarray, targets: np.ndarray, layers: Params,
+                names: list[str], loss: Callable[[np.ndarray, np.ndarray], float],
+                loss_backward: Callable[[float, np.ndarray, np.ndarray], np.ndarray], *,
+                rate: float, size: int, count: int,
+                rng: np.random.Generator) -> tuple[Params, np.ndarray]:
     history = [loss(_output(inputs, layers, names), targets)]
     steps = 0
     for _ in range(count):
