@@ -74,7 +74,7 @@ def train_digit_network(*, hidden: int = 64, epochs: int = 60, lr: float = 0.2,
 
     The weights start as $W_{ij} \sim \mathcal N(0, 1/\text{fan\_in})$ (so each
     unit's sum starts with about the variance of one input; the page
-    *initialization* explains why), the biases at 0; ``seed`` draws them and
+    *Initialisation* explains why), the biases at 0; ``seed`` draws them and
     the order of the minibatches.
     """
     X_train, labels_train, X_test, labels_test = load_digits_split()
