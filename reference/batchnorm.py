@@ -55,7 +55,7 @@ def _check(func: str, x: ArrayLike, gamma: ArrayLike, beta: ArrayLike,
     scale = _parameter(func, "gamma", gamma, channels)
     shift = _parameter(func, "beta", beta, channels)
     epsilon = as_real(eps, func, "eps", strictly_positive=True, finite=True)
-    if values.size // channels < 2 if channels else True:
+    if channels == 0 or values.size // channels < 2:
         raise ValueError(f"{func}: training needs more than one value per feature to compute a "
                          f"batch variance; got x of shape {values.shape} (use batchnorm_infer "
                          f"with running statistics for a single example)")

@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from reference._validation import as_float_array, as_positive_int
-from reference._windows import Windows, windows
+from reference._windows import Windows, as_pair, windows
 
 __all__ = [
     "conv2d",
@@ -68,8 +68,8 @@ class _Conv:
         self.windows: Windows = windows(func, self.x.shape[2], self.x.shape[3],
                                         (self.w.shape[2], self.w.shape[3]), stride=stride,
                                         padding=padding, dilation=dilation)
-        self.stride = _pair(stride)
-        self.dilation = _pair(dilation)
+        self.stride = as_pair(stride, func, "stride")
+        self.dilation = as_pair(dilation, func, "dilation")
 
     @property
     def output_shape(self) -> tuple[int, int, int, int]:
@@ -86,10 +86,6 @@ class _Conv:
             raise ValueError(f"{func}: dy must have the output's shape {self.output_shape}; got "
                              f"shape {upstream.shape}")
         return upstream
-
-
-def _pair(value: Any) -> tuple[int, int]:
-    return (int(value), int(value)) if np.ndim(value) == 0 else (int(value[0]), int(value[1]))
 
 
 def _check_channels(func: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...],
