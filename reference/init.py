@@ -29,13 +29,15 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from reference._validation import as_real, describe
 
 __all__ = [
+    "Propagation",
     "fan_in_fan_out",
     "glorot_normal",
     "glorot_uniform",
@@ -43,6 +45,7 @@ __all__ = [
     "he_uniform",
     "lecun_normal",
     "orthogonal",
+    "propagate",
     "uniform",
 ]
 
@@ -188,3 +191,54 @@ def orthogonal(shape: tuple[int, ...], rng: np.random.Generator, *,
     q = q * np.where(np.diag(r) < 0.0, -1.0, 1.0)
     matrix = q if rows >= cols else q.T
     return (scale * matrix).reshape(sides)
+
+
+class Propagation(NamedTuple):
+    """What :func:`propagate` measures, layer by layer."""
+
+    forward: np.ndarray
+    """E[a^2] of the activations: the input's, then after each layer (depth + 1 values)."""
+    backward: np.ndarray
+    """E[g^2] of the gradient with respect to each layer's activations, the output's last."""
+    output: np.ndarray
+    """The last layer's activations."""
+
+
+def propagate(initialiser: Callable[[tuple[int, ...], np.random.Generator], np.ndarray],
+              activation: Callable[[np.ndarray], np.ndarray],
+              activation_backward: Callable[[np.ndarray, np.ndarray], np.ndarray],
+              rng: np.random.Generator, *, depth: int = 50, width: int = 256, batch: int = 512,
+              scale: float = 1.0) -> Propagation:
+    r"""Send standard normal inputs through ``depth`` square layers, and a gradient back.
+
+    Each layer is $a \leftarrow f(a W)$ with $W$ = ``scale`` times a fresh draw of
+    ``initialiser`` (no bias). Then a standard normal gradient at the output goes back
+    by the chain rule, $g \leftarrow (f'(z) \odot g)\,W^\top$. The mean squares of the
+    activations and of the gradients, layer by layer, show whether the signal keeps its
+    size, vanishes or explodes: the experiment of Glorot and Bengio, and of He et al.
+    ``rng`` draws the inputs, the weights and the output gradient, in that order.
+
+    Examples
+    --------
+    >>> run = propagate(he_normal, np.tanh, lambda dy, z: dy / np.cosh(z) ** 2,
+    ...                 np.random.default_rng(0), depth=3, width=8, batch=16)
+    >>> run.forward.shape, run.backward.shape, run.output.shape
+    ((4,), (4,), (16, 8))
+    """
+    generator = _generator("propagate", rng)
+    activity = generator.standard_normal((batch, width))
+    forward, weights, sums = [float(np.mean(activity**2))], [], []
+    for _ in range(depth):
+        W = scale * initialiser((width, width), generator)
+        # z = a W, a ← f(z)
+        sums.append(activity @ W)
+        weights.append(W)
+        activity = activation(sums[-1])
+        forward.append(float(np.mean(activity**2)))
+    gradient = generator.standard_normal(activity.shape)
+    backward = [float(np.mean(gradient**2))]
+    for W, z in zip(reversed(weights), reversed(sums), strict=True):
+        # g ← (f'(z) ⊙ g) Wᵀ
+        gradient = activation_backward(gradient, z) @ W.T
+        backward.append(float(np.mean(gradient**2)))
+    return Propagation(np.array(forward), np.array(backward[::-1]), activity)

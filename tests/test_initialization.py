@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from numerics import gamma
+from numerics import assert_close, gamma
 from numerics import strategies as nst
 from reference import activations as act
 from reference import init
@@ -88,37 +88,57 @@ def test_orthogonal_matrices_are_uniformly_distributed() -> None:
     assert np.all(np.abs(draws.mean(axis=0)) <= Z * math.sqrt(1.0 / 3.0 / 3000))
 
 
-def _forward(initialiser, activation, *, scale: float = 1.0, width: int = 256,
-             depth: int = 50, seed: int = 0) -> tuple[list[np.ndarray], list, list]:
-    """A depth-layer network on 512 standard normal inputs: the activations, weights, sums."""
+def _run(initialiser, activation, activation_backward, scale: float = 1.0) -> init.Propagation:
+    """50 layers of 256 units, a batch of 512, seed 0: the experiment of the page's figure."""
+    return init.propagate(initialiser, activation, activation_backward, np.random.default_rng(0),
+                          scale=scale)
+
+
+@given(nst.seeds(), st.floats(0.1, 3.0))
+def test_the_propagation_experiment_is_the_chain_rule(seed: int, scale: float) -> None:
+    """Propagate is the chain rule.
+
+    propagate's mean squares are those of a plain NumPy forward pass and of the gradient sent
+    back by the chain rule (tanh' = 1 - tanh^2), drawn from the same generator in the same
+    order: within gamma_{2(width + 4)} per layer (the same products, summed in other orders by
+    BLAS; the C library's tanh and NumPy's each within 4u).
+    """
+    run = init.propagate(init.glorot_normal, act.tanh, act.tanh_backward,
+                         np.random.default_rng(seed), depth=3, width=4, batch=5, scale=scale)
     rng = np.random.default_rng(seed)
-    activity = rng.standard_normal((512, width))
-    activities, weights, sums = [activity], [], []
-    for _ in range(depth):
-        W = scale * initialiser((width, width), rng)
-        sums.append(activities[-1] @ W)
-        weights.append(W)
-        activities.append(activation(sums[-1]))
-    return activities, weights, sums
+    activity = rng.standard_normal((5, 4))
+    forward, weights, outputs = [np.mean(activity**2)], [], []
+    for _ in range(3):
+        weights.append(scale * init.glorot_normal((4, 4), rng))
+        activity = np.tanh(activity @ weights[-1])
+        outputs.append(activity)
+        forward.append(np.mean(activity**2))
+    gradient = rng.standard_normal((5, 4))
+    backward = [np.mean(gradient**2)]
+    for W, a in zip(reversed(weights), reversed(outputs), strict=True):
+        gradient = (gradient * (1.0 - a**2)) @ W.T
+        backward.append(np.mean(gradient**2))
+    assert_close(run.forward, forward, terms=2 * (4 + 4))
+    assert_close(run.backward, backward[::-1], terms=2 * (4 + 4) * 3)
+    # each layer: 4 products and sums, and tanh (within 4u: 4 more terms), through 3 layers
+    assert_close(run.output, activity, gauge=1.0, terms=2 * 3 * (4 + 4))
 
 
 def test_glorot_keeps_a_tanh_network_alive_through_fifty_layers() -> None:
     """Glorot keeps a tanh network alive through fifty layers.
 
-    With Glorot weights a tanh network's activation variance follows the mean-field prediction
-    v_L = 1 / (1/v_0 + 2L) (from E tanh(z)^2 = v - 2v^2 + O(v^3) for small v): polynomial decay,
-    about 0.01 after 50 layers, within a factor 1.5 (finite width). Weights 10x too small
-    collapse it below 1e-6 (a factor 100 per layer); 10x too large saturate it: most units sit
-    at +-1.
+    With Glorot weights a tanh network's mean square activation follows the mean-field
+    prediction v_L = 1 / (1/v_0 + 2L) (from E tanh(z)^2 = v - 2v^2 + O(v^3) for small v):
+    polynomial decay, about 0.01 after 50 layers, within a factor 1.5 (finite width). Weights
+    10x too small collapse it below 1e-6 (a factor 100 per layer); 10x too large saturate it:
+    most units sit at +-1.
     """
-    activities, _, _ = _forward(init.glorot_uniform, act.tanh)
-    start, end = activities[0].var(), activities[-1].var()
-    prediction = 1.0 / (1.0 / start + 2.0 * 50)
-    assert prediction / 1.5 <= end <= 1.5 * prediction
-    small, _, _ = _forward(init.glorot_uniform, act.tanh, scale=0.1)
-    assert small[-1].var() < 1e-6
-    large, _, _ = _forward(init.glorot_uniform, act.tanh, scale=10.0)
-    assert np.mean(np.abs(large[-1]) > 0.9) > 0.8
+    run = _run(init.glorot_uniform, act.tanh, act.tanh_backward)
+    prediction = 1.0 / (1.0 / run.forward[0] + 2.0 * 50)
+    assert prediction / 1.5 <= run.forward[-1] <= 1.5 * prediction
+    assert _run(init.glorot_uniform, act.tanh, act.tanh_backward, 0.1).forward[-1] < 1e-6
+    large = _run(init.glorot_uniform, act.tanh, act.tanh_backward, 10.0)
+    assert np.mean(np.abs(large.output) > 0.9) > 0.8
 
 
 def test_he_keeps_the_second_moment_of_a_relu_network_where_glorot_halves_it() -> None:
@@ -129,12 +149,10 @@ def test_he_keeps_the_second_moment_of_a_relu_network_where_glorot_halves_it() -
     layer multiplies it by 1 + O(1/sqrt(width))); Glorot's 1/fan_in halves it at every layer:
     the geometric mean of the 50 ratios is 1/2 within 10 %, 2^-50 in all.
     """
-    he, _, _ = _forward(init.he_normal, act.relu)
-    ratio = np.mean(he[-1] ** 2) / np.mean(he[0] ** 2)
-    assert 0.25 <= ratio <= 4.0
-    glorot, _, _ = _forward(init.glorot_uniform, act.relu)
-    moments = np.array([np.mean(a**2) for a in glorot])
-    per_layer = (moments[-1] / moments[0]) ** (1.0 / 50)
+    he = _run(init.he_normal, act.relu, act.relu_backward).forward
+    assert 0.25 <= he[-1] / he[0] <= 4.0
+    glorot = _run(init.glorot_uniform, act.relu, act.relu_backward).forward
+    per_layer = (glorot[-1] / glorot[0]) ** (1.0 / 50)
     assert 0.45 <= per_layer <= 0.55
 
 
@@ -142,21 +160,17 @@ def test_gradients_keep_their_variance_backward_too() -> None:
     """Gradients keep their variance backward too.
 
     Glorot and Bengio's second condition, fan_out sigma^2 = 1, keeps the backward signal: the
-    gradient's variance back through 50 tanh layers stays above 1 % of the output's (the same
-    slow decay as forward), where weights 10x too small make it vanish below 1e-6 and 10x too
-    large make it explode above 1e6.
+    gradient's mean square back through 50 tanh layers stays above 1 % of the output's (the
+    same slow decay as forward), where weights 10x too small make it vanish below 1e-6 and 10x
+    too large make it explode above 1e6.
     """
-    def backward_variance(scale: float) -> float:
-        activities, weights, sums = _forward(init.glorot_uniform, act.tanh, scale=scale)
-        gradient = np.random.default_rng(1).standard_normal(activities[-1].shape)
-        start = gradient.var()
-        for W, z in zip(reversed(weights), reversed(sums), strict=True):
-            gradient = act.tanh_backward(gradient, z) @ W.T
-        return float(gradient.var() / start)
+    def ratio(scale: float) -> float:
+        backward = _run(init.glorot_uniform, act.tanh, act.tanh_backward, scale).backward
+        return float(backward[0] / backward[-1])
 
-    assert backward_variance(1.0) > 1e-2
-    assert backward_variance(0.1) < 1e-6
-    assert backward_variance(10.0) > 1e6
+    assert ratio(1.0) > 1e-2
+    assert ratio(0.1) < 1e-6
+    assert ratio(10.0) > 1e6
 
 
 @pytest.mark.parametrize(("call", "error", "message"), [

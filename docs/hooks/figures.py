@@ -524,27 +524,6 @@ def pooled_photograph() -> Figure:
     return fig
 
 
-def _deep_network(initialiser: Callable[..., np.ndarray], activation: Callable[..., np.ndarray],
-                  activation_backward: Callable[..., np.ndarray], *, scale: float = 1.0,
-                  depth: int = 50, width: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """Per layer: the activations' variance forward and the gradient's variance backward."""
-    rng = np.random.default_rng(0)
-    activity = rng.standard_normal((512, width))
-    forward, weights, sums = [activity.var()], [], []
-    for _ in range(depth):
-        W = scale * initialiser((width, width), rng)
-        sums.append(activity @ W)
-        weights.append(W)
-        activity = activation(sums[-1])
-        forward.append(activity.var())
-    gradient = np.random.default_rng(1).standard_normal(activity.shape)
-    backward = [gradient.var()]
-    for W, z in zip(reversed(weights), reversed(sums), strict=True):
-        gradient = activation_backward(gradient, z) @ W.T
-        backward.append(gradient.var())
-    return np.array(forward), np.array(backward[::-1])
-
-
 @figure("initialization-depth")
 def variance_through_depth() -> Figure:
     runs = [
@@ -561,14 +540,15 @@ def variance_through_depth() -> Figure:
     ]
     fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.0))
     for name, initialiser, forward_fn, backward_fn, scale, colour, style in runs:
-        forward, backward = _deep_network(initialiser, forward_fn, backward_fn, scale=scale)
-        axes[0].semilogy(forward, color=colour, ls=style, label=name)
-        axes[1].semilogy(np.maximum(backward, 1e-300), color=colour, ls=style, label=name)
+        run = init.propagate(initialiser, forward_fn, backward_fn, np.random.default_rng(0),
+                             scale=scale)
+        axes[0].semilogy(run.forward, color=colour, ls=style, label=name)
+        axes[1].semilogy(np.maximum(run.backward, 1e-300), color=colour, ls=style, label=name)
     layers = np.arange(51)
     axes[0].semilogy(layers, 1.0 / (1.0 + 2.0 * layers), color="0.5", lw=0.8,
                      label="mean field 1/(1 + 2l)")
-    axes[0].set_title("variance of the activations, layer by layer", fontsize=9)
-    axes[1].set_title("variance of the gradient, from the output (50) back to the input",
+    axes[0].set_title("mean square of the activations, layer by layer", fontsize=9)
+    axes[1].set_title("mean square of the gradient, from the output (50) back to the input",
                       fontsize=9)
     for ax in axes:
         ax.set_xlabel("layer")
