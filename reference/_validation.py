@@ -22,12 +22,19 @@ import numpy as np
 __all__ = [
     "NonFiniteLossError",
     "as_axis",
+    "as_class_targets",
     "as_float_array",
+    "as_layers",
     "as_positive_int",
     "as_real",
+    "by_channel",
     "describe",
     "require_finite",
+    "require_flag",
+    "require_generator",
+    "require_output_shape",
     "require_same_shape",
+    "require_unit_interval",
 ]
 
 
@@ -41,12 +48,15 @@ class NonFiniteLossError(FloatingPointError):
         not to be finite (0: the starting point itself).
     lr : float
         The learning rate in use.
+    epoch : int or None
+        The epoch under way (1 for the first; 0 before training), where the loop has epochs.
     """
 
-    def __init__(self, message: str, *, step: int, lr: float) -> None:
+    def __init__(self, message: str, *, step: int, lr: float, epoch: int | None = None) -> None:
         super().__init__(message)
         self.step = step
         self.lr = lr
+        self.epoch = epoch
 
 
 def describe(value: Any) -> str:
@@ -164,3 +174,116 @@ def as_axis(axis: Any, ndim: int, func: str) -> int:
         raise ValueError(
             f"{func}: axis must be in [{-ndim}, {ndim - 1}] for a {ndim}-D input; got {index}")
     return index % ndim
+
+
+def require_generator(rng: Any, func: str) -> np.random.Generator:
+    """Return ``rng`` if it is a ``numpy.random.Generator``; else raise a ``TypeError``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{func}: rng must be a numpy.random.Generator (e.g. "
+                        f"numpy.random.default_rng(0)); got {describe(rng)}")
+    return rng
+
+
+def require_flag(value: Any, func: str, name: str) -> bool:
+    """Return ``value`` if it is ``True`` or ``False`` (not 0, 1 or None); else raise."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{func}: {name} must be True or False; got {value!r}")
+    return value
+
+
+def require_output_shape(dy: Any, func: str, shape: tuple[int, ...], layout: str) -> np.ndarray:
+    """The upstream gradient ``dy`` as a float64 array shaped like the forward's output; or raise.
+
+    ``layout`` names the output's axes, e.g. ``"(N, fan_out)"``.
+    """
+    upstream = as_float_array(dy, func, "dy", ndim=len(shape), layout=layout)
+    if upstream.shape != tuple(shape):
+        raise ValueError(f"{func}: dy must have the output's shape {tuple(shape)}; got shape "
+                         f"{upstream.shape}")
+    return upstream
+
+
+def by_channel(values: np.ndarray) -> np.ndarray:
+    """An (N, C, S) view of an array with its channels on axis 1, every later axis flattened.
+
+    (N, F) becomes (N, F, 1) and (N, C, H, W) becomes (N, C, HW); an array of
+    rank below 2 is one sample of one channel, (1, 1, size).
+    """
+    if values.ndim < 2:
+        return values.reshape(1, 1, -1)
+    return values.reshape(values.shape[0], values.shape[1], -1)
+
+
+def require_unit_interval(values: np.ndarray, func: str, name: str) -> None:
+    """Raise a ``ValueError`` naming the first entry of ``values`` outside [0, 1] (NaN included)."""
+    outside = ~((values >= 0.0) & (values <= 1.0))
+    if outside.any():
+        index = tuple(int(i) for i in np.argwhere(outside)[0])
+        raise ValueError(f"{func}: {name} must lie in [0, 1]; got {float(values[index])!r} "
+                         f"at index {index}")
+
+
+def as_class_targets(labels: Any, func: str, name: str, count: int, classes: int, *,
+                     scores: str = "z") -> np.ndarray:
+    """Class labels as (count, classes) probability rows: integer classes become one-hot.
+
+    ``labels`` is integer classes of shape (count,) in [0, classes), or real
+    rows of shape (count, classes) in [0, 1] that each sum to 1 (one-hot or
+    probabilities); ``scores`` names the argument they go with, for the message.
+    """
+    given = labels if isinstance(labels, np.ndarray) else np.asarray(labels)
+    if given.dtype.kind in "iu":
+        if given.shape != (count,):
+            raise ValueError(f"{func}: integer {name} must have shape ({count},), one class "
+                             f"per row of {scores}; got shape {given.shape}")
+        wrong = (given < 0) | (given >= classes)
+        if wrong.any():
+            index = int(np.argmax(wrong))
+            raise ValueError(f"{func}: {name} must be classes in [0, {classes}); got "
+                             f"{int(given[index])} at index {index}")
+        targets = np.zeros((count, classes))
+        targets[np.arange(count), given] = 1.0
+        return targets
+    if given.dtype.kind != "f" or given.ndim != 2:
+        raise TypeError(f"{func}: {name} must be integer classes of shape ({count},) or "
+                        f"floating-point one-hot rows of shape ({count}, {classes}); got "
+                        f"{describe(given)}")
+    targets = as_float_array(given, func, name)
+    if targets.shape != (count, classes):
+        raise ValueError(f"{func}: one-hot {name} must have the shape of {scores}, "
+                         f"{(count, classes)}; got shape {targets.shape}")
+    require_unit_interval(targets, func, name)
+    # A row of probabilities sums to 1 up to the rounding of its K - 1 additions.
+    slack = np.abs(targets.sum(axis=1) - 1.0) > classes * np.finfo(np.float64).eps
+    if slack.any():
+        row = int(np.argmax(slack))
+        raise ValueError(f"{func}: each row of {name} must sum to 1 (one-hot or "
+                         f"probabilities); row {row} sums to {float(targets[row].sum())!r}")
+    return targets
+
+
+def as_layers(layers: Any, func: str, name: str,
+              fan_in: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """A chain of dense layers ``[(W, b), ...]`` taking ``fan_in`` inputs, as float64; or raise.
+
+    Each ``W`` is (fan_in, fan_out) and each ``b`` (fan_out,), and each layer's
+    fan_in is the previous layer's fan_out.
+    """
+    if not isinstance(layers, (list, tuple)) or not layers:
+        raise ValueError(f"{func}: {name} must be a non-empty list of (W, b); got "
+                         f"{describe(layers)}")
+    chain = []
+    for index, layer in enumerate(layers):
+        if not isinstance(layer, (list, tuple)) or len(layer) != 2:
+            raise ValueError(f"{func}: {name}[{index}] must be a pair (W, b); got "
+                             f"{describe(layer)}")
+        weights = as_float_array(layer[0], func, f"{name}[{index}] W", ndim=2,
+                                 layout="(fan_in, fan_out)")
+        bias = as_float_array(layer[1], func, f"{name}[{index}] b", ndim=1, layout="(fan_out,)")
+        if weights.shape[0] != fan_in or bias.shape != (weights.shape[1],):
+            raise ValueError(
+                f"{func}: {name}[{index}] must take {fan_in} inputs: W of shape ({fan_in}, "
+                f"fan_out) and b of shape (fan_out,); got W {weights.shape} and b {bias.shape}")
+        chain.append((weights, bias))
+        fan_in = weights.shape[1]
+    return chain

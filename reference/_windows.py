@@ -30,14 +30,24 @@ __all__ = ["Windows", "as_pair", "windows"]
 
 
 class Windows(NamedTuple):
-    """The geometry of the windows over an (H, W) plane."""
+    """The geometry of the windows over an (H, W) plane: each field a (vertical, horizontal) pair.
 
-    pad_top: int
-    pad_bottom: int
-    pad_left: int
-    pad_right: int
-    out_h: int
-    out_w: int
+    The kernels of convolution and pooling take it as one value and unpack what
+    they use: ``stride_h, stride_w = geometry.stride``.
+    """
+
+    kernel: tuple[int, int]
+    """(kH, kW), the taps of a window along each axis."""
+    stride: tuple[int, int]
+    """(s_H, s_W), the step between windows."""
+    dilation: tuple[int, int]
+    """(d_H, d_W), the step between a window's taps."""
+    pad_before: tuple[int, int]
+    """(top, left): the padding before the first row and column."""
+    pad_after: tuple[int, int]
+    """(bottom, right): the padding after the last row and column."""
+    out: tuple[int, int]
+    """(H_out, W_out), the number of windows along each axis."""
 
 
 def as_pair(value: Any, func: str, name: str, *, minimum: int = 1) -> tuple[int, int]:
@@ -98,8 +108,8 @@ def windows(func: str, height: int, width: int, kernel: tuple[int, int], *, stri
             lower = padding == "same_lower"
             axes = [_same(n, k, s, lower=lower) for n, k, s in zip(sizes, spans, strides,
                                                                    strict=True)]
-            return Windows(axes[0][0], axes[0][1], axes[1][0], axes[1][1], axes[0][2],
-                           axes[1][2])
+            return Windows(kernel, strides, dilations, (axes[0][0], axes[1][0]),
+                           (axes[0][1], axes[1][1]), (axes[0][2], axes[1][2]))
         else:
             raise ValueError(f"{func}: padding must be 'valid', 'same', 'same_lower', an int or "
                              f"((top, bottom), (left, right)); got {padding!r}")
@@ -121,4 +131,5 @@ def windows(func: str, height: int, width: int, kernel: tuple[int, int], *, stri
         raise ValueError(
             f"{func}: the {kernel_name} spans {spans[0]}x{spans[1]} inputs (dilation included), "
             f"larger than the padded input, {height + sum(pads[0])}x{width + sum(pads[1])}")
-    return Windows(pads[0][0], pads[0][1], pads[1][0], pads[1][1], outs[0], outs[1])
+    return Windows(kernel, strides, dilations, (pads[0][0], pads[1][0]), (pads[0][1], pads[1][1]),
+                   (outs[0], outs[1]))

@@ -24,7 +24,7 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
-from reference._validation import as_axis, as_float_array, as_real, require_same_shape
+from reference._validation import as_axis, as_float_array, as_real, by_channel, require_same_shape
 
 __all__ = [
     "leaky_relu",
@@ -44,47 +44,6 @@ __all__ = [
     "tanh",
     "tanh_backward",
 ]
-
-
-# ---------------------------------------------------------------------------------------------
-# Checks and reshaping shared by the public functions
-
-
-def _input(func: str, x: ArrayLike) -> np.ndarray:
-    return as_float_array(x, func, "x")
-
-
-def _input_and_gradient(func: str, dy: ArrayLike, x: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    values = as_float_array(x, func, "x")
-    upstream = as_float_array(dy, func, "dy")
-    require_same_shape(func, "dy", upstream, "x", values)
-    return upstream, values
-
-
-def _rows(values: np.ndarray, axis: int) -> np.ndarray:
-    """``values`` with ``axis`` moved last, as a C-contiguous (rows, length) matrix."""
-    moved = np.moveaxis(values, axis, -1)
-    return np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
-
-
-def _unrows(rows: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
-    """Undo :func:`_rows` for an array of the original ``shape``."""
-    moved_shape = (*shape[:axis], *shape[axis + 1:], shape[axis])
-    return np.ascontiguousarray(np.moveaxis(rows.reshape(moved_shape), -1, axis))
-
-
-def _softmax_input(func: str, x: ArrayLike, axis: int) -> tuple[np.ndarray, int]:
-    values = _input(func, x)
-    if values.ndim == 0:
-        raise ValueError(f"{func}: x must have at least one axis; got a 0-D array")
-    position = as_axis(axis, values.ndim, func)
-    if values.shape[position] == 0:
-        raise ValueError(f"{func}: axis {axis} of x must not be empty; got shape {values.shape}")
-    return values, position
-
-
-# ---------------------------------------------------------------------------------------------
-# step: the threshold of the first neurons
 
 
 def step(x: ArrayLike) -> np.ndarray:
@@ -128,26 +87,6 @@ def step_backward(dy: ArrayLike, x: ArrayLike) -> np.ndarray:
     """
     upstream, values = _input_and_gradient("step_backward", dy, x)
     return np.where(np.isnan(upstream) | np.isnan(values), np.nan, 0.0)
-
-
-@numba.njit(cache=True)
-def _step_kernel(x: np.ndarray) -> np.ndarray:
-    y = np.empty_like(x)
-    for i in range(x.size):
-        if x[i] > 0.0:
-            # H(x) = 1 above the threshold
-            y[i] = 1.0
-        elif x[i] <= 0.0:
-            # H(x) = 0 at or below it
-            y[i] = 0.0
-        else:
-            # NaN is neither: it passes through
-            y[i] = x[i]
-    return y
-
-
-# ---------------------------------------------------------------------------------------------
-# sigmoid and tanh: the smooth steps
 
 
 def sigmoid(x: ArrayLike) -> np.ndarray:
@@ -195,33 +134,6 @@ def sigmoid_backward(dy: ArrayLike, x: ArrayLike) -> np.ndarray:
     return _sigmoid_backward_kernel(upstream.reshape(-1), values.reshape(-1)).reshape(values.shape)
 
 
-@numba.njit(cache=True)
-def _sigmoid_kernel(x: np.ndarray) -> np.ndarray:
-    y = np.empty_like(x)
-    for i in range(x.size):
-        if x[i] >= 0.0:
-            # σ(x) = 1 / (1 + e^{−x}), with e^{−x} ≤ 1
-            y[i] = 1.0 / (1.0 + np.exp(-x[i]))
-        else:
-            # σ(x) = e^{x} / (1 + e^{x}), with e^{x} < 1 (NaN goes this way and stays NaN)
-            exp_x = np.exp(x[i])
-            y[i] = exp_x / (1.0 + exp_x)
-    return y
-
-
-@numba.njit(cache=True)
-def _sigmoid_backward_kernel(dy: np.ndarray, x: np.ndarray) -> np.ndarray:
-    dx = np.empty_like(x)
-    for i in range(x.size):
-        # e = e^{−|x|} ≤ 1
-        decay = np.exp(-abs(x[i]))
-        # σ'(x) = σ(x) σ(−x) = e / (1 + e)²
-        slope = decay / ((1.0 + decay) * (1.0 + decay))
-        # dx = dy · σ'(x)
-        dx[i] = dy[i] * slope
-    return dx
-
-
 def tanh(x: ArrayLike) -> np.ndarray:
     r"""The hyperbolic tangent, $\tanh(x) = (e^{x} - e^{-x}) / (e^{x} + e^{-x})$.
 
@@ -247,32 +159,6 @@ def tanh_backward(dy: ArrayLike, x: ArrayLike) -> np.ndarray:
     """
     upstream, values = _input_and_gradient("tanh_backward", dy, x)
     return _tanh_backward_kernel(upstream.reshape(-1), values.reshape(-1)).reshape(values.shape)
-
-
-@numba.njit(cache=True)
-def _tanh_kernel(x: np.ndarray) -> np.ndarray:
-    y = np.empty_like(x)
-    for i in range(x.size):
-        # tanh(x) from the C library
-        y[i] = np.tanh(x[i])
-    return y
-
-
-@numba.njit(cache=True)
-def _tanh_backward_kernel(dy: np.ndarray, x: np.ndarray) -> np.ndarray:
-    dx = np.empty_like(x)
-    for i in range(x.size):
-        # e = e^{−2|x|} ≤ 1
-        decay = np.exp(-2.0 * abs(x[i]))
-        # tanh'(x) = sech²(x) = 4e / (1 + e)²
-        slope = 4.0 * decay / ((1.0 + decay) * (1.0 + decay))
-        # dx = dy · tanh'(x)
-        dx[i] = dy[i] * slope
-    return dx
-
-
-# ---------------------------------------------------------------------------------------------
-# The rectifiers
 
 
 def relu(x: ArrayLike) -> np.ndarray:
@@ -331,31 +217,6 @@ def leaky_relu_backward(dy: ArrayLike, x: ArrayLike, *, alpha: float = 0.01) -> 
                                        slope).reshape(values.shape)
 
 
-@numba.njit(cache=True)
-def _leaky_relu_kernel(x: np.ndarray, alpha: float) -> np.ndarray:
-    y = np.empty_like(x)
-    for i in range(x.size):
-        if x[i] > 0.0 or x[i] != x[i]:
-            # y = x on the positive side (and NaN passes through)
-            y[i] = x[i]
-        elif alpha == 0.0:
-            # y = 0 for the ReLU, even at −∞ (where α x would be 0 · ∞)
-            y[i] = 0.0
-        else:
-            # y = α x on the other side
-            y[i] = alpha * x[i]
-    return y
-
-
-@numba.njit(cache=True)
-def _leaky_relu_backward_kernel(dy: np.ndarray, x: np.ndarray, alpha: float) -> np.ndarray:
-    dx = np.empty_like(x)
-    for i in range(x.size):
-        # dx = dy · (1 if x > 0 else α)
-        dx[i] = dy[i] if x[i] > 0.0 else alpha * dy[i]
-    return dx
-
-
 def prelu(x: ArrayLike, alpha: ArrayLike) -> np.ndarray:
     r"""The parametric ReLU: a leaky ReLU whose slope $\alpha_c$ is learned per channel.
 
@@ -376,7 +237,7 @@ def prelu(x: ArrayLike, alpha: ArrayLike) -> np.ndarray:
            [ 2. , -1.5]])
     """
     values, slopes = _prelu_input("prelu", x, alpha)
-    return _prelu_kernel(_by_channel(values), _per_channel(slopes, values)).reshape(values.shape)
+    return _prelu_kernel(by_channel(values), _per_channel(slopes, values)).reshape(values.shape)
 
 
 def prelu_backward(dy: ArrayLike, x: ArrayLike,
@@ -390,71 +251,11 @@ def prelu_backward(dy: ArrayLike, x: ArrayLike,
     values, slopes = _prelu_input("prelu_backward", x, alpha)
     upstream = as_float_array(dy, "prelu_backward", "dy")
     require_same_shape("prelu_backward", "dy", upstream, "x", values)
-    dx, dalpha = _prelu_backward_kernel(_by_channel(upstream), _by_channel(values),
+    dx, dalpha = _prelu_backward_kernel(by_channel(upstream), by_channel(values),
                                         _per_channel(slopes, values))
     if slopes.size == 1:
         dalpha = np.array([dalpha.sum()])
     return dx.reshape(values.shape), dalpha
-
-
-def _prelu_input(func: str, x: ArrayLike, alpha: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    values = _input(func, x)
-    slopes = as_float_array(alpha, func, "alpha", ndim=1, layout="(C,) or (1,)")
-    channels = values.shape[1] if values.ndim >= 2 else 1
-    if slopes.shape not in ((channels,), (1,)):
-        raise ValueError(
-            f"{func}: alpha must have shape ({channels},) (one slope per channel, axis 1 of x) "
-            f"or (1,); got shape {slopes.shape} for x of shape {values.shape}")
-    return values, slopes
-
-
-def _by_channel(values: np.ndarray) -> np.ndarray:
-    """An (N, C, S) view: batch, channel, and every other axis flattened."""
-    if values.ndim < 2:
-        return values.reshape(1, 1, -1)
-    return values.reshape(values.shape[0], values.shape[1], -1)
-
-
-def _per_channel(slopes: np.ndarray, values: np.ndarray) -> np.ndarray:
-    channels = values.shape[1] if values.ndim >= 2 else 1
-    return np.ascontiguousarray(np.broadcast_to(slopes, (channels,)))
-
-
-@numba.njit(cache=True)
-def _prelu_kernel(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    batch, channels, spatial = x.shape
-    y = np.empty_like(x)
-    for n in range(batch):
-        for c in range(channels):
-            for s in range(spatial):
-                value = x[n, c, s]
-                # y = x if x > 0 else α_c x
-                y[n, c, s] = value if value > 0.0 else alpha[c] * value
-    return y
-
-
-@numba.njit(cache=True)
-def _prelu_backward_kernel(dy: np.ndarray, x: np.ndarray,
-                           alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    batch, channels, spatial = x.shape
-    dx = np.empty_like(x)
-    dalpha = np.zeros(channels)
-    for n in range(batch):
-        for c in range(channels):
-            for s in range(spatial):
-                if x[n, c, s] > 0.0:
-                    # ∂y/∂x = 1
-                    dx[n, c, s] = dy[n, c, s]
-                else:
-                    # ∂y/∂x = α_c
-                    dx[n, c, s] = alpha[c] * dy[n, c, s]
-                    # ∂y/∂α_c = x, summed over the channel
-                    dalpha[c] += dy[n, c, s] * x[n, c, s]
-    return dx, dalpha
-
-
-# ---------------------------------------------------------------------------------------------
-# softmax and log-softmax
 
 
 def softmax(x: ArrayLike, *, axis: int = -1) -> np.ndarray:
@@ -519,6 +320,182 @@ def log_softmax_backward(dy: ArrayLike, x: ArrayLike, *, axis: int = -1) -> np.n
     _, position = _softmax_input("log_softmax_backward", values, axis)
     rows = _log_softmax_backward_kernel(_rows(upstream, position), _rows(values, position))
     return _unrows(rows, values.shape, position)
+
+
+def _input(func: str, x: ArrayLike) -> np.ndarray:
+    return as_float_array(x, func, "x")
+
+
+def _input_and_gradient(func: str, dy: ArrayLike, x: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    values = as_float_array(x, func, "x")
+    upstream = as_float_array(dy, func, "dy")
+    require_same_shape(func, "dy", upstream, "x", values)
+    return upstream, values
+
+
+def _rows(values: np.ndarray, axis: int) -> np.ndarray:
+    """``values`` with ``axis`` moved last, as a C-contiguous (rows, length) matrix."""
+    moved = np.moveaxis(values, axis, -1)
+    return np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
+
+
+def _unrows(rows: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
+    """Undo :func:`_rows` for an array of the original ``shape``."""
+    moved_shape = (*shape[:axis], *shape[axis + 1:], shape[axis])
+    return np.ascontiguousarray(np.moveaxis(rows.reshape(moved_shape), -1, axis))
+
+
+def _softmax_input(func: str, x: ArrayLike, axis: int) -> tuple[np.ndarray, int]:
+    values = _input(func, x)
+    if values.ndim == 0:
+        raise ValueError(f"{func}: x must have at least one axis; got a 0-D array")
+    position = as_axis(axis, values.ndim, func)
+    if values.shape[position] == 0:
+        raise ValueError(f"{func}: axis {axis} of x must not be empty; got shape {values.shape}")
+    return values, position
+
+
+def _prelu_input(func: str, x: ArrayLike, alpha: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    values = _input(func, x)
+    slopes = as_float_array(alpha, func, "alpha", ndim=1, layout="(C,) or (1,)")
+    channels = values.shape[1] if values.ndim >= 2 else 1
+    if slopes.shape not in ((channels,), (1,)):
+        raise ValueError(
+            f"{func}: alpha must have shape ({channels},) (one slope per channel, axis 1 of x) "
+            f"or (1,); got shape {slopes.shape} for x of shape {values.shape}")
+    return values, slopes
+
+
+def _per_channel(slopes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    channels = values.shape[1] if values.ndim >= 2 else 1
+    return np.ascontiguousarray(np.broadcast_to(slopes, (channels,)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Kernels
+
+
+@numba.njit(cache=True)
+def _step_kernel(x: np.ndarray) -> np.ndarray:
+    y = np.empty_like(x)
+    for i in range(x.size):
+        if x[i] > 0.0:
+            # H(x) = 1 above the threshold
+            y[i] = 1.0
+        elif x[i] <= 0.0:
+            # H(x) = 0 at or below it
+            y[i] = 0.0
+        else:
+            # NaN is neither: it passes through
+            y[i] = x[i]
+    return y
+
+
+@numba.njit(cache=True)
+def _sigmoid_kernel(x: np.ndarray) -> np.ndarray:
+    y = np.empty_like(x)
+    for i in range(x.size):
+        if x[i] >= 0.0:
+            # σ(x) = 1 / (1 + e^{−x}), with e^{−x} ≤ 1
+            y[i] = 1.0 / (1.0 + np.exp(-x[i]))
+        else:
+            # σ(x) = e^{x} / (1 + e^{x}), with e^{x} < 1 (NaN goes this way and stays NaN)
+            exp_x = np.exp(x[i])
+            y[i] = exp_x / (1.0 + exp_x)
+    return y
+
+
+@numba.njit(cache=True)
+def _sigmoid_backward_kernel(dy: np.ndarray, x: np.ndarray) -> np.ndarray:
+    dx = np.empty_like(x)
+    for i in range(x.size):
+        # e = e^{−|x|} ≤ 1
+        decay = np.exp(-abs(x[i]))
+        # σ'(x) = σ(x) σ(−x) = e / (1 + e)²
+        slope = decay / ((1.0 + decay) * (1.0 + decay))
+        # dx = dy · σ'(x)
+        dx[i] = dy[i] * slope
+    return dx
+
+
+@numba.njit(cache=True)
+def _tanh_kernel(x: np.ndarray) -> np.ndarray:
+    y = np.empty_like(x)
+    for i in range(x.size):
+        # tanh(x) from the C library
+        y[i] = np.tanh(x[i])
+    return y
+
+
+@numba.njit(cache=True)
+def _tanh_backward_kernel(dy: np.ndarray, x: np.ndarray) -> np.ndarray:
+    dx = np.empty_like(x)
+    for i in range(x.size):
+        # e = e^{−2|x|} ≤ 1
+        decay = np.exp(-2.0 * abs(x[i]))
+        # tanh'(x) = sech²(x) = 4e / (1 + e)²
+        slope = 4.0 * decay / ((1.0 + decay) * (1.0 + decay))
+        # dx = dy · tanh'(x)
+        dx[i] = dy[i] * slope
+    return dx
+
+
+@numba.njit(cache=True)
+def _leaky_relu_kernel(x: np.ndarray, alpha: float) -> np.ndarray:
+    y = np.empty_like(x)
+    for i in range(x.size):
+        if x[i] > 0.0 or x[i] != x[i]:
+            # y = x on the positive side (and NaN passes through)
+            y[i] = x[i]
+        elif alpha == 0.0:
+            # y = 0 for the ReLU, even at −∞ (where α x would be 0 · ∞)
+            y[i] = 0.0
+        else:
+            # y = α x on the other side
+            y[i] = alpha * x[i]
+    return y
+
+
+@numba.njit(cache=True)
+def _leaky_relu_backward_kernel(dy: np.ndarray, x: np.ndarray, alpha: float) -> np.ndarray:
+    dx = np.empty_like(x)
+    for i in range(x.size):
+        # dx = dy · (1 if x > 0 else α)
+        dx[i] = dy[i] if x[i] > 0.0 else alpha * dy[i]
+    return dx
+
+
+@numba.njit(cache=True)
+def _prelu_kernel(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    batch, channels, spatial = x.shape
+    y = np.empty_like(x)
+    for n in range(batch):
+        for c in range(channels):
+            for s in range(spatial):
+                value = x[n, c, s]
+                # y = x if x > 0 else α_c x
+                y[n, c, s] = value if value > 0.0 else alpha[c] * value
+    return y
+
+
+@numba.njit(cache=True)
+def _prelu_backward_kernel(dy: np.ndarray, x: np.ndarray,
+                           alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    batch, channels, spatial = x.shape
+    dx = np.empty_like(x)
+    dalpha = np.zeros(channels)
+    for n in range(batch):
+        for c in range(channels):
+            for s in range(spatial):
+                if x[n, c, s] > 0.0:
+                    # ∂y/∂x = 1
+                    dx[n, c, s] = dy[n, c, s]
+                else:
+                    # ∂y/∂x = α_c
+                    dx[n, c, s] = alpha[c] * dy[n, c, s]
+                    # ∂y/∂α_c = x, summed over the channel
+                    dalpha[c] += dy[n, c, s] * x[n, c, s]
+    return dx, dalpha
 
 
 @numba.njit(cache=True)

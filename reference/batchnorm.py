@@ -22,7 +22,7 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
-from reference._validation import as_float_array, as_real
+from reference._validation import as_float_array, as_real, by_channel
 
 __all__ = ["batchnorm_backward", "batchnorm_infer", "batchnorm_train", "update_running_stats"]
 
@@ -33,11 +33,6 @@ def _as_channels(func: str, x: ArrayLike) -> np.ndarray:
         raise ValueError(f"{func}: x must be a 2-D array (N, F) or a 4-D array (N, C, H, W); got "
                          f"a {values.ndim}-D array of shape {values.shape}")
     return values
-
-
-def _by_channel(values: np.ndarray) -> np.ndarray:
-    """An (N, C, S) view: (N, F) as (N, F, 1), (N, C, H, W) as (N, C, HW)."""
-    return values.reshape(values.shape[0], values.shape[1], -1)
 
 
 def _parameter(func: str, name: str, value: ArrayLike, channels: int) -> np.ndarray:
@@ -97,7 +92,7 @@ def batchnorm_train(x: ArrayLike, gamma: ArrayLike, beta: ArrayLike, *,
     values, scale, shift, epsilon = _check("batchnorm_train", x, gamma, beta, eps)
     if values.ndim == 2:
         return _batchnorm_train_rows_kernel(values, scale, shift, epsilon)
-    y, mean, var = _batchnorm_train_kernel(_by_channel(values), scale, shift, epsilon)
+    y, mean, var = _batchnorm_train_kernel(by_channel(values), scale, shift, epsilon)
     return y.reshape(values.shape), mean, var
 
 
@@ -123,7 +118,7 @@ def batchnorm_backward(dy: ArrayLike, x: ArrayLike, gamma: ArrayLike, beta: Arra
                          f"{upstream.shape}")
     if values.ndim == 2:
         return _batchnorm_backward_rows_kernel(upstream, values, scale, epsilon)
-    dx, dgamma, dbeta = _batchnorm_backward_kernel(_by_channel(upstream), _by_channel(values),
+    dx, dgamma, dbeta = _batchnorm_backward_kernel(by_channel(upstream), by_channel(values),
                                                    scale, epsilon)
     return dx.reshape(values.shape), dgamma, dbeta
 
@@ -145,7 +140,7 @@ def batchnorm_infer(x: ArrayLike, gamma: ArrayLike, beta: ArrayLike, running_mea
     epsilon = as_real(eps, func, "eps", strictly_positive=True, finite=True)
     if np.any(var < 0.0):
         raise ValueError(f"{func}: running_var must not be negative; got {var}")
-    return _batchnorm_infer_kernel(_by_channel(values), scale, shift, mean, var,
+    return _batchnorm_infer_kernel(by_channel(values), scale, shift, mean, var,
                                    epsilon).reshape(values.shape)
 
 
@@ -177,7 +172,8 @@ def update_running_stats(running_mean: ArrayLike, running_var: ArrayLike,
     var = _parameter(func, "running_var", running_var, channels)
     new_mean = _parameter(func, "batch_mean", batch_mean, channels)
     new_var = _parameter(func, "batch_var", batch_var, channels)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+    # the annotation promises an int; a caller may still pass a bool or a float
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:  # type: ignore[redundant-expr]
         raise ValueError(f"{func}: n must be an integer of at least 2 (values per feature, for "
                          f"the unbiased variance); got {n!r}")
     weight = as_real(momentum, func, "momentum", minimum=0.0, finite=True)

@@ -34,8 +34,8 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
-from reference._validation import as_float_array, as_positive_int
-from reference._windows import Windows, as_pair, windows
+from reference._validation import as_float_array, as_positive_int, require_output_shape
+from reference._windows import Windows, windows
 
 __all__ = [
     "conv2d",
@@ -43,6 +43,7 @@ __all__ = [
     "conv2d_direct",
     "conv2d_direct_backward",
     "conv2d_output_shape",
+    "conv2d_padding",
 ]
 
 Padding = Any  # "valid" | "same" | "same_lower" | int | ((top, bottom), (left, right))
@@ -68,24 +69,13 @@ class _Conv:
         self.windows: Windows = windows(func, self.x.shape[2], self.x.shape[3],
                                         (self.w.shape[2], self.w.shape[3]), stride=stride,
                                         padding=padding, dilation=dilation)
-        self.stride = as_pair(stride, func, "stride")
-        self.dilation = as_pair(dilation, func, "dilation")
 
     @property
     def output_shape(self) -> tuple[int, int, int, int]:
-        return (self.x.shape[0], self.w.shape[0], self.windows.out_h, self.windows.out_w)
-
-    def geometry(self) -> tuple[int, ...]:
-        """stride, dilation, the padding before each axis, output size: the kernels' integers."""
-        return (*self.stride, *self.dilation, self.windows.pad_top, self.windows.pad_left,
-                self.windows.out_h, self.windows.out_w, self.groups)
+        return (self.x.shape[0], self.w.shape[0], *self.windows.out)
 
     def gradient(self, func: str, dy: ArrayLike) -> np.ndarray:
-        upstream = as_float_array(dy, func, "dy", ndim=4, layout="(N, C_out, H_out, W_out)")
-        if upstream.shape != self.output_shape:
-            raise ValueError(f"{func}: dy must have the output's shape {self.output_shape}; got "
-                             f"shape {upstream.shape}")
-        return upstream
+        return require_output_shape(dy, func, self.output_shape, "(N, C_out, H_out, W_out)")
 
 
 def _check_channels(func: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...],
@@ -122,7 +112,34 @@ def conv2d_output_shape(x_shape: tuple[int, ...], w_shape: tuple[int, ...], *, s
     _check_channels(func, tuple(x_shape), tuple(w_shape), groups)
     geometry = windows(func, int(x_shape[2]), int(x_shape[3]), (int(w_shape[2]), int(w_shape[3])),
                        stride=stride, padding=padding, dilation=dilation)
-    return (int(x_shape[0]), int(w_shape[0]), geometry.out_h, geometry.out_w)
+    return (int(x_shape[0]), int(w_shape[0]), *geometry.out)
+
+
+def conv2d_padding(x_shape: tuple[int, ...], w_shape: tuple[int, ...], *, stride: Any = 1,
+                   padding: Padding = "valid",
+                   dilation: Any = 1) -> tuple[tuple[int, int], tuple[int, int]]:
+    r"""The zeros :func:`conv2d` adds around the image: ``((top, bottom), (left, right))``.
+
+    Resolves ``"same"`` and ``"same_lower"`` (total padding
+    $\max(0, (\lceil H/s
+    ceil - 1)s + d(k - 1) + 1 - H)$, the odd pixel at the
+    end or the start) and an int; explicit padding comes back as it was given.
+
+    Examples
+    --------
+    >>> conv2d_padding((1, 1, 6, 6), (1, 1, 4, 4), padding="same")
+    ((1, 2), (1, 2))
+    >>> conv2d_padding((1, 1, 6, 6), (1, 1, 4, 4), padding="same_lower")
+    ((2, 1), (2, 1))
+    """
+    func = "conv2d_padding"
+    if len(x_shape) != 4 or len(w_shape) != 4:
+        raise ValueError(f"{func}: x_shape and w_shape must have 4 entries (NCHW and OIHW); got "
+                         f"{tuple(x_shape)} and {tuple(w_shape)}")
+    geometry = windows(func, int(x_shape[2]), int(x_shape[3]), (int(w_shape[2]), int(w_shape[3])),
+                       stride=stride, padding=padding, dilation=dilation)
+    (top, left), (bottom, right) = geometry.pad_before, geometry.pad_after
+    return (top, bottom), (left, right)
 
 
 def conv2d(x: ArrayLike, w: ArrayLike, b: ArrayLike | None = None, *, stride: Any = 1,
@@ -173,7 +190,7 @@ def conv2d(x: ArrayLike, w: ArrayLike, b: ArrayLike | None = None, *, stride: An
     """
     call = _Conv("conv2d", x, w, b, stride=stride, padding=padding, dilation=dilation,
                  groups=groups)
-    return _conv2d_im2col_kernel(call.x, call.w, call.b, *call.geometry())
+    return _conv2d_im2col_kernel(call.x, call.w, call.b, call.windows, call.groups)
 
 
 def conv2d_backward(dy: ArrayLike, x: ArrayLike, w: ArrayLike, b: ArrayLike | None = None, *,
@@ -196,7 +213,7 @@ def conv2d_backward(dy: ArrayLike, x: ArrayLike, w: ArrayLike, b: ArrayLike | No
     call = _Conv(func, x, w, b, stride=stride, padding=padding, dilation=dilation,
                  groups=groups)
     upstream = call.gradient(func, dy)
-    dx, dw = _conv2d_im2col_backward_kernel(upstream, call.x, call.w, *call.geometry())
+    dx, dw = _conv2d_im2col_backward_kernel(upstream, call.x, call.w, call.windows, call.groups)
     return dx, dw, (upstream.sum(axis=(0, 2, 3)) if call.has_bias else None)
 
 
@@ -209,7 +226,7 @@ def conv2d_direct(x: ArrayLike, w: ArrayLike, b: ArrayLike | None = None, *, str
     """
     call = _Conv("conv2d_direct", x, w, b, stride=stride, padding=padding, dilation=dilation,
                  groups=groups)
-    return _conv2d_direct_kernel(call.x, call.w, call.b, *call.geometry())
+    return _conv2d_direct_kernel(call.x, call.w, call.b, call.windows, call.groups)
 
 
 def conv2d_direct_backward(dy: ArrayLike, x: ArrayLike, w: ArrayLike,
@@ -225,7 +242,7 @@ def conv2d_direct_backward(dy: ArrayLike, x: ArrayLike, w: ArrayLike,
     call = _Conv(func, x, w, b, stride=stride, padding=padding, dilation=dilation,
                  groups=groups)
     upstream = call.gradient(func, dy)
-    dx, dw = _conv2d_direct_backward_kernel(upstream, call.x, call.w, *call.geometry())
+    dx, dw = _conv2d_direct_backward_kernel(upstream, call.x, call.w, call.windows, call.groups)
     return dx, dw, (upstream.sum(axis=(0, 2, 3)) if call.has_bias else None)
 
 
@@ -234,11 +251,14 @@ def conv2d_direct_backward(dy: ArrayLike, x: ArrayLike, w: ArrayLike,
 
 
 @numba.njit(cache=True)
-def _conv2d_direct_kernel(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride_h: int,
-                          stride_w: int, dilation_h: int, dilation_w: int, pad_top: int,
-                          pad_left: int, out_h: int, out_w: int, groups: int) -> np.ndarray:
+def _conv2d_direct_kernel(x: np.ndarray, w: np.ndarray, b: np.ndarray, geometry: Windows,
+                          groups: int) -> np.ndarray:
     batch, _, height, width = x.shape
     channels_out, group_in, kernel_h, kernel_w = w.shape
+    stride_h, stride_w = geometry.stride
+    dilation_h, dilation_w = geometry.dilation
+    pad_top, pad_left = geometry.pad_before
+    out_h, out_w = geometry.out
     group_out = channels_out // groups
     y = np.empty((batch, channels_out, out_h, out_w))
     for n in range(batch):
@@ -265,12 +285,15 @@ def _conv2d_direct_kernel(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride_h:
 
 
 @numba.njit(cache=True)
-def _conv2d_direct_backward_kernel(dy: np.ndarray, x: np.ndarray, w: np.ndarray, stride_h: int,
-                                   stride_w: int, dilation_h: int, dilation_w: int,
-                                   pad_top: int, pad_left: int, out_h: int, out_w: int,
+def _conv2d_direct_backward_kernel(dy: np.ndarray, x: np.ndarray, w: np.ndarray,
+                                   geometry: Windows,
                                    groups: int) -> tuple[np.ndarray, np.ndarray]:
     batch, _, height, width = x.shape
     channels_out, group_in, kernel_h, kernel_w = w.shape
+    stride_h, stride_w = geometry.stride
+    dilation_h, dilation_w = geometry.dilation
+    pad_top, pad_left = geometry.pad_before
+    out_h, out_w = geometry.out
     group_out = channels_out // groups
     dx = np.zeros_like(x)
     dw = np.zeros_like(w)
@@ -300,11 +323,14 @@ def _conv2d_direct_backward_kernel(dy: np.ndarray, x: np.ndarray, w: np.ndarray,
 
 
 @numba.njit(cache=True)
-def _im2col(image: np.ndarray, kernel_h: int, kernel_w: int, stride_h: int, stride_w: int,
-            dilation_h: int, dilation_w: int, pad_top: int, pad_left: int, out_h: int,
-            out_w: int) -> np.ndarray:
+def _im2col(image: np.ndarray, geometry: Windows) -> np.ndarray:
     """One sample's patches as columns: row (c, p, q), column (i, j); padding reads 0."""
     channels, height, width = image.shape
+    kernel_h, kernel_w = geometry.kernel
+    stride_h, stride_w = geometry.stride
+    dilation_h, dilation_w = geometry.dilation
+    pad_top, pad_left = geometry.pad_before
+    out_h, out_w = geometry.out
     columns = np.zeros((channels * kernel_h * kernel_w, out_h * out_w))
     for c in range(channels):
         for p in range(kernel_h):
@@ -323,11 +349,14 @@ def _im2col(image: np.ndarray, kernel_h: int, kernel_w: int, stride_h: int, stri
 
 
 @numba.njit(cache=True)
-def _col2im_add(columns: np.ndarray, image: np.ndarray, kernel_h: int, kernel_w: int,
-                stride_h: int, stride_w: int, dilation_h: int, dilation_w: int, pad_top: int,
-                pad_left: int, out_h: int, out_w: int) -> None:
+def _col2im_add(columns: np.ndarray, image: np.ndarray, geometry: Windows) -> None:
     """The adjoint of :func:`_im2col`: add each column entry where it was read from."""
     channels, height, width = image.shape
+    kernel_h, kernel_w = geometry.kernel
+    stride_h, stride_w = geometry.stride
+    dilation_h, dilation_w = geometry.dilation
+    pad_top, pad_left = geometry.pad_before
+    out_h, out_w = geometry.out
     for c in range(channels):
         for p in range(kernel_h):
             for q in range(kernel_w):
@@ -344,18 +373,17 @@ def _col2im_add(columns: np.ndarray, image: np.ndarray, kernel_h: int, kernel_w:
 
 
 @numba.njit(cache=True)
-def _conv2d_im2col_kernel(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride_h: int,
-                          stride_w: int, dilation_h: int, dilation_w: int, pad_top: int,
-                          pad_left: int, out_h: int, out_w: int, groups: int) -> np.ndarray:
+def _conv2d_im2col_kernel(x: np.ndarray, w: np.ndarray, b: np.ndarray, geometry: Windows,
+                          groups: int) -> np.ndarray:
     batch = x.shape[0]
     channels_out, group_in, kernel_h, kernel_w = w.shape
+    out_h, out_w = geometry.out
     group_out = channels_out // groups
     rows = group_in * kernel_h * kernel_w
     weights = w.reshape(channels_out, rows)
     y = np.empty((batch, channels_out, out_h * out_w))
     for n in range(batch):
-        columns = _im2col(x[n], kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w,
-                          pad_top, pad_left, out_h, out_w)
+        columns = _im2col(x[n], geometry)
         for g in range(groups):
             # Y_g = W_g X_g  (BLAS)
             y[n, g * group_out:(g + 1) * group_out] = np.dot(
@@ -367,12 +395,12 @@ def _conv2d_im2col_kernel(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride_h:
 
 
 @numba.njit(cache=True)
-def _conv2d_im2col_backward_kernel(dy: np.ndarray, x: np.ndarray, w: np.ndarray, stride_h: int,
-                                   stride_w: int, dilation_h: int, dilation_w: int,
-                                   pad_top: int, pad_left: int, out_h: int, out_w: int,
+def _conv2d_im2col_backward_kernel(dy: np.ndarray, x: np.ndarray, w: np.ndarray,
+                                   geometry: Windows,
                                    groups: int) -> tuple[np.ndarray, np.ndarray]:
     batch = x.shape[0]
     channels_out, group_in, kernel_h, kernel_w = w.shape
+    out_h, out_w = geometry.out
     group_out = channels_out // groups
     rows = group_in * kernel_h * kernel_w
     weights = w.reshape(channels_out, rows)
@@ -381,8 +409,7 @@ def _conv2d_im2col_backward_kernel(dy: np.ndarray, x: np.ndarray, w: np.ndarray,
     dx = np.zeros_like(x)
     d_columns = np.empty((groups * rows, out_h * out_w))
     for n in range(batch):
-        columns = _im2col(x[n], kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w,
-                          pad_top, pad_left, out_h, out_w)
+        columns = _im2col(x[n], geometry)
         upstream_n = upstream[n]
         for g in range(groups):
             out_rows = slice(g * group_out, (g + 1) * group_out)
@@ -392,6 +419,5 @@ def _conv2d_im2col_backward_kernel(dy: np.ndarray, x: np.ndarray, w: np.ndarray,
             # dX_g = W_gᵀ dY_g  (BLAS)
             d_columns[in_rows] = np.dot(weights[out_rows].T, upstream_n[out_rows])
         # fold the columns back onto the image
-        _col2im_add(d_columns, dx[n], kernel_h, kernel_w, stride_h, stride_w, dilation_h,
-                    dilation_w, pad_top, pad_left, out_h, out_w)
+        _col2im_add(d_columns, dx[n], geometry)
     return dx, d_weights.reshape(w.shape)

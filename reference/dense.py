@@ -25,7 +25,7 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
-from reference._validation import as_float_array
+from reference._validation import as_float_array, require_output_shape
 
 __all__ = ["dense", "dense_backward"]
 
@@ -77,11 +77,8 @@ def dense_backward(dy: ArrayLike, x: ArrayLike, W: ArrayLike,
         The arguments of the forward call.
     """
     inputs, weights, _bias = _check("dense_backward", x, W, b)
-    upstream = as_float_array(dy, "dense_backward", "dy", ndim=2, layout="(N, fan_out)")
-    wanted = (inputs.shape[0], weights.shape[1])
-    if upstream.shape != wanted:
-        raise ValueError(f"dense_backward: dy must have the output's shape {wanted}; got "
-                         f"shape {upstream.shape}")
+    upstream = require_output_shape(dy, "dense_backward", (inputs.shape[0], weights.shape[1]),
+                                    "(N, fan_out)")
     return _dense_backward_kernel(upstream, inputs, weights)
 
 

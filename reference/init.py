@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from reference._validation import as_real, describe
+from reference._validation import as_real, describe, require_generator
 
 __all__ = [
     "Propagation",
@@ -58,12 +58,6 @@ def _shape(func: str, shape: Any) -> tuple[int, ...]:
     if min(sides) < 1:
         raise ValueError(f"{func}: shape must have sides of at least 1; got {tuple(sides)}")
     return tuple(int(s) for s in sides)
-
-
-def _generator(func: str, rng: Any) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{func}: rng must be a numpy.random.Generator; got {describe(rng)}")
-    return rng
 
 
 def fan_in_fan_out(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -110,19 +104,19 @@ def uniform(shape: tuple[int, ...], rng: np.random.Generator, *, scale: float) -
     """
     sides = _shape("uniform", shape)
     bound = as_real(scale, "uniform", "scale", minimum=0.0, finite=True)
-    return _generator("uniform", rng).uniform(-bound, bound, sides)
+    return require_generator(rng, "uniform").uniform(-bound, bound, sides)
 
 
 def _normal(func: str, shape: Any, rng: Any, variance: Any) -> np.ndarray:
     sides = _shape(func, shape)
-    generator = _generator(func, rng)
+    generator = require_generator(rng, func)
     fan_in, fan_out = fan_in_fan_out(sides)
     return generator.standard_normal(sides) * math.sqrt(variance(fan_in, fan_out))
 
 
 def _uniform(func: str, shape: Any, rng: Any, variance: Any) -> np.ndarray:
     sides = _shape(func, shape)
-    generator = _generator(func, rng)
+    generator = require_generator(rng, func)
     fan_in, fan_out = fan_in_fan_out(sides)
     # U(-a, a) has variance a^2 / 3
     bound = math.sqrt(3.0 * variance(fan_in, fan_out))
@@ -180,7 +174,7 @@ def orthogonal(shape: tuple[int, ...], rng: np.random.Generator, *,
     True
     """
     sides = _shape("orthogonal", shape)
-    generator = _generator("orthogonal", rng)
+    generator = require_generator(rng, "orthogonal")
     scale = as_real(gain, "orthogonal", "gain", finite=True)
     if len(sides) < 2:
         raise ValueError(f"orthogonal: shape must have at least 2 axes; got {sides}")
@@ -225,7 +219,7 @@ def propagate(initialiser: Callable[[tuple[int, ...], np.random.Generator], np.n
     >>> run.forward.shape, run.backward.shape, run.output.shape
     ((4,), (4,), (16, 8))
     """
-    generator = _generator("propagate", rng)
+    generator = require_generator(rng, "propagate")
     activity = generator.standard_normal((batch, width))
     forward, weights, sums = [float(np.mean(activity**2))], [], []
     for _ in range(depth):

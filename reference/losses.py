@@ -27,7 +27,12 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
-from reference._validation import as_float_array, as_real, describe
+from reference._validation import (
+    as_class_targets,
+    as_float_array,
+    as_real,
+    require_unit_interval,
+)
 from reference.activations import _log_softmax_kernel, _softmax_kernel
 
 __all__ = [
@@ -113,49 +118,6 @@ def squared_loss_backward(d_loss: float, y_hat: ArrayLike, y: ArrayLike) -> np.n
     return gradient.reshape(prediction.shape)
 
 
-def _check_pair(func: str, y_hat: ArrayLike, y: ArrayLike, *, names: tuple[str, str] = (
-        "y_hat", "y")) -> tuple[np.ndarray, np.ndarray]:
-    prediction = as_float_array(y_hat, func, names[0])
-    target = as_float_array(y, func, names[1])
-    if prediction.shape != target.shape:
-        raise ValueError(
-            f"{func}: {names[0]} and {names[1]} must have the same shape; "
-            f"got {prediction.shape} and {target.shape}"
-        )
-    if prediction.size == 0:
-        raise ValueError(
-            f"{func}: {names[0]} must hold at least one element; got shape {prediction.shape}")
-    return prediction, target
-
-
-@numba.njit(cache=True)
-def _squared_loss_kernel(prediction: np.ndarray, target: np.ndarray) -> float:
-    count = prediction.size
-    total = 0.0
-    for n in range(count):
-        # r_n = ŷ_n − y_n
-        residual = prediction[n] - target[n]
-        # Σ r_n²
-        total += residual * residual
-    # L = Σ r_n² / (2N)
-    return total / (2.0 * count)
-
-
-@numba.njit(cache=True)
-def _squared_loss_backward_kernel(d_loss: float, prediction: np.ndarray,
-                                  target: np.ndarray) -> np.ndarray:
-    count = prediction.size
-    gradient = np.empty(count)
-    for n in range(count):
-        # ∂L/∂ŷ_n = d_loss · (ŷ_n − y_n) / N
-        gradient[n] = d_loss * (prediction[n] - target[n]) / count
-    return gradient
-
-
-# ---------------------------------------------------------------------------------------------
-# Regression: squared and absolute error
-
-
 def squared_error(y_hat: ArrayLike, y: ArrayLike) -> float:
     r"""The mean squared error, $L = \frac1N\sum_n (\hat y_n - y_n)^2$.
 
@@ -210,31 +172,6 @@ def absolute_error_backward(d_loss: float, y_hat: ArrayLike, y: ArrayLike) -> np
     scale = as_real(d_loss, "absolute_error_backward", "d_loss")
     gradient = _absolute_error_backward_kernel(scale, prediction.reshape(-1), target.reshape(-1))
     return gradient.reshape(prediction.shape)
-
-
-@numba.njit(cache=True)
-def _absolute_error_kernel(prediction: np.ndarray, target: np.ndarray) -> float:
-    total = 0.0
-    for n in range(prediction.size):
-        # Σ |ŷ_n − y_n|
-        total += abs(prediction[n] - target[n])
-    # L = Σ |r_n| / N
-    return total / prediction.size
-
-
-@numba.njit(cache=True)
-def _absolute_error_backward_kernel(d_loss: float, prediction: np.ndarray,
-                                    target: np.ndarray) -> np.ndarray:
-    count = prediction.size
-    gradient = np.empty(count)
-    for n in range(count):
-        # ∂L/∂ŷ_n = d_loss · sign(ŷ_n − y_n) / N, with sign(0) = 0
-        gradient[n] = d_loss * np.sign(prediction[n] - target[n]) / count
-    return gradient
-
-
-# ---------------------------------------------------------------------------------------------
-# Classification: the error rate and the cross-entropies
 
 
 def zero_one_loss(y_hat: ArrayLike, y: ArrayLike) -> float:
@@ -340,7 +277,7 @@ def binary_cross_entropy_with_logits(z: ArrayLike, y: ArrayLike) -> float:
     5000.346573590279
     """
     logits, target = _check_pair("binary_cross_entropy_with_logits", z, y, names=("z", "y"))
-    _require_unit_interval("binary_cross_entropy_with_logits", "y", target)
+    require_unit_interval(target, "binary_cross_entropy_with_logits", "y")
     return float(_binary_cross_entropy_with_logits_kernel(logits.reshape(-1),
                                                           target.reshape(-1)))
 
@@ -353,7 +290,7 @@ def binary_cross_entropy_with_logits_backward(d_loss: float, z: ArrayLike,
     """
     func = "binary_cross_entropy_with_logits_backward"
     logits, target = _check_pair(func, z, y, names=("z", "y"))
-    _require_unit_interval(func, "y", target)
+    require_unit_interval(target, func, "y")
     scale = as_real(d_loss, func, "d_loss")
     gradient = _binary_cross_entropy_with_logits_backward_kernel(scale, logits.reshape(-1),
                                                                  target.reshape(-1))
@@ -407,18 +344,25 @@ def cross_entropy_with_logits_backward(d_loss: float, z: ArrayLike,
     return _cross_entropy_backward_kernel(scale, logits, targets)
 
 
-def _require_unit_interval(func: str, name: str, values: np.ndarray) -> None:
-    outside = ~((values >= 0.0) & (values <= 1.0))
-    if outside.any():
-        index = tuple(int(i) for i in np.argwhere(outside)[0])
-        raise ValueError(f"{func}: {name} must lie in [0, 1]; got {float(values[index])!r} "
-                         f"at index {index}")
+def _check_pair(func: str, y_hat: ArrayLike, y: ArrayLike, *, names: tuple[str, str] = (
+        "y_hat", "y")) -> tuple[np.ndarray, np.ndarray]:
+    prediction = as_float_array(y_hat, func, names[0])
+    target = as_float_array(y, func, names[1])
+    if prediction.shape != target.shape:
+        raise ValueError(
+            f"{func}: {names[0]} and {names[1]} must have the same shape; "
+            f"got {prediction.shape} and {target.shape}"
+        )
+    if prediction.size == 0:
+        raise ValueError(
+            f"{func}: {names[0]} must hold at least one element; got shape {prediction.shape}")
+    return prediction, target
 
 
 def _check_probabilities(func: str, p: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     probability, target = _check_pair(func, p, y, names=("p", "y"))
-    _require_unit_interval(func, "p", probability)
-    _require_unit_interval(func, "y", target)
+    require_unit_interval(probability, func, "p")
+    require_unit_interval(target, func, "y")
     return probability, target
 
 
@@ -430,35 +374,56 @@ def _check_classes(func: str, z: ArrayLike, labels: ArrayLike, *,
     if count == 0 or classes == 0:
         raise ValueError(f"{func}: {names[0]} must have at least one row and one class; "
                          f"got shape {scores.shape}")
-    given = labels if isinstance(labels, np.ndarray) else np.asarray(labels)
-    if given.dtype.kind in "iu":
-        if given.shape != (count,):
-            raise ValueError(f"{func}: integer {names[1]} must have shape ({count},), one class "
-                             f"per row of {names[0]}; got shape {given.shape}")
-        wrong = (given < 0) | (given >= classes)
-        if wrong.any():
-            index = int(np.argmax(wrong))
-            raise ValueError(f"{func}: {names[1]} must be classes in [0, {classes}); got "
-                             f"{int(given[index])} at index {index}")
-        targets = np.zeros((count, classes))
-        targets[np.arange(count), given] = 1.0
-        return scores, targets
-    if given.dtype.kind != "f" or given.ndim != 2:
-        raise TypeError(f"{func}: {names[1]} must be integer classes of shape ({count},) or "
-                        f"floating-point one-hot rows of shape ({count}, {classes}); got "
-                        f"{describe(given)}")
-    targets = as_float_array(given, func, names[1])
-    if targets.shape != scores.shape:
-        raise ValueError(f"{func}: one-hot {names[1]} must have the shape of {names[0]}, "
-                         f"{scores.shape}; got shape {targets.shape}")
-    _require_unit_interval(func, names[1], targets)
-    # A row of probabilities sums to 1 up to the rounding of its K - 1 additions.
-    slack = np.abs(targets.sum(axis=1) - 1.0) > classes * np.finfo(np.float64).eps
-    if slack.any():
-        row = int(np.argmax(slack))
-        raise ValueError(f"{func}: each row of {names[1]} must sum to 1 (one-hot or "
-                         f"probabilities); row {row} sums to {float(targets[row].sum())!r}")
-    return scores, targets
+    return scores, as_class_targets(labels, func, names[1], count, classes, scores=names[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Kernels
+
+
+@numba.njit(cache=True)
+def _squared_loss_kernel(prediction: np.ndarray, target: np.ndarray) -> float:
+    count = prediction.size
+    total = 0.0
+    for n in range(count):
+        # r_n = ŷ_n − y_n
+        residual = prediction[n] - target[n]
+        # Σ r_n²
+        total += residual * residual
+    # L = Σ r_n² / (2N)
+    return total / (2.0 * count)
+
+
+@numba.njit(cache=True)
+def _squared_loss_backward_kernel(d_loss: float, prediction: np.ndarray,
+                                  target: np.ndarray) -> np.ndarray:
+    count = prediction.size
+    gradient = np.empty(count)
+    for n in range(count):
+        # ∂L/∂ŷ_n = d_loss · (ŷ_n − y_n) / N
+        gradient[n] = d_loss * (prediction[n] - target[n]) / count
+    return gradient
+
+
+@numba.njit(cache=True)
+def _absolute_error_kernel(prediction: np.ndarray, target: np.ndarray) -> float:
+    total = 0.0
+    for n in range(prediction.size):
+        # Σ |ŷ_n − y_n|
+        total += abs(prediction[n] - target[n])
+    # L = Σ |r_n| / N
+    return total / prediction.size
+
+
+@numba.njit(cache=True)
+def _absolute_error_backward_kernel(d_loss: float, prediction: np.ndarray,
+                                    target: np.ndarray) -> np.ndarray:
+    count = prediction.size
+    gradient = np.empty(count)
+    for n in range(count):
+        # ∂L/∂ŷ_n = d_loss · sign(ŷ_n − y_n) / N, with sign(0) = 0
+        gradient[n] = d_loss * np.sign(prediction[n] - target[n]) / count
+    return gradient
 
 
 @numba.njit(cache=True)

@@ -27,19 +27,21 @@ above in a loop, as the classic texts derive it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from reference import activations as act
 from reference._validation import (
-    NonFiniteLossError,
+    as_class_targets,
     as_float_array,
-    as_positive_int,
+    as_layers,
     as_real,
     describe,
+    require_generator,
+    require_output_shape,
 )
 from reference.dense import _dense_backward_kernel, _dense_kernel
 from reference.losses import (
@@ -48,6 +50,10 @@ from reference.losses import (
     squared_error,
     squared_error_backward,
 )
+from reference.optim import OPTIMIZERS, train_minibatch
+from reference.optim import optimizer as make_optimizer
+from reference.regularization import dropout as inverted_dropout
+from reference.regularization import dropout_backward
 
 __all__ = [
     "ACTIVATIONS",
@@ -152,11 +158,8 @@ def mlp_backward(dy: ArrayLike, x: ArrayLike, params: Sequence[tuple[ArrayLike, 
         Shaped like ``params``.
     """
     inputs, layers, names = _check("mlp_backward", x, params, activations)
-    upstream = as_float_array(dy, "mlp_backward", "dy", ndim=2, layout="(N, fan_out)")
-    wanted = (inputs.shape[0], layers[-1][0].shape[1])
-    if upstream.shape != wanted:
-        raise ValueError(f"mlp_backward: dy must have the output's shape {wanted}; got shape "
-                         f"{upstream.shape}")
+    upstream = require_output_shape(dy, "mlp_backward",
+                                    (inputs.shape[0], layers[-1][0].shape[1]), "(N, fan_out)")
     return _backward_pass(upstream, _forward_pass(inputs, layers, names), layers, names)
 
 
@@ -168,25 +171,32 @@ def _output(x: np.ndarray, layers: Params, names: list[str]) -> np.ndarray:
     return activity
 
 
-def _forward_pass(x: np.ndarray, layers: Params,
-                  names: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+def _forward_pass(x: np.ndarray, layers: Params, names: list[str],
+                  drop: Dropout | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     cache = []
     activity = x
-    for (weights, bias), name in zip(layers, names, strict=True):
+    for index, ((weights, bias), name) in enumerate(zip(layers, names, strict=True)):
         # z = a W + b
         pre_activation = _dense_kernel(activity, weights, bias)
         cache.append((activity, pre_activation))
         # a = f(z)
         activity = ACTIVATIONS[name][0](pre_activation)
+        if drop is not None and index < len(layers) - 1:
+            # a = f(z) ⊙ mask / (1 − p)  (inverted dropout on the hidden layers)
+            activity = inverted_dropout(activity, drop.p, mask=drop.masks[index])[0]
     return cache
 
 
 def _backward_pass(dy: np.ndarray, cache: list[tuple[np.ndarray, np.ndarray]], layers: Params,
-                   names: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+                   names: list[str],
+                   drop: Dropout | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     gradients = []
     d_activity = dy
-    for (previous, pre_activation), (weights, _), name in zip(
-            reversed(cache), reversed(layers), reversed(names), strict=True):
+    for index in reversed(range(len(layers))):
+        (previous, pre_activation), (weights, _), name = cache[index], layers[index], names[index]
+        if drop is not None and index < len(layers) - 1:
+            # δa ← δa ⊙ mask / (1 − p)  (the dropped units pass no gradient)
+            d_activity = dropout_backward(d_activity, drop.masks[index], drop.p)
         # δz = f'(z) ⊙ δa
         d_pre_activation = ACTIVATIONS[name][1](d_activity, pre_activation)
         # δa_prev = δz Wᵀ,  δW = a_prevᵀ δz,  δb = Σ_n δz_n
@@ -196,47 +206,42 @@ def _backward_pass(dy: np.ndarray, cache: list[tuple[np.ndarray, np.ndarray]], l
     return gradients[::-1]
 
 
+class Dropout(NamedTuple):
+    """Inverted dropout on every hidden layer's output: the rate and this minibatch's masks."""
+
+    p: float
+    masks: list[np.ndarray]
+
+
 def _check(func: str, x: ArrayLike, params: Sequence[tuple[ArrayLike, ArrayLike]],
            activations: Sequence[str]) -> tuple[np.ndarray, Params, list[str]]:
     inputs = as_float_array(x, func, "x", ndim=2, layout="(N, fan_in)")
-    if not isinstance(params, (list, tuple)) or not params:
-        raise ValueError(f"{func}: params must be a non-empty list of (W, b); got "
-                         f"{describe(params)}")
+    layers = as_layers(params, func, "params", inputs.shape[1])
     if isinstance(activations, str) or not isinstance(activations, (list, tuple)) \
-            or len(activations) != len(params):
-        raise ValueError(f"{func}: activations must be a list of {len(params)} names, one per "
+            or len(activations) != len(layers):
+        raise ValueError(f"{func}: activations must be a list of {len(layers)} names, one per "
                          f"layer of params; got {activations!r}")
-    layers: Params = []
-    fan_in = inputs.shape[1]
-    for index, (layer, name) in enumerate(zip(params, activations, strict=True)):
+    for index, name in enumerate(activations):
         if name not in ACTIVATIONS:
             raise ValueError(f"{func}: activations[{index}] must be one of "
                              f"{sorted(ACTIVATIONS)}; got {name!r}")
-        if not isinstance(layer, (list, tuple)) or len(layer) != 2:
-            raise ValueError(f"{func}: params[{index}] must be a pair (W, b); got "
-                             f"{describe(layer)}")
-        weights = as_float_array(layer[0], func, f"params[{index}] W", ndim=2,
-                                 layout="(fan_in, fan_out)")
-        bias = as_float_array(layer[1], func, f"params[{index}] b", ndim=1,
-                              layout="(fan_out,)")
-        if weights.shape[0] != fan_in or bias.shape != (weights.shape[1],):
-            raise ValueError(
-                f"{func}: params[{index}] must take {fan_in} inputs: W of shape ({fan_in}, "
-                f"fan_out) and b of shape (fan_out,); got W {weights.shape} and b {bias.shape}")
-        layers.append((weights, bias))
-        fan_in = weights.shape[1]
     return inputs, layers, list(activations)
 
 
 def train_classifier(X: ArrayLike, labels: ArrayLike, params: Sequence[tuple[ArrayLike, ArrayLike]],
                      activations: Sequence[str], *, lr: float, batch_size: int, epochs: int,
-                     rng: np.random.Generator) -> tuple[Params, np.ndarray]:
-    r"""Train an MLP classifier by minibatch SGD on the softmax cross-entropy.
+                     rng: np.random.Generator, optimizer: str = "sgd",
+                     optimizer_options: Mapping[str, float] | None = None,
+                     weight_decay: float = 0.0, dropout: float = 0.0,
+                     validation: tuple[ArrayLike, ArrayLike] | None = None,
+                     ) -> tuple[Params, np.ndarray]:
+    r"""Train an MLP classifier by minibatch gradient descent on the softmax cross-entropy.
 
     The network's last layer outputs logits (its activation must be
     ``"identity"``); :func:`reference.losses.cross_entropy_with_logits` applies
     the softmax. Each epoch shuffles the examples with ``rng`` and takes one
-    step per minibatch of ``batch_size`` (the last one may be shorter):
+    step per minibatch of ``batch_size`` (the last one may be shorter), by
+    :func:`reference.optim.train_minibatch`; with the defaults, plain SGD:
 
     $$\theta \leftarrow \theta - \eta\,\nabla_\theta\,
     \frac{1}{|B|}\sum_{n\in B} \ell(\text{mlp}(x_n;\theta), c_n).$$
@@ -256,17 +261,30 @@ def train_classifier(X: ArrayLike, labels: ArrayLike, params: Sequence[tuple[Arr
     batch_size : int
     epochs : int
     rng : numpy.random.Generator
-        Draws the order of each epoch.
+        Draws the order of each epoch (and then the dropout masks).
+    optimizer : str, default "sgd"
+        The update rule, one of :data:`reference.optim.OPTIMIZERS` (``"adam"``, ...).
+    optimizer_options : dict, optional
+        Its settings besides ``lr`` (``{"beta": 0.9}`` for momentum).
+    weight_decay : float, default 0
+        $\lambda$: the gradient of $\frac\lambda2\lVert\theta\rVert^2$ is added to every
+        parameter's (biases included).
+    dropout : float in [0, 1), default 0
+        The rate of inverted dropout on every hidden layer's output during
+        training (never when the losses are recorded).
+    validation : (X_val, labels_val), optional
+        Held-out data whose loss is recorded too.
 
     Returns
     -------
     (params, losses)
         The trained parameters (new arrays) and the cross-entropy on the whole
-        of ``X`` before training and after each epoch (``epochs + 1`` values).
+        of ``X`` before training and after each epoch (``epochs + 1`` values);
+        with ``validation``, shape (epochs + 1, 2), the validation loss second.
 
     Raises
     ------
-    reference._validation.NonFiniteLossError
+    reference.NonFiniteLossError
         If the loss stops being finite (a learning rate too large).
     """
     func = "train_classifier"
@@ -274,16 +292,30 @@ def train_classifier(X: ArrayLike, labels: ArrayLike, params: Sequence[tuple[Arr
     if names[-1] != "identity":
         raise ValueError(f"{func}: the last layer must output logits (activation 'identity'; "
                          f"the loss applies the softmax); got {names[-1]!r}")
-    targets = _targets(func, labels, inputs.shape[0], layers[-1][0].shape[1])
-    return _minibatch_sgd(func, inputs, targets, layers, names, cross_entropy_with_logits,
-                          cross_entropy_with_logits_backward, lr=lr, batch_size=batch_size,
-                          epochs=epochs, rng=rng)
+    targets = as_class_targets(labels, func, "labels", inputs.shape[0],
+                               layers[-1][0].shape[1], scores="X's outputs")
+    held_out = None
+    if validation is not None:
+        held, held_labels = _pair(func, validation)
+        held_x = as_float_array(held, func, "validation X", ndim=2, layout="(M, fan_in)")
+        held_out = (held_x, as_class_targets(held_labels, func, "validation labels",
+                                             held_x.shape[0], targets.shape[1],
+                                             scores="validation X's outputs"))
+    return _train(func, inputs, targets, layers, names, cross_entropy_with_logits,
+                  cross_entropy_with_logits_backward, lr=lr, batch_size=batch_size,
+                  epochs=epochs, rng=rng, optimizer=optimizer,
+                  optimizer_options=optimizer_options, weight_decay=weight_decay,
+                  dropout=dropout, held_out=held_out)
 
 
 def train_regressor(X: ArrayLike, Y: ArrayLike, params: Sequence[tuple[ArrayLike, ArrayLike]],
                     activations: Sequence[str], *, lr: float, batch_size: int, epochs: int,
-                    rng: np.random.Generator) -> tuple[Params, np.ndarray]:
-    r"""Train an MLP to fit real targets by minibatch SGD on the mean squared error.
+                    rng: np.random.Generator, optimizer: str = "sgd",
+                    optimizer_options: Mapping[str, float] | None = None,
+                    weight_decay: float = 0.0, dropout: float = 0.0,
+                    validation: tuple[ArrayLike, ArrayLike] | None = None,
+                    ) -> tuple[Params, np.ndarray]:
+    r"""Train an MLP to fit real targets by minibatch gradient descent on the mean squared error.
 
     The same loop as :func:`train_classifier`, with
     :func:`reference.losses.squared_error` (the mean over the batch and the
@@ -295,77 +327,88 @@ def train_regressor(X: ArrayLike, Y: ArrayLike, params: Sequence[tuple[ArrayLike
     Y : array_like, shape (N, fan_out of the last layer)
     params, activations, lr, batch_size, epochs, rng
         As for :func:`train_classifier` (any last activation).
+    optimizer, optimizer_options, weight_decay, dropout, validation
+        As for :func:`train_classifier`; ``validation`` is ``(X_val, Y_val)``.
 
     Returns
     -------
     (params, losses)
         The trained parameters and the mean squared error on the whole of
-        ``X`` before training and after each epoch.
+        ``X`` before training and after each epoch (with ``validation``, two
+        columns: training and validation).
     """
     func = "train_regressor"
     inputs, layers, names = _check(func, X, params, activations)
-    targets = as_float_array(Y, func, "Y", ndim=2, layout="(N, fan_out)")
-    if targets.shape != (inputs.shape[0], layers[-1][0].shape[1]):
-        raise ValueError(f"{func}: Y must have shape {(inputs.shape[0], layers[-1][0].shape[1])}, "
-                         f"one row of outputs per row of X; got shape {targets.shape}")
-    return _minibatch_sgd(func, inputs, targets, layers, names, squared_error,
-                          squared_error_backward, lr=lr, batch_size=batch_size, epochs=epochs,
-                          rng=rng)
+    width = layers[-1][0].shape[1]
+    targets = _real_targets(func, "Y", Y, inputs.shape[0], width)
+    held_out = None
+    if validation is not None:
+        held, held_y = _pair(func, validation)
+        held_x = as_float_array(held, func, "validation X", ndim=2, layout="(M, fan_in)")
+        held_out = (held_x, _real_targets(func, "validation Y", held_y, held_x.shape[0], width))
+    return _train(func, inputs, targets, layers, names, squared_error, squared_error_backward,
+                  lr=lr, batch_size=batch_size, epochs=epochs, rng=rng, optimizer=optimizer,
+                  optimizer_options=optimizer_options, weight_decay=weight_decay,
+                  dropout=dropout, held_out=held_out)
 
 
-def _minibatch_sgd(func: str, inputs: np.ndarray, targets: np.ndarray, layers: Params,
-                   names: list[str], loss: Callable[[np.ndarray, np.ndarray], float],
-                   loss_backward: Callable[[float, np.ndarray, np.ndarray], np.ndarray], *,
-                   lr: float, batch_size: int, epochs: int,
-                   rng: np.random.Generator) -> tuple[Params, np.ndarray]:
-    """The training loop shared by the classifier and the regressor."""
+def _pair(func: str, validation: Any) -> tuple[Any, Any]:
+    if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+        raise TypeError(f"{func}: validation must be a pair (X_val, targets); got "
+                        f"{describe(validation)}")
+    return validation[0], validation[1]
+
+
+def _real_targets(func: str, name: str, Y: ArrayLike, count: int, width: int) -> np.ndarray:
+    targets = as_float_array(Y, func, name, ndim=2, layout="(N, fan_out)")
+    if targets.shape != (count, width):
+        raise ValueError(f"{func}: {name} must have shape {(count, width)}, one row of outputs "
+                         f"per row of X; got shape {targets.shape}")
+    return targets
+
+
+def _train(func: str, inputs: np.ndarray, targets: np.ndarray, layers: Params, names: list[str],
+           loss: Callable[[np.ndarray, np.ndarray], float],
+           loss_backward: Callable[[float, np.ndarray, np.ndarray], np.ndarray], *,
+           lr: float, batch_size: int, epochs: int, rng: np.random.Generator, optimizer: str,
+           optimizer_options: Mapping[str, float] | None, weight_decay: float, dropout: float,
+           held_out: tuple[np.ndarray, np.ndarray] | None) -> tuple[Params, np.ndarray]:
+    """The model's side of the training loop: its minibatch gradient and what is recorded."""
     rate = as_real(lr, func, "lr", strictly_positive=True, finite=True)
-    size = as_positive_int(batch_size, func, "batch_size")
-    count = as_positive_int(epochs, func, "epochs")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{func}: rng must be a numpy.random.Generator; got {describe(rng)}")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"{func}: optimizer must be one of {sorted(OPTIMIZERS)}; got "
+                         f"{optimizer!r}")
+    step = make_optimizer(optimizer, lr=rate, **dict(optimizer_options or {}))
+    drop_rate = as_real(dropout, func, "dropout", minimum=0.0, finite=True)
+    if drop_rate >= 1.0:
+        raise ValueError(f"{func}: dropout must be in [0, 1); got {drop_rate!r}")
+    require_generator(rng, func)
 
-    layers = [(weights.copy(), bias.copy()) for weights, bias in layers]
-    # A diverging run overflows; that is reported below as NonFiniteLossError, not as
-    # NumPy's warnings (which only plain-Python runs, NUMBA_DISABLE_JIT=1, would emit).
-    with np.errstate(over="ignore", invalid="ignore"):
-        return _sgd_epochs(func, inputs, targets, layers, names, loss, loss_backward,
-                           rate=rate, size=size, count=count, rng=rng)
+    def unpack(flat: list[np.ndarray]) -> Params:
+        return [(flat[2 * i], flat[2 * i + 1]) for i in range(len(flat) // 2)]
 
+    def batch_gradient(flat: list[np.ndarray], rows: np.ndarray) -> tuple[None, list[np.ndarray]]:
+        network = unpack(flat)
+        drop = None
+        if drop_rate:
+            masks = [inverted_dropout(np.ones((rows.size, w.shape[1])), drop_rate, rng)[1]
+                     for w, _ in network[:-1]]
+            drop = Dropout(drop_rate, masks)
+        cache = _forward_pass(inputs[rows], network, names, drop)
+        output = ACTIVATIONS[names[-1]][0](cache[-1][1])
+        d_output = loss_backward(1.0, output, targets[rows])
+        grads = _backward_pass(d_output, cache, network, names, drop)
+        return None, [g for pair in grads for g in pair]
 
-def _sgd_epochs(func: str, inputs: np.ndarray, targets: np.ndarray, layers: Params,
-                names: list[str], loss: Callable[[np.ndarray, np.ndarray], float],
-                loss_backward: Callable[[float, np.ndarray, np.ndarray], np.ndarray], *,
-                rate: float, size: int, count: int,
-                rng: np.random.Generator) -> tuple[Params, np.ndarray]:
-    history = [loss(_output(inputs, layers, names), targets)]
-    steps = 0
-    for _ in range(count):
-        order = rng.permutation(inputs.shape[0])
-        for start in range(0, inputs.shape[0], size):
-            batch = order[start:start + size]
-            cache = _forward_pass(inputs[batch], layers, names)
-            output = ACTIVATIONS[names[-1]][0](cache[-1][1])
-            d_output = loss_backward(1.0, output, targets[batch])
-            for (weights, bias), (d_weights, d_bias) in zip(
-                    layers, _backward_pass(d_output, cache, layers, names), strict=True):
-                # θ ← θ − η ∇θ (in place on the private copies)
-                weights -= rate * d_weights
-                bias -= rate * d_bias
-            steps += 1
-        history.append(loss(_output(inputs, layers, names), targets))
-        if not np.isfinite(history[-1]):
-            raise NonFiniteLossError(
-                f"{func}: the loss became {history[-1]!r} after {steps} steps with lr = "
-                f"{rate!r}; try a smaller learning rate", step=steps, lr=rate)
-    return layers, np.array(history)
+    def evaluate(flat: list[np.ndarray]) -> float | tuple[float, float]:
+        network = unpack(flat)
+        training = loss(_output(inputs, network, names), targets)
+        if held_out is None:
+            return training
+        return training, loss(_output(held_out[0], network, names), held_out[1])
 
-
-def _targets(func: str, labels: Any, count: int, classes: int) -> np.ndarray:
-    given = np.asarray(labels)
-    if given.dtype.kind in "iu":
-        if given.shape != (count,):
-            raise ValueError(f"{func}: labels must have shape ({count},), one per row of X; got "
-                             f"shape {given.shape}")
-        return given.astype(np.int64)
-    return as_float_array(given, func, "labels", ndim=2, layout=f"({count}, {classes})")
+    flat, history = train_minibatch(
+        [p for layer in layers for p in layer], batch_gradient, samples=inputs.shape[0],
+        batch_size=batch_size, epochs=epochs, rng=rng, step=step, evaluate=evaluate,
+        weight_decay=weight_decay, func=func)
+    return unpack(flat), history

@@ -26,22 +26,32 @@ gradients are small.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from reference._validation import as_float_array, as_positive_int, as_real
+from reference._validation import (
+    NonFiniteLossError,
+    as_float_array,
+    as_positive_int,
+    as_real,
+    require_generator,
+)
 
 __all__ = [
+    "OPTIMIZERS",
+    "Optimizer",
     "adagrad_step",
     "adam_step",
     "minimize",
     "momentum_step",
     "nesterov_step",
+    "optimizer",
     "rmsprop_step",
     "sgd_step",
+    "train_minibatch",
 ]
 
 
@@ -243,7 +253,8 @@ def minimize(loss_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], w0
     func = "minimize"
     weights = as_float_array(w0, func, "w0").copy()
     count = as_positive_int(steps, func, "steps")
-    if not callable(loss_and_grad) or not callable(step):
+    # the annotations promise callables; a caller may still pass anything
+    if not callable(loss_and_grad) or not callable(step):  # type: ignore[redundant-expr]
         raise TypeError(f"{func}: loss_and_grad and step must be callables")
     path, losses = [weights], []
     state: Any = None
@@ -254,3 +265,171 @@ def minimize(loss_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], w0
         path.append(np.asarray(weights, dtype=np.float64))
     losses.append(float(loss_and_grad(weights)[0]))
     return np.array(path), np.array(losses)
+
+
+#: The optimisers :func:`optimizer` builds, and the options each takes besides ``lr``.
+OPTIMIZERS: dict[str, tuple[str, ...]] = {
+    "sgd": (),
+    "momentum": ("beta",),
+    "nesterov": ("beta",),
+    "adagrad": ("eps",),
+    "rmsprop": ("rho", "eps"),
+    "adam": ("beta1", "beta2", "eps"),
+}
+
+
+class Optimizer:
+    """One of the update rules above as a :data:`Step`: ``step(w, grad, state) -> (w, state)``.
+
+    Built by :func:`optimizer`. The state is None before the first step; after it, the
+    velocity (momentum, Nesterov), the accumulated squares (Adagrad, RMSProp) or
+    ``(m, v, t)`` (Adam). The instance itself holds no state: it can drive any number of
+    parameters, each with its own state.
+    """
+
+    def __init__(self, name: str, lr: float, options: dict[str, float]) -> None:
+        self.name, self.lr, self.options = name, lr, options
+
+    def __repr__(self) -> str:
+        settings = "".join(f", {key}={value!r}" for key, value in self.options.items())
+        return f"optimizer({self.name!r}, lr={self.lr!r}{settings})"
+
+    def __call__(self, w: np.ndarray, grad: np.ndarray, state: Any) -> tuple[np.ndarray, Any]:
+        """One step from ``w`` along ``grad``: the new weights and the new state."""
+        if self.name == "sgd":
+            return sgd_step(w, grad, lr=self.lr), None
+        zeros = np.zeros_like(w)
+        if self.name == "adam":
+            m, v, t = (zeros, zeros, 0) if state is None else state
+            w, m, v = adam_step(w, grad, m, v, t + 1, lr=self.lr, **self.options)
+            return w, (m, v, t + 1)
+        rules: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
+            "momentum": momentum_step, "nesterov": nesterov_step, "adagrad": adagrad_step,
+            "rmsprop": rmsprop_step}
+        rule = rules[self.name]
+        return rule(w, grad, zeros if state is None else state, lr=self.lr, **self.options)
+
+
+def optimizer(name: str, *, lr: float, **options: float) -> Optimizer:
+    """The update rule ``name`` with its settings, as a step for :func:`minimize` and the loops.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`OPTIMIZERS`: ``"sgd"``, ``"momentum"``, ``"nesterov"``,
+        ``"adagrad"``, ``"rmsprop"``, ``"adam"``.
+    lr : float
+        The learning rate.
+    **options
+        The rule's own settings (``beta`` for momentum, ``rho`` and ``eps`` for
+        RMSProp, ...); those not given take the defaults of the ``*_step`` function.
+
+    Examples
+    --------
+    >>> step = optimizer("momentum", lr=0.1, beta=0.9)
+    >>> w, velocity = step(np.array([1.0]), np.array([2.0]), None)
+    >>> w, velocity
+    (array([0.8]), array([-0.2]))
+    """
+    func = "optimizer"
+    if name not in OPTIMIZERS:
+        raise ValueError(f"{func}: name must be one of {sorted(OPTIMIZERS)}; got {name!r}")
+    unknown = sorted(set(options) - set(OPTIMIZERS[name]))
+    if unknown:
+        raise TypeError(f"{func}: {name} takes the options {list(OPTIMIZERS[name])}; got "
+                        f"{unknown}")
+    if name in ("momentum", "nesterov") and "beta" not in options:
+        raise TypeError(f"{func}: {name} needs beta, the weight of the old velocity")
+    return Optimizer(name, _rate(func, lr), dict(options))
+
+
+BatchGradient = Callable[[list[np.ndarray], np.ndarray],
+                         tuple[float | None, Sequence[np.ndarray]]]
+
+
+def train_minibatch(params: Sequence[np.ndarray], batch_gradient: BatchGradient, *,
+                    samples: int, batch_size: int, epochs: int, rng: np.random.Generator,
+                    step: Step, evaluate: Callable[[list[np.ndarray]], Any],
+                    weight_decay: float = 0.0,
+                    func: str = "train_minibatch") -> tuple[list[np.ndarray], np.ndarray]:
+    r"""Minibatch training: the one loop every trainer of the reference runs.
+
+    Each epoch draws a fresh order of the ``samples`` examples from ``rng`` and
+    cuts it into consecutive minibatches of ``batch_size`` (the last one holds
+    what remains). For each minibatch $B$ it asks ``batch_gradient(params, B)``
+    for the minibatch loss and the gradient of each parameter, adds
+    $\lambda\theta$ for weight decay, and moves each parameter by ``step``:
+
+    $$\theta \leftarrow \text{step}\big(\theta,\ \nabla_\theta L_B + \lambda\theta\big).$$
+
+    Parameters
+    ----------
+    params : list of numpy.ndarray
+        The starting point; copied, never modified.
+    batch_gradient : callable
+        ``batch_gradient(params, rows) -> (loss, grads)``: the loss on the
+        examples ``rows`` (or None, not to check it) and one gradient per
+        parameter. It may draw from ``rng`` (dropout's masks) after the order.
+    samples, batch_size, epochs : int
+    rng : numpy.random.Generator
+        Draws each epoch's order.
+    step : callable
+        ``step(w, grad, state) -> (w, state)``, e.g. ``optimizer("adam", lr=0.01)``;
+        each parameter has its own state.
+    evaluate : callable
+        ``evaluate(params)``: what to record before training and after each
+        epoch (a loss, or a tuple of losses: training and validation).
+    weight_decay : float, default 0
+        $\lambda \ge 0$ of the penalty $\frac\lambda2\lVert\theta\rVert^2$ on every parameter.
+    func : str
+        The name that error messages give (the trainer that called).
+
+    Returns
+    -------
+    (params, history)
+        The trained parameters (new arrays) and ``evaluate`` before training
+        and after each epoch: ``epochs + 1`` entries.
+
+    Raises
+    ------
+    NonFiniteLossError
+        When a minibatch loss or an evaluation stops being finite; its ``step``
+        counts the updates made before, its ``epoch`` the epoch under way
+        (1 for the first, 0 before it).
+    """
+    size = as_positive_int(batch_size, func, "batch_size")
+    count = as_positive_int(epochs, func, "epochs")
+    decay = as_real(weight_decay, func, "weight_decay", minimum=0.0, finite=True)
+    require_generator(rng, func)
+    rate = float(getattr(step, "lr", np.nan))
+    weights = [np.array(p, dtype=np.float64) for p in params]
+    states: list[Any] = [None] * len(weights)
+
+    def failed(value: Any, steps: int, epoch: int) -> NonFiniteLossError:
+        return NonFiniteLossError(
+            f"{func}: the loss became {value!r} after {steps} steps with lr = {rate!r}; try a "
+            f"smaller learning rate", step=steps, lr=rate, epoch=epoch)
+
+    # A diverging run overflows; that is reported as NonFiniteLossError, not as NumPy's
+    # warnings (which only plain-Python runs, NUMBA_DISABLE_JIT=1, would emit).
+    with np.errstate(over="ignore", invalid="ignore"):
+        history = [evaluate(weights)]
+        if not np.all(np.isfinite(history[0])):
+            raise failed(history[0], 0, 0)
+        steps = 0
+        for epoch in range(1, count + 1):
+            order = rng.permutation(samples)
+            for start in range(0, samples, size):
+                loss, grads = batch_gradient(weights, order[start:start + size])
+                if loss is not None and not np.isfinite(loss):
+                    raise failed(loss, steps, epoch)
+                for index, grad in enumerate(grads):
+                    if decay:
+                        # ∇(L + λ/2 |θ|²) = ∇L + λ θ
+                        grad = grad + decay * weights[index]
+                    weights[index], states[index] = step(weights[index], grad, states[index])
+                steps += 1
+            history.append(evaluate(weights))
+            if not np.all(np.isfinite(history[-1])):
+                raise failed(history[-1], steps, epoch)
+    return weights, np.array(history)

@@ -22,7 +22,13 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
-from reference._validation import as_float_array, as_positive_int, as_real, describe
+from reference._validation import (
+    as_float_array,
+    as_layers,
+    as_positive_int,
+    as_real,
+    require_generator,
+)
 
 __all__ = [
     "PerceptronResult",
@@ -127,39 +133,9 @@ def threshold_network(x: ArrayLike, layers: list[tuple[ArrayLike, ArrayLike]]) -
     """
     func = "threshold_network"
     activity = as_float_array(x, func, "x", ndim=2, layout="(N, D)")
-    if not isinstance(layers, (list, tuple)) or not layers:
-        raise ValueError(f"{func}: layers must be a non-empty list of (W, b); got "
-                         f"{describe(layers)}")
-    for index, layer in enumerate(layers):
-        if not isinstance(layer, (list, tuple)) or len(layer) != 2:
-            raise ValueError(f"{func}: layers[{index}] must be a pair (W, b); got "
-                             f"{describe(layer)}")
-        weights = as_float_array(layer[0], func, f"layers[{index}] W", ndim=2,
-                                 layout="(fan_in, fan_out)")
-        bias = as_float_array(layer[1], func, f"layers[{index}] b", ndim=1, layout="(fan_out,)")
-        if weights.shape[0] != activity.shape[1] or bias.shape[0] != weights.shape[1]:
-            raise ValueError(
-                f"{func}: layers[{index}] must take {activity.shape[1]} inputs: W of shape "
-                f"({activity.shape[1]}, fan_out) and b of shape (fan_out,); got W "
-                f"{weights.shape} and b {bias.shape}")
+    for weights, bias in as_layers(layers, func, "layers", activity.shape[1]):
         activity = _threshold_layer_kernel(activity, weights, bias)
     return activity
-
-
-@numba.njit(cache=True)
-def _threshold_layer_kernel(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    count, fan_in = x.shape
-    fan_out = weights.shape[1]
-    y = np.empty((count, fan_out))
-    for n in range(count):
-        for j in range(fan_out):
-            # z = b_j + Σ_i x_i W_ij
-            total = bias[j]
-            for i in range(fan_in):
-                total += x[n, i] * weights[i, j]
-            # y = H(z): fire when z > 0
-            y[n, j] = 1.0 if total > 0.0 else 0.0
-    return y
 
 
 class PerceptronResult(NamedTuple):
@@ -235,8 +211,7 @@ def perceptron_learn(X: ArrayLike, y: ArrayLike, *, max_epochs: int,
     if not np.all(np.isfinite(inputs)):
         raise ValueError(f"{func}: X must be finite")
     epochs = as_positive_int(max_epochs, func, "max_epochs")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{func}: rng must be a numpy.random.Generator; got {describe(rng)}")
+    require_generator(rng, func)
 
     weights = np.zeros(inputs.shape[1])
     bias = np.zeros(1)
@@ -248,6 +223,26 @@ def perceptron_learn(X: ArrayLike, y: ArrayLike, *, max_epochs: int,
         if new_mistakes == 0:
             return PerceptronResult(weights, float(bias[0]), mistakes, True)
     return PerceptronResult(weights, float(bias[0]), mistakes, False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Kernels
+
+
+@numba.njit(cache=True)
+def _threshold_layer_kernel(x: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    count, fan_in = x.shape
+    fan_out = weights.shape[1]
+    y = np.empty((count, fan_out))
+    for n in range(count):
+        for j in range(fan_out):
+            # z = b_j + Σ_i x_i W_ij
+            total = bias[j]
+            for i in range(fan_in):
+                total += x[n, i] * weights[i, j]
+            # y = H(z): fire when z > 0
+            y[n, j] = 1.0 if total > 0.0 else 0.0
+    return y
 
 
 @numba.njit(cache=True)

@@ -36,7 +36,7 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
-from reference._validation import as_float_array, as_real
+from reference._validation import as_float_array, as_real, require_flag, require_output_shape
 from reference._windows import Windows, as_pair, windows
 
 __all__ = [
@@ -49,62 +49,6 @@ __all__ = [
     "max_pool2d",
     "max_pool2d_backward",
 ]
-
-
-class _Pool:
-    """The checked arguments of one pooling call, in the form the kernels take."""
-
-    def __init__(self, func: str, x: ArrayLike, kernel: Any, *, stride: Any, padding: Any,
-                 dilation: Any, ceil_mode: bool) -> None:
-        self.x = as_float_array(x, func, "x", ndim=4, layout="(N, C, H, W)")
-        self.kernel = as_pair(kernel, func, "kernel")
-        steps = self.kernel if stride is None else stride
-        if not isinstance(ceil_mode, bool):
-            raise TypeError(f"{func}: ceil_mode must be True or False; got {ceil_mode!r}")
-        self.windows: Windows = windows(func, self.x.shape[2], self.x.shape[3], self.kernel,
-                                        stride=steps, padding=padding, dilation=dilation,
-                                        ceil_mode=ceil_mode)
-        self.stride = as_pair(steps, func, "stride")
-        self.dilation = as_pair(dilation, func, "dilation")
-        spans = [d * (k - 1) + 1 for d, k in zip(self.dilation, self.kernel, strict=True)]
-        geometry = self.windows
-        sides = ((geometry.pad_top, geometry.pad_bottom, spans[0]),
-                 (geometry.pad_left, geometry.pad_right, spans[1]))
-        if any(max(before, after) > span // 2 for before, after, span in sides):
-            raise ValueError(f"{func}: padding must be at most half the (dilated) kernel, "
-                             f"{spans[0] // 2} x {spans[1] // 2}, so that no window is all "
-                             f"padding; got {padding!r}")
-
-    @property
-    def output_shape(self) -> tuple[int, int, int, int]:
-        return (*self.x.shape[:2], self.windows.out_h, self.windows.out_w)
-
-    def geometry(self) -> tuple[int, ...]:
-        g = self.windows
-        return (*self.kernel, *self.stride, *self.dilation, g.pad_top, g.pad_bottom,
-                g.pad_left, g.pad_right, g.out_h, g.out_w)
-
-    def tiled_2x2(self) -> bool:
-        """The classic 2x2 pooling with stride 2, every window inside the map (no padding)."""
-        g = self.windows
-        return (self.kernel == (2, 2) and self.stride == (2, 2) and self.dilation == (1, 1)
-                and g.pad_top == g.pad_bottom == g.pad_left == g.pad_right == 0
-                and 2 * g.out_h <= self.x.shape[2] and 2 * g.out_w <= self.x.shape[3])
-
-    def planes(self) -> np.ndarray:
-        """The input as (N C, H, W): one plane per sample and channel."""
-        return self.x.reshape(-1, *self.x.shape[2:])
-
-    def gradient(self, func: str, dy: ArrayLike) -> np.ndarray:
-        upstream = as_float_array(dy, func, "dy", ndim=4, layout="(N, C, H_out, W_out)")
-        if upstream.shape != self.output_shape:
-            raise ValueError(f"{func}: dy must have the output's shape {self.output_shape}; got "
-                             f"shape {upstream.shape}")
-        return upstream.reshape(-1, *upstream.shape[2:])
-
-
-# ---------------------------------------------------------------------------------------------
-# max
 
 
 def max_pool2d(x: ArrayLike, kernel: Any, *, stride: Any = None, padding: Any = 0,
@@ -141,7 +85,7 @@ def max_pool2d(x: ArrayLike, kernel: Any, *, stride: Any = None, padding: Any = 
     if call.tiled_2x2():
         return _max_pool_2x2_kernel(call.planes(), *call.output_shape[2:]).reshape(
             call.output_shape)
-    return _max_pool_kernel(call.planes(), *call.geometry()).reshape(call.output_shape)
+    return _max_pool_kernel(call.planes(), call.windows).reshape(call.output_shape)
 
 
 def max_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, stride: Any = None,
@@ -160,8 +104,174 @@ def max_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, stride: Any
     upstream = call.gradient(func, dy)
     if call.tiled_2x2():
         return _max_pool_2x2_backward_kernel(upstream, call.planes()).reshape(call.x.shape)
-    return _max_pool_backward_kernel(upstream, call.planes(),
-                                     *call.geometry()).reshape(call.x.shape)
+    return _max_pool_backward_kernel(upstream, call.planes(), call.windows).reshape(call.x.shape)
+
+
+def avg_pool2d(x: ArrayLike, kernel: Any, *, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> np.ndarray:
+    r"""Average pooling: each window's mean.
+
+    The divisor is the number of the window's taps inside the padded input
+    with ``count_include_pad=True`` (PyTorch's default: padding counts as
+    zeros), or inside the image itself with ``False``. Taps beyond the padded
+    input (with ``ceil_mode``) are never counted. Other parameters as for
+    :func:`max_pool2d`.
+
+    Examples
+    --------
+    >>> x = np.array([[[[1.0, 2.0, 5.0, 0.0], [3.0, 4.0, 1.0, 1.0]]]])
+    >>> avg_pool2d(x, 2)
+    array([[[[2.5 , 1.75]]]])
+    """
+    call = _Pool("avg_pool2d", x, kernel, stride=stride, padding=padding, dilation=dilation,
+                 ceil_mode=ceil_mode)
+    include = require_flag(count_include_pad, "avg_pool2d", "count_include_pad")
+    if call.tiled_2x2():
+        return _avg_pool_2x2_kernel(call.planes(), *call.output_shape[2:]).reshape(
+            call.output_shape)
+    return _avg_pool_kernel(call.planes(), call.windows, include).reshape(call.output_shape)
+
+
+def avg_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, stride: Any = None,
+                        padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
+                        count_include_pad: bool = True) -> np.ndarray:
+    r"""Gradient of :func:`avg_pool2d`.
+
+    Each window's gradient, divided by its divisor, goes to each of its inputs.
+    """
+    func = "avg_pool2d_backward"
+    call = _Pool(func, x, kernel, stride=stride, padding=padding, dilation=dilation,
+                 ceil_mode=ceil_mode)
+    include = require_flag(count_include_pad, func, "count_include_pad")
+    upstream = call.gradient(func, dy)
+    if call.tiled_2x2():
+        return _avg_pool_2x2_backward_kernel(upstream, call.planes()).reshape(call.x.shape)
+    return _avg_pool_backward_kernel(upstream, call.planes(), call.windows,
+                                     include).reshape(call.x.shape)
+
+
+def lp_pool2d(x: ArrayLike, kernel: Any, *, p: float = 2.0, stride: Any = None,
+              padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False) -> np.ndarray:
+    r"""L$p$ pooling: each window's $p$-norm, $(\sum |x|^p)^{1/p}$.
+
+    With $p = 2$, the square root of the sum of squares; $p = 1$ is the sum of
+    $|x|$; as $p\to\infty$ it tends to the largest $|x|$. Computed as
+    $m\,(\sum (|x|/m)^p)^{1/p}$ with $m$ the window's largest $|x|$, so no
+    power overflows or underflows whatever $p$. (PyTorch's ``LPPool2d``
+    computes $(\sum x^p)^{1/p}$ on the signed values; ONNX's ``LpPool``, like
+    this, takes the norm.)
+
+    Parameters
+    ----------
+    p : float, default 2
+        The order, $p > 0$ and finite.
+    x, kernel, stride, padding, dilation, ceil_mode
+        As for :func:`max_pool2d`; zero padding adds nothing to the norm.
+
+    Examples
+    --------
+    >>> lp_pool2d(np.array([[[[3.0, -4.0]]]]), (1, 2))
+    array([[[[5.]]]])
+    """
+    call = _Pool("lp_pool2d", x, kernel, stride=stride, padding=padding, dilation=dilation,
+                 ceil_mode=ceil_mode)
+    order = as_real(p, "lp_pool2d", "p", strictly_positive=True, finite=True)
+    return _lp_pool_kernel(call.planes(), call.windows, order).reshape(call.output_shape)
+
+
+def lp_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, p: float = 2.0,
+                       stride: Any = None, padding: Any = 0, dilation: Any = 1,
+                       ceil_mode: bool = False) -> np.ndarray:
+    r"""Gradient of :func:`lp_pool2d`.
+
+    $\partial y/\partial x_i = \operatorname{sign}(x_i)\,(|x_i|/y)^{p-1}$. Where the window's
+    norm is 0 (every input 0), and at $x_i = 0$ when $p < 1$ (where the derivative is
+    infinite), the gradient returned is 0.
+    """
+    func = "lp_pool2d_backward"
+    call = _Pool(func, x, kernel, stride=stride, padding=padding, dilation=dilation,
+                 ceil_mode=ceil_mode)
+    order = as_real(p, func, "p", strictly_positive=True, finite=True)
+    upstream = call.gradient(func, dy)
+    return _lp_pool_backward_kernel(upstream, call.planes(), call.windows,
+                                    order).reshape(call.x.shape)
+
+
+def global_avg_pool2d(x: ArrayLike) -> np.ndarray:
+    r"""The mean of each map: (N, C, H, W) to (N, C, 1, 1).
+
+    Examples
+    --------
+    >>> global_avg_pool2d(np.arange(8.0).reshape(1, 2, 2, 2))
+    array([[[[1.5]],
+    <BLANKLINE>
+            [[5.5]]]])
+    """
+    values = as_float_array(x, "global_avg_pool2d", "x", ndim=4, layout="(N, C, H, W)")
+    _require_pixels("global_avg_pool2d", values)
+    planes = values.reshape(values.shape[0] * values.shape[1], -1)
+    return _global_avg_kernel(planes).reshape(*values.shape[:2], 1, 1)
+
+
+def global_avg_pool2d_backward(dy: ArrayLike, x: ArrayLike) -> np.ndarray:
+    r"""Gradient of :func:`global_avg_pool2d`: $dy_{n,c} / (HW)$ on every pixel of the map."""
+    func = "global_avg_pool2d_backward"
+    values = as_float_array(x, func, "x", ndim=4, layout="(N, C, H, W)")
+    _require_pixels(func, values)
+    upstream = require_output_shape(dy, func, (*values.shape[:2], 1, 1), "(N, C, 1, 1)")
+    pixels = values.shape[2] * values.shape[3]
+    return np.broadcast_to(upstream / pixels, values.shape).copy()
+
+
+class _Pool:
+    """The checked arguments of one pooling call, in the form the kernels take."""
+
+    def __init__(self, func: str, x: ArrayLike, kernel: Any, *, stride: Any, padding: Any,
+                 dilation: Any, ceil_mode: bool) -> None:
+        self.x = as_float_array(x, func, "x", ndim=4, layout="(N, C, H, W)")
+        self.kernel = as_pair(kernel, func, "kernel")
+        steps = self.kernel if stride is None else stride
+        require_flag(ceil_mode, func, "ceil_mode")
+        self.windows: Windows = windows(func, self.x.shape[2], self.x.shape[3], self.kernel,
+                                        stride=steps, padding=padding, dilation=dilation,
+                                        ceil_mode=ceil_mode)
+        geometry = self.windows
+        spans = [d * (k - 1) + 1 for d, k in zip(geometry.dilation, geometry.kernel, strict=True)]
+        sides = ((geometry.pad_before[0], geometry.pad_after[0], spans[0]),
+                 (geometry.pad_before[1], geometry.pad_after[1], spans[1]))
+        if any(max(before, after) > span // 2 for before, after, span in sides):
+            raise ValueError(f"{func}: padding must be at most half the (dilated) kernel, "
+                             f"{spans[0] // 2} x {spans[1] // 2}, so that no window is all "
+                             f"padding; got {padding!r}")
+
+    @property
+    def output_shape(self) -> tuple[int, int, int, int]:
+        return (*self.x.shape[:2], *self.windows.out)
+
+    def tiled_2x2(self) -> bool:
+        """The classic 2x2 pooling with stride 2, every window inside the map (no padding)."""
+        g = self.windows
+        return (g.kernel == (2, 2) and g.stride == (2, 2) and g.dilation == (1, 1)
+                and g.pad_before == g.pad_after == (0, 0)
+                and 2 * g.out[0] <= self.x.shape[2] and 2 * g.out[1] <= self.x.shape[3])
+
+    def planes(self) -> np.ndarray:
+        """The input as (N C, H, W): one plane per sample and channel."""
+        return self.x.reshape(-1, *self.x.shape[2:])
+
+    def gradient(self, func: str, dy: ArrayLike) -> np.ndarray:
+        upstream = require_output_shape(dy, func, self.output_shape, "(N, C, H_out, W_out)")
+        return upstream.reshape(-1, *upstream.shape[2:])
+
+
+def _require_pixels(func: str, values: np.ndarray) -> None:
+    if values.shape[2] * values.shape[3] == 0:
+        raise ValueError(f"{func}: x must have at least one pixel; got shape {values.shape}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Kernels
 
 
 @numba.njit(cache=True)
@@ -186,10 +296,13 @@ def _taps(out: int, stride: int, pad_before: int, dilation: int, kernel: int, lo
 
 
 @numba.njit(cache=True, parallel=True)
-def _max_pool_kernel(x: np.ndarray, kernel_h: int, kernel_w: int, stride_h: int, stride_w: int,
-                     dilation_h: int, dilation_w: int, pad_top: int, pad_bottom: int,
-                     pad_left: int, pad_right: int, out_h: int, out_w: int) -> np.ndarray:
+def _max_pool_kernel(x: np.ndarray, geometry: Windows) -> np.ndarray:
     planes, height, width = x.shape
+    kernel_h, kernel_w = geometry.kernel
+    stride_h, stride_w = geometry.stride
+    dilation_h, dilation_w = geometry.dilation
+    pad_top, pad_left = geometry.pad_before
+    out_h, out_w = geometry.out
     # the taps of each window that fall on the image (padding never wins)
     row_first, row_stop = _taps(out_h, stride_h, pad_top, dilation_h, kernel_h, 0, height)
     col_first, col_stop = _taps(out_w, stride_w, pad_left, dilation_w, kernel_w, 0, width)
@@ -215,11 +328,13 @@ def _max_pool_kernel(x: np.ndarray, kernel_h: int, kernel_w: int, stride_h: int,
 
 
 @numba.njit(cache=True, parallel=True)
-def _max_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, kernel_h: int, kernel_w: int,
-                              stride_h: int, stride_w: int, dilation_h: int, dilation_w: int,
-                              pad_top: int, pad_bottom: int, pad_left: int, pad_right: int,
-                              out_h: int, out_w: int) -> np.ndarray:
+def _max_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, geometry: Windows) -> np.ndarray:
     planes, height, width = x.shape
+    kernel_h, kernel_w = geometry.kernel
+    stride_h, stride_w = geometry.stride
+    dilation_h, dilation_w = geometry.dilation
+    pad_top, pad_left = geometry.pad_before
+    out_h, out_w = geometry.out
     row_first, row_stop = _taps(out_h, stride_h, pad_top, dilation_h, kernel_h, 0, height)
     col_first, col_stop = _taps(out_w, stride_w, pad_left, dilation_w, kernel_w, 0, width)
     dx = np.zeros_like(x)
@@ -248,7 +363,7 @@ def _max_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, kernel_h: int, kern
     return dx
 
 
-# The classic 2x2, stride 2 windows, written out: the same results as the kernels above.
+# The classic 2x2, stride 2 windows, written out: the same results as the general kernels.
 
 
 @numba.njit(cache=True, parallel=True)
@@ -336,67 +451,15 @@ def _avg_pool_2x2_backward_kernel(dy: np.ndarray, x: np.ndarray) -> np.ndarray:
     return dx
 
 
-# ---------------------------------------------------------------------------------------------
-# average
-
-
-def avg_pool2d(x: ArrayLike, kernel: Any, *, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1, ceil_mode: bool = False,
-               count_include_pad: bool = True) -> np.ndarray:
-    r"""Average pooling: each window's mean.
-
-    The divisor is the number of the window's taps inside the padded input
-    with ``count_include_pad=True`` (PyTorch's default: padding counts as
-    zeros), or inside the image itself with ``False``. Taps beyond the padded
-    input (with ``ceil_mode``) are never counted. Other parameters as for
-    :func:`max_pool2d`.
-
-    Examples
-    --------
-    >>> x = np.array([[[[1.0, 2.0, 5.0, 0.0], [3.0, 4.0, 1.0, 1.0]]]])
-    >>> avg_pool2d(x, 2)
-    array([[[[2.5 , 1.75]]]])
-    """
-    call = _Pool("avg_pool2d", x, kernel, stride=stride, padding=padding, dilation=dilation,
-                 ceil_mode=ceil_mode)
-    include = _flag("avg_pool2d", "count_include_pad", count_include_pad)
-    if call.tiled_2x2():
-        return _avg_pool_2x2_kernel(call.planes(), *call.output_shape[2:]).reshape(
-            call.output_shape)
-    arguments: tuple[Any, ...] = (*call.geometry(), include)
-    return _avg_pool_kernel(call.planes(), *arguments).reshape(call.output_shape)
-
-
-def avg_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, stride: Any = None,
-                        padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
-                        count_include_pad: bool = True) -> np.ndarray:
-    r"""Gradient of :func:`avg_pool2d`.
-
-    Each window's gradient, divided by its divisor, goes to each of its inputs.
-    """
-    func = "avg_pool2d_backward"
-    call = _Pool(func, x, kernel, stride=stride, padding=padding, dilation=dilation,
-                 ceil_mode=ceil_mode)
-    include = _flag(func, "count_include_pad", count_include_pad)
-    upstream = call.gradient(func, dy)
-    if call.tiled_2x2():
-        return _avg_pool_2x2_backward_kernel(upstream, call.planes()).reshape(call.x.shape)
-    arguments: tuple[Any, ...] = (*call.geometry(), include)
-    return _avg_pool_backward_kernel(upstream, call.planes(), *arguments).reshape(call.x.shape)
-
-
-def _flag(func: str, name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{func}: {name} must be True or False; got {value!r}")
-    return value
-
-
 @numba.njit(cache=True)
-def _divisors(height: int, width: int, kernel_h: int, kernel_w: int, stride_h: int,
-              stride_w: int, dilation_h: int, dilation_w: int, pad_top: int, pad_bottom: int,
-              pad_left: int, pad_right: int, out_h: int, out_w: int,
-              include_pad: bool) -> np.ndarray:
+def _divisors(height: int, width: int, geometry: Windows, include_pad: bool) -> np.ndarray:
     """Each window's count of taps: inside the padded input, or inside the image."""
+    kernel_h, kernel_w = geometry.kernel
+    stride_h, stride_w = geometry.stride
+    dilation_h, dilation_w = geometry.dilation
+    pad_top, pad_left = geometry.pad_before
+    out_h, out_w = geometry.out
+    pad_bottom, pad_right = geometry.pad_after
     if include_pad:
         row_first, row_stop = _taps(out_h, stride_h, pad_top, dilation_h, kernel_h, -pad_top,
                                     height + pad_bottom)
@@ -414,17 +477,17 @@ def _divisors(height: int, width: int, kernel_h: int, kernel_w: int, stride_h: i
 
 
 @numba.njit(cache=True, parallel=True)
-def _avg_pool_kernel(x: np.ndarray, kernel_h: int, kernel_w: int, stride_h: int, stride_w: int,
-                     dilation_h: int, dilation_w: int, pad_top: int, pad_bottom: int,
-                     pad_left: int, pad_right: int, out_h: int, out_w: int,
-                     include_pad: bool) -> np.ndarray:
+def _avg_pool_kernel(x: np.ndarray, geometry: Windows, include_pad: bool) -> np.ndarray:
     planes, height, width = x.shape
+    kernel_h, kernel_w = geometry.kernel
+    stride_h, stride_w = geometry.stride
+    dilation_h, dilation_w = geometry.dilation
+    pad_top, pad_left = geometry.pad_before
+    out_h, out_w = geometry.out
     # the taps on the image (zero padding adds nothing to the sum)
     row_first, row_stop = _taps(out_h, stride_h, pad_top, dilation_h, kernel_h, 0, height)
     col_first, col_stop = _taps(out_w, stride_w, pad_left, dilation_w, kernel_w, 0, width)
-    counts = _divisors(height, width, kernel_h, kernel_w, stride_h, stride_w, dilation_h,
-                       dilation_w, pad_top, pad_bottom, pad_left, pad_right, out_h, out_w,
-                       include_pad)
+    counts = _divisors(height, width, geometry, include_pad)
     y = np.empty((planes, out_h, out_w))
     for plane in numba.prange(planes):
         image = x[plane]
@@ -444,16 +507,17 @@ def _avg_pool_kernel(x: np.ndarray, kernel_h: int, kernel_w: int, stride_h: int,
 
 
 @numba.njit(cache=True, parallel=True)
-def _avg_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, kernel_h: int, kernel_w: int,
-                              stride_h: int, stride_w: int, dilation_h: int, dilation_w: int,
-                              pad_top: int, pad_bottom: int, pad_left: int, pad_right: int,
-                              out_h: int, out_w: int, include_pad: bool) -> np.ndarray:
+def _avg_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, geometry: Windows,
+                              include_pad: bool) -> np.ndarray:
     planes, height, width = x.shape
+    kernel_h, kernel_w = geometry.kernel
+    stride_h, stride_w = geometry.stride
+    dilation_h, dilation_w = geometry.dilation
+    pad_top, pad_left = geometry.pad_before
+    out_h, out_w = geometry.out
     row_first, row_stop = _taps(out_h, stride_h, pad_top, dilation_h, kernel_h, 0, height)
     col_first, col_stop = _taps(out_w, stride_w, pad_left, dilation_w, kernel_w, 0, width)
-    counts = _divisors(height, width, kernel_h, kernel_w, stride_h, stride_w, dilation_h,
-                       dilation_w, pad_top, pad_bottom, pad_left, pad_right, out_h, out_w,
-                       include_pad)
+    counts = _divisors(height, width, geometry, include_pad)
     dx = np.zeros_like(x)
     for plane in numba.prange(planes):
         for i in range(out_h):
@@ -468,62 +532,15 @@ def _avg_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, kernel_h: int, kern
     return dx
 
 
-# ---------------------------------------------------------------------------------------------
-# Lp
-
-
-def lp_pool2d(x: ArrayLike, kernel: Any, *, p: float = 2.0, stride: Any = None,
-              padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False) -> np.ndarray:
-    r"""L$p$ pooling: each window's $p$-norm, $(\sum |x|^p)^{1/p}$.
-
-    With $p = 2$, the square root of the sum of squares; $p = 1$ is the sum of
-    $|x|$; as $p\to\infty$ it tends to the largest $|x|$. Computed as
-    $m\,(\sum (|x|/m)^p)^{1/p}$ with $m$ the window's largest $|x|$, so no
-    power overflows or underflows whatever $p$. (PyTorch's ``LPPool2d``
-    computes $(\sum x^p)^{1/p}$ on the signed values; ONNX's ``LpPool``, like
-    this, takes the norm.)
-
-    Parameters
-    ----------
-    p : float, default 2
-        The order, $p > 0$ and finite.
-    x, kernel, stride, padding, dilation, ceil_mode
-        As for :func:`max_pool2d`; zero padding adds nothing to the norm.
-
-    Examples
-    --------
-    >>> lp_pool2d(np.array([[[[3.0, -4.0]]]]), (1, 2))
-    array([[[[5.]]]])
-    """
-    call = _Pool("lp_pool2d", x, kernel, stride=stride, padding=padding, dilation=dilation,
-                 ceil_mode=ceil_mode)
-    order = as_real(p, "lp_pool2d", "p", strictly_positive=True, finite=True)
-    arguments: tuple[Any, ...] = (*call.geometry(), order)
-    return _lp_pool_kernel(call.planes(), *arguments).reshape(call.output_shape)
-
-
-def lp_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, p: float = 2.0,
-                       stride: Any = None, padding: Any = 0, dilation: Any = 1,
-                       ceil_mode: bool = False) -> np.ndarray:
-    r"""Gradient of :func:`lp_pool2d`.
-
-    $\partial y/\partial x_i = \operatorname{sign}(x_i)\,(|x_i|/y)^{p-1}$. Where the window's
-    norm is 0 (every input 0), and at $x_i = 0$ when $p < 1$ (where the derivative is
-    infinite), the gradient returned is 0.
-    """
-    func = "lp_pool2d_backward"
-    call = _Pool(func, x, kernel, stride=stride, padding=padding, dilation=dilation,
-                 ceil_mode=ceil_mode)
-    order = as_real(p, func, "p", strictly_positive=True, finite=True)
-    upstream = call.gradient(func, dy)
-    arguments: tuple[Any, ...] = (*call.geometry(), order)
-    return _lp_pool_backward_kernel(upstream, call.planes(), *arguments).reshape(call.x.shape)
-
-
 @numba.njit(cache=True)
 def _window_norm(x: np.ndarray, plane: int, i: int, j: int, kernel_h: int, kernel_w: int,
                  stride_h: int, stride_w: int, dilation_h: int, dilation_w: int, pad_top: int,
                  pad_left: int, p: float) -> float:
+    """The p-norm of window (i, j) of one plane.
+
+    It is called inside a parallel loop, where Numba cannot pass a tuple such as the
+    geometry: hence the integers one by one.
+    """
     height, width = x.shape[1], x.shape[2]
     largest = 0.0
     for a in range(kernel_h):
@@ -550,11 +567,13 @@ def _window_norm(x: np.ndarray, plane: int, i: int, j: int, kernel_h: int, kerne
 
 
 @numba.njit(cache=True, parallel=True)
-def _lp_pool_kernel(x: np.ndarray, kernel_h: int, kernel_w: int, stride_h: int, stride_w: int,
-                    dilation_h: int, dilation_w: int, pad_top: int, pad_bottom: int,
-                    pad_left: int, pad_right: int, out_h: int, out_w: int,
-                    p: float) -> np.ndarray:
+def _lp_pool_kernel(x: np.ndarray, geometry: Windows, p: float) -> np.ndarray:
     planes = x.shape[0]
+    kernel_h, kernel_w = geometry.kernel
+    stride_h, stride_w = geometry.stride
+    dilation_h, dilation_w = geometry.dilation
+    pad_top, pad_left = geometry.pad_before
+    out_h, out_w = geometry.out
     y = np.empty((planes, out_h, out_w))
     for plane in numba.prange(planes):
         for i in range(out_h):
@@ -566,11 +585,14 @@ def _lp_pool_kernel(x: np.ndarray, kernel_h: int, kernel_w: int, stride_h: int, 
 
 
 @numba.njit(cache=True, parallel=True)
-def _lp_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, kernel_h: int, kernel_w: int,
-                             stride_h: int, stride_w: int, dilation_h: int, dilation_w: int,
-                             pad_top: int, pad_bottom: int, pad_left: int, pad_right: int,
-                             out_h: int, out_w: int, p: float) -> np.ndarray:
+def _lp_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, geometry: Windows,
+                             p: float) -> np.ndarray:
     planes, height, width = x.shape
+    kernel_h, kernel_w = geometry.kernel
+    stride_h, stride_w = geometry.stride
+    dilation_h, dilation_w = geometry.dilation
+    pad_top, pad_left = geometry.pad_before
+    out_h, out_w = geometry.out
     dx = np.zeros_like(x)
     for plane in numba.prange(planes):
         for i in range(out_h):
@@ -591,44 +613,6 @@ def _lp_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, kernel_h: int, kerne
                             slope = np.sign(value) * (abs(value) / norm) ** (p - 1.0)
                             dx[plane, row, col] += dy[plane, i, j] * slope
     return dx
-
-
-# ---------------------------------------------------------------------------------------------
-# global average
-
-
-def global_avg_pool2d(x: ArrayLike) -> np.ndarray:
-    r"""The mean of each map: (N, C, H, W) to (N, C, 1, 1).
-
-    Examples
-    --------
-    >>> global_avg_pool2d(np.arange(8.0).reshape(1, 2, 2, 2))
-    array([[[[1.5]],
-    <BLANKLINE>
-            [[5.5]]]])
-    """
-    values = as_float_array(x, "global_avg_pool2d", "x", ndim=4, layout="(N, C, H, W)")
-    _require_pixels("global_avg_pool2d", values)
-    planes = values.reshape(values.shape[0] * values.shape[1], -1)
-    return _global_avg_kernel(planes).reshape(*values.shape[:2], 1, 1)
-
-
-def global_avg_pool2d_backward(dy: ArrayLike, x: ArrayLike) -> np.ndarray:
-    r"""Gradient of :func:`global_avg_pool2d`: $dy_{n,c} / (HW)$ on every pixel of the map."""
-    func = "global_avg_pool2d_backward"
-    values = as_float_array(x, func, "x", ndim=4, layout="(N, C, H, W)")
-    _require_pixels(func, values)
-    upstream = as_float_array(dy, func, "dy", ndim=4, layout="(N, C, 1, 1)")
-    if upstream.shape != (*values.shape[:2], 1, 1):
-        raise ValueError(f"{func}: dy must have the output's shape {(*values.shape[:2], 1, 1)}; "
-                         f"got shape {upstream.shape}")
-    pixels = values.shape[2] * values.shape[3]
-    return np.broadcast_to(upstream / pixels, values.shape).copy()
-
-
-def _require_pixels(func: str, values: np.ndarray) -> None:
-    if values.shape[2] * values.shape[3] == 0:
-        raise ValueError(f"{func}: x must have at least one pixel; got shape {values.shape}")
 
 
 @numba.njit(cache=True, parallel=True)

@@ -23,9 +23,18 @@ from reference._validation import (
     as_positive_int,
     as_real,
     require_finite,
+    require_generator,
 )
+from reference.optim import optimizer, train_minibatch
 
-__all__ = ["fit_least_squares", "fit_sgd", "house_prices", "linear", "linear_backward"]
+__all__ = [
+    "fit_least_squares",
+    "fit_sgd",
+    "house_prices",
+    "largest_curvature",
+    "linear",
+    "linear_backward",
+]
 
 
 def linear(X: ArrayLike, w: ArrayLike, b: float) -> np.ndarray:
@@ -256,11 +265,7 @@ def fit_sgd(X: ArrayLike, y: ArrayLike, *, lr: float, batch_size: int, epochs: i
     rate = as_real(lr, func, "lr", strictly_positive=True, finite=True)
     batch = as_positive_int(batch_size, func, "batch_size")
     n_epochs = as_positive_int(epochs, func, "epochs")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"{func}: rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(0)); "
-            f"got {type(rng).__name__}"
-        )
+    require_generator(rng, func)
     count, width = X.shape
     if w0 is None:
         w = np.zeros(width)
@@ -270,40 +275,58 @@ def fit_sgd(X: ArrayLike, y: ArrayLike, *, lr: float, batch_size: int, epochs: i
             raise ValueError(f"{func}: w0 must have shape ({width},) to match X; got {w.shape}")
         require_finite(w, func, "w0")
     bias = np.array([as_real(b0, func, "b0", finite=True)])
-
     every_sample = np.arange(count)
-    steps_per_epoch = -(-count // batch)
-    losses = np.empty(n_epochs + 1)
-    with np.errstate(over="ignore", invalid="ignore"):
-        losses[0] = _batch_gradient(X, y, w, bias[0], every_sample)[0]
-    if not np.isfinite(losses[0]):
+
+    def batch_gradient(params: list[np.ndarray],
+                       rows: np.ndarray) -> tuple[float, list[np.ndarray]]:
+        loss, grad_w, grad_b = _batch_gradient(X, y, params[0], params[1][0], rows)
+        return loss, [grad_w, np.array([grad_b])]
+
+    def whole_loss(params: list[np.ndarray]) -> float:
+        return _batch_gradient(X, y, params[0], params[1][0], every_sample)[0]
+
+    try:
+        (w, bias), losses = train_minibatch(
+            [w, bias], batch_gradient, samples=count, batch_size=batch, epochs=n_epochs,
+            rng=rng, step=optimizer("sgd", lr=rate), evaluate=whole_loss, func=func)
+    except NonFiniteLossError as error:
+        if error.epoch == 0:
+            raise NonFiniteLossError(
+                f"{func}: the loss is not finite before the first step; the data or the "
+                f"starting point are too large to square", step=0, lr=rate, epoch=0) from None
+        curvature = largest_curvature(X)
+        steps_per_epoch = -(-count // batch)
         raise NonFiniteLossError(
-            f"{func}: the loss is not finite before the first step ({losses[0]!r}); "
-            f"the data or the starting point are too large to square", step=0, lr=rate)
-    for epoch in range(n_epochs):
-        order = rng.permutation(count)
-        # overflow is detected and reported here; run as plain Python (NUMBA_DISABLE_JIT=1)
-        # the kernels would also warn about it
-        with np.errstate(over="ignore", invalid="ignore"):
-            failed_batch = _sgd_epoch(X, y, w, bias, rate, batch, order)
-            if failed_batch < 0:
-                losses[epoch + 1] = _batch_gradient(X, y, w, bias[0], every_sample)[0]
-        if failed_batch < 0:
-            if np.isfinite(losses[epoch + 1]):
-                continue
-            failed_batch = steps_per_epoch
-        # the updates made before the loss was seen to be non-finite
-        step = epoch * steps_per_epoch + failed_batch
-        curvature = _largest_curvature(X)
-        raise NonFiniteLossError(
-            f"{func}: the loss stopped being finite after step {step} "
-            f"(epoch {epoch + 1} of {n_epochs}, {steps_per_epoch} steps per epoch) with "
+            f"{func}: the loss stopped being finite after step {error.step} "
+            f"(epoch {error.epoch} of {n_epochs}, {steps_per_epoch} steps per epoch) with "
             f"lr={rate!r}; on this data full-batch gradient descent converges only for "
             f"lr < 2/L = {2.0 / curvature:.6g} (L = {curvature:.6g} is the largest eigenvalue "
             f"of the loss's Hessian): lower lr, or standardise the features",
-            step=step, lr=rate,
-        )
+            step=error.step, lr=rate, epoch=error.epoch) from None
     return w, float(bias[0]), losses
+
+
+def largest_curvature(X: ArrayLike) -> float:
+    r"""$L$, the largest eigenvalue of the half mean squared error's Hessian $\frac1N A^\top A$.
+
+    $A = [X\ \mathbf 1]$ is the design matrix with the bias column. Full-batch
+    gradient descent on :func:`fit_sgd`'s loss converges for ``lr`` $< 2/L$
+    and diverges above it.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, D)
+
+    Examples
+    --------
+    >>> largest_curvature(np.array([[1.0], [-1.0]]))
+    1.0
+    """
+    features = as_float_array(X, "largest_curvature", "X", ndim=2, layout="(N, D)")
+    if features.shape[0] == 0:
+        raise ValueError("largest_curvature: X must have at least one row")
+    design = np.column_stack([features, np.ones(features.shape[0])])
+    return float(np.linalg.eigvalsh(design.T @ design / features.shape[0])[-1])
 
 
 def house_prices(n: int, rng: np.random.Generator, *,
@@ -342,8 +365,7 @@ def house_prices(n: int, rng: np.random.Generator, *,
     func = "house_prices"
     count = as_positive_int(n, func, "n")
     sigma = as_real(noise, func, "noise", minimum=0.0, finite=True)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{func}: rng must be a numpy.random.Generator; got {type(rng).__name__}")
+    require_generator(rng, func)
     area = rng.uniform(40.0, 200.0, size=count)
     age = rng.uniform(0.0, 60.0, size=count)
     price = 2.5 * area - 1.2 * age + 30.0 + sigma * rng.standard_normal(count)
@@ -375,12 +397,6 @@ def _check_data(func: str, X: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.n
     require_finite(X, func, "X")
     require_finite(y, func, "y")
     return X, y
-
-
-def _largest_curvature(X: np.ndarray) -> float:
-    """L, the largest eigenvalue of the full-batch Hessian (1/N) AᵀA with A = [X 1]."""
-    design = np.column_stack([X, np.ones(X.shape[0])])
-    return float(np.linalg.eigvalsh(design.T @ design / X.shape[0])[-1])
 
 
 @numba.njit(cache=True)
@@ -439,26 +455,3 @@ def _batch_gradient(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float,
         # ∂L_B/∂b = Σ r_n / |B|
         grad_b += residual / size
     return loss, grad_w, grad_b
-
-
-@numba.njit(cache=True)
-def _sgd_update(parameter: np.ndarray, gradient: np.ndarray, lr: float) -> None:
-    """One descent step, in place on the optimiser's own copy of the parameters."""
-    for i in range(parameter.size):
-        # θ ← θ − η ∂L/∂θ
-        parameter[i] -= lr * gradient[i]
-
-
-@numba.njit(cache=True)
-def _sgd_epoch(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: np.ndarray, lr: float,
-               batch_size: int, order: np.ndarray) -> int:
-    """One pass over ``order`` in minibatches: -1, or the first minibatch with a non-finite loss."""
-    count = order.size
-    for batch, start in enumerate(range(0, count, batch_size)):
-        rows = order[start:min(start + batch_size, count)]
-        loss, grad_w, grad_b = _batch_gradient(X, y, w, b[0], rows)
-        if not np.isfinite(loss):
-            return batch
-        _sgd_update(w, grad_w, lr)
-        _sgd_update(b, np.array([grad_b]), lr)
-    return -1

@@ -19,7 +19,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from reference._validation import as_float_array, as_positive_int, as_real, describe
+from reference._validation import (
+    as_float_array,
+    as_positive_int,
+    as_real,
+    require_generator,
+)
 
 __all__ = [
     "dropout",
@@ -66,17 +71,24 @@ def _probability(func: str, p: float) -> float:
     return rate
 
 
-def dropout(x: ArrayLike, p: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def dropout(x: ArrayLike, p: float, rng: np.random.Generator | None = None, *,
+            mask: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
     r"""Inverted dropout: $y = x \cdot \text{mask}/(1 - p)$.
 
-    Each mask entry is 1 with probability $1 - p$ and 0 otherwise.
+    Each mask entry is 1 with probability $1 - p$ and 0 otherwise: drawn from
+    ``rng``, or given as ``mask`` (to apply another library's mask, or the
+    same mask twice).
 
     Parameters
     ----------
     x : array_like, any shape
     p : float in [0, 1)
         The probability of dropping each entry.
-    rng : numpy.random.Generator
+    rng : numpy.random.Generator, optional
+        Draws the mask: entry $i$ is kept when ``rng.random(x.shape)[i] >= p``.
+    mask : array_like of 0.0 and 1.0, shape of x, optional
+        The mask to apply instead of drawing one. Exactly one of ``rng`` and
+        ``mask`` is given.
 
     Returns
     -------
@@ -89,25 +101,35 @@ def dropout(x: ArrayLike, p: float, rng: np.random.Generator) -> tuple[np.ndarra
     >>> y, mask = dropout(np.ones(4), 0.5, np.random.default_rng(1))
     >>> y, mask
     (array([2., 2., 0., 2.]), array([1., 1., 0., 1.]))
+    >>> dropout(np.array([1.0, 3.0]), 0.5, mask=np.array([0.0, 1.0]))[0]
+    array([0., 6.])
     """
     values = as_float_array(x, "dropout", "x")
     rate = _probability("dropout", p)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"dropout: rng must be a numpy.random.Generator; got {describe(rng)}")
-    mask = (rng.random(values.shape) >= rate).astype(np.float64)
-    return values * mask / (1.0 - rate), mask
+    if (rng is None) == (mask is None):
+        raise TypeError("dropout: give exactly one of rng (to draw the mask) and mask; got "
+                        f"{'neither' if rng is None else 'both'}")
+    if mask is not None:
+        kept = _mask("dropout", mask, values.shape)
+    else:
+        kept = (require_generator(rng, "dropout").random(values.shape) >= rate).astype(np.float64)
+    return values * kept / (1.0 - rate), kept
+
+
+def _mask(func: str, mask: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
+    kept = as_float_array(mask, func, "mask")
+    if kept.shape != shape:
+        raise ValueError(f"{func}: mask must have the shape of {'x' if func == 'dropout' else 'dy'}"
+                         f", {shape}; got shape {kept.shape}")
+    if not np.all((kept == 0.0) | (kept == 1.0)):
+        raise ValueError(f"{func}: mask must hold 0.0 and 1.0 (the mask dropout returned)")
+    return kept
 
 
 def dropout_backward(dy: ArrayLike, mask: ArrayLike, p: float) -> np.ndarray:
     r"""Gradient of :func:`dropout`: $dx = dy\cdot\text{mask}/(1 - p)$, with the forward's mask."""
     upstream = as_float_array(dy, "dropout_backward", "dy")
-    kept = as_float_array(mask, "dropout_backward", "mask")
-    if kept.shape != upstream.shape:
-        raise ValueError(f"dropout_backward: mask must have the shape of dy, {upstream.shape}; "
-                         f"got shape {kept.shape}")
-    if not np.all((kept == 0.0) | (kept == 1.0)):
-        raise ValueError("dropout_backward: mask must hold 0.0 and 1.0 (the mask dropout "
-                         "returned)")
+    kept = _mask("dropout_backward", mask, upstream.shape)
     return upstream * kept / (1.0 - _probability("dropout_backward", p))
 
 
@@ -154,9 +176,7 @@ def shuffle(X: ArrayLike, y: ArrayLike, rng: np.random.Generator) -> tuple[np.nd
     if inputs.ndim == 0 or targets.ndim == 0 or targets.shape[0] != inputs.shape[0]:
         raise ValueError(f"shuffle: X and y must have the same number of rows; got shapes "
                          f"{inputs.shape} and {targets.shape}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"shuffle: rng must be a numpy.random.Generator; got {describe(rng)}")
-    order = rng.permutation(inputs.shape[0])
+    order = require_generator(rng, "shuffle").permutation(inputs.shape[0])
     return inputs[order], targets[order]
 
 

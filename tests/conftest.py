@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -39,8 +40,10 @@ _WARM_UP_SECONDS: list[float] = []
 def _warm_up() -> None:
     """Call every kernel once on a tiny input, so that it is compiled or loaded from cache."""
     for entry in catalog.OPS.values():
-        output = entry.sample.call(entry.forward)
-        entry.sample.call(entry.backward, np.ones_like(output) if np.ndim(output) else 1.0)
+        for case in (entry.sample, *(case for _, case in entry.cases())):
+            example = entry.prepared(case)
+            output = entry.call_forward(example)
+            entry.call_backward(np.ones_like(output) if np.ndim(output) else 1.0, example)
     X = np.array([[1.0, 2.0], [3.0, 5.0], [4.0, 1.0]])
     regression.fit_sgd(X, X[:, 0], lr=0.01, batch_size=2, epochs=1, rng=np.random.default_rng(0))
     perceptron.perceptron_learn(X, np.array([0.0, 1.0, 1.0]), max_epochs=1,
@@ -63,6 +66,35 @@ def warm_jit() -> None:
     start = time.perf_counter()
     _warm_up()
     _WARM_UP_SECONDS.append(time.perf_counter() - start)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for concept, modules in catalog.CONCEPTS.items():
+        names = ", ".join(f"reference.{module}" for module in modules)
+        config.addinivalue_line("markers", f"{concept}: every law of {concept} ({names})")
+    config.addinivalue_line("markers", "numerics: the laws of the verification toolkit itself")
+
+
+def _concept(item: pytest.Item) -> str | None:
+    """The concept a collected test checks: by its file, its catalog op or its module."""
+    path = Path(str(item.fspath))
+    if path.parent.name == "reference":
+        return catalog.concept_of(path.stem) if not path.stem.startswith("_") else None
+    if path.parent.name == "numerics" or path.stem.startswith("test_numerics_"):
+        return "numerics"
+    stem = path.stem.removeprefix("test_")
+    if stem in catalog.CONCEPTS:
+        return stem
+    name = getattr(item, "callspec", None) and item.callspec.params.get("name")
+    return catalog.get(name).concept if name in catalog.OPS else None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test with its concept, so that ``pytest -m conv`` runs all the laws of conv."""
+    for item in items:
+        concept = _concept(item)
+        if concept:
+            item.add_marker(getattr(pytest.mark, concept))
 
 
 def pytest_report_header() -> str:

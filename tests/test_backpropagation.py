@@ -257,7 +257,7 @@ def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None: 
 
 def test_a_learning_rate_too_large_is_reported_with_the_step() -> None:
     """Divergence raises NonFiniteLossError naming the step and the rate, not a NaN network."""
-    from reference._validation import NonFiniteLossError
+    from reference import NonFiniteLossError
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((20, 2)) * 100.0

@@ -45,14 +45,37 @@ def test_every_reference_op_with_a_backward_is_in_the_catalog() -> None:
     assert pairs <= set(NAMES), f"not in the catalog: {sorted(pairs - set(NAMES))}"
 
 
+CASES = [(name, case) for name in NAMES for case, _ in catalog.get(name).cases()]
+
+
+def _case(name: str, case: str) -> catalog.Example:
+    return dict(catalog.get(name).cases())[case]
+
+
+def _check_gradient(entry: catalog.OpEntry, example: catalog.Example, seed: int) -> None:
+    example = entry.prepared(example)
+    assert_gradient(entry.op, entry.op_backward, example.inputs, attrs=example.attrs,
+                    wrt=entry.wrt, seed=seed)
+
+
 @pytest.mark.parametrize("name", NAMES)
 @given(data=st.data())
 def test_backward_is_the_gradient_of_the_forward(name: str, data: st.DataObject) -> None:
     """<J^T u, v> = <u, J v> along random directions, and entry by entry when small."""
     entry = catalog.get(name)
-    example = data.draw(entry.examples)
-    assert_gradient(entry.forward, entry.backward, example.inputs, attrs=example.attrs,
-                    wrt=entry.wrt, seed=data.draw(nst.seeds()))
+    _check_gradient(entry, data.draw(entry.examples), data.draw(nst.seeds()))
+
+
+@pytest.mark.parametrize(("name", "case"), CASES)
+def test_backward_is_the_gradient_of_the_forward_on_the_named_cases(name: str, case: str) -> None:
+    """The same identity on each named edge case of the op."""
+    _check_gradient(catalog.get(name), _case(name, case), seed=0)
+
+
+def _check_agreement(entry: catalog.OpEntry, example: catalog.Example) -> None:
+    example = entry.prepared(example)
+    assert_close(entry.call_forward(example), example.call(entry.independent),
+                 gauge=entry.gauge(example), terms=2 * entry.terms(example))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -60,9 +83,26 @@ def test_backward_is_the_gradient_of_the_forward(name: str, data: st.DataObject)
 def test_forward_agrees_with_an_independent_computation(name: str, data: st.DataObject) -> None:
     """The kernel and plain NumPy agree within gamma_2n of the gauge (both are rounded)."""
     entry = catalog.get(name)
-    example = data.draw(entry.examples)
-    assert_close(example.call(entry.forward), example.call(entry.independent),
-                 gauge=entry.gauge(example), terms=2 * entry.terms(example))
+    _check_agreement(entry, data.draw(entry.examples))
+
+
+@pytest.mark.parametrize(("name", "case"), CASES)
+def test_forward_agrees_with_an_independent_computation_on_the_named_cases(name: str,
+                                                                           case: str) -> None:
+    """The same agreement on each named edge case of the op."""
+    _check_agreement(catalog.get(name), _case(name, case))
+
+
+def _check_no_mutation(entry: catalog.OpEntry, example: catalog.Example) -> None:
+    example = entry.prepared(example)
+    before = [np.array(value, copy=True) for value in example.inputs]
+    output = entry.call_forward(example)
+    d_out = _d_out(output)
+    d_out_before = np.array(d_out, copy=True)
+    entry.call_backward(d_out, example)
+    for original, value in zip(before, example.inputs, strict=True):
+        assert np.array_equal(original, np.asarray(value))
+    assert np.array_equal(d_out_before, np.asarray(d_out))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -70,15 +110,31 @@ def test_forward_agrees_with_an_independent_computation(name: str, data: st.Data
 def test_inputs_are_never_mutated(name: str, data: st.DataObject) -> None:
     """Neither the forward nor the backward writes into an argument."""
     entry = catalog.get(name)
-    example = data.draw(entry.examples)
-    before = [np.array(value, copy=True) for value in example.inputs]
-    output = example.call(entry.forward)
-    d_out = _d_out(output)
-    d_out_before = np.array(d_out, copy=True)
-    example.call(entry.backward, d_out)
-    for original, value in zip(before, example.inputs, strict=True):
-        assert np.array_equal(original, np.asarray(value))
-    assert np.array_equal(d_out_before, np.asarray(d_out))
+    _check_no_mutation(entry, data.draw(entry.examples))
+
+
+@pytest.mark.parametrize(("name", "case"), CASES)
+def test_inputs_are_never_mutated_on_the_named_cases(name: str, case: str) -> None:
+    """Nor on the named edge cases."""
+    _check_no_mutation(catalog.get(name), _case(name, case))
+
+
+def _check_layout(entry: catalog.OpEntry, example: catalog.Example) -> None:
+    example = entry.prepared(example)
+    output = np.asarray(entry.call_forward(example))
+
+    def changed(convert: object) -> catalog.Example:
+        return catalog.Example(tuple(convert(v) if i in entry.array_inputs else v  # type: ignore[operator]
+                                     for i, v in enumerate(example.inputs)), example.attrs)
+
+    contiguous = changed(np.ascontiguousarray)
+    assert np.array_equal(np.asarray(entry.call_forward(contiguous)), output)
+    as_float32 = changed(lambda v: np.asarray(v, dtype=np.float32))
+    widened = catalog.Example(tuple(np.asarray(v, dtype=np.float64) if i in entry.array_inputs
+                                    else v for i, v in enumerate(as_float32.inputs)),
+                              example.attrs)
+    assert np.array_equal(np.asarray(entry.call_forward(as_float32)),
+                          np.asarray(entry.call_forward(widened)))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -87,39 +143,30 @@ def test_layout_and_input_precision_do_not_change_the_result(name: str,
                                                             data: st.DataObject) -> None:
     """A strided view, a transposed copy or float32 data give exactly the contiguous answer."""
     entry = catalog.get(name)
-    example = data.draw(entry.examples)
-    output = np.asarray(example.call(entry.forward))
-    contiguous = tuple(np.ascontiguousarray(v) if i in entry.array_inputs else v
-                       for i, v in enumerate(example.inputs))
-    assert np.array_equal(np.asarray(entry.forward(*contiguous, **example.attrs)), output)
-
-    as_float32 = tuple(np.asarray(v, dtype=np.float32) if i in entry.array_inputs else v
-                       for i, v in enumerate(example.inputs))
-    widened = tuple(np.asarray(v, dtype=np.float64) if i in entry.array_inputs else v
-                    for i, v in enumerate(as_float32))
-    assert np.array_equal(np.asarray(entry.forward(*as_float32, **example.attrs)),
-                          np.asarray(entry.forward(*widened, **example.attrs)))
+    _check_layout(entry, data.draw(entry.examples))
 
 
-def _replace(inputs: tuple, position: int, value: object) -> tuple:
-    return tuple(value if i == position else v for i, v in enumerate(inputs))
+def _replace(example: catalog.Example, position: int, value: object) -> catalog.Example:
+    return catalog.Example(tuple(value if i == position else v
+                                 for i, v in enumerate(example.inputs)), example.attrs)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_integer_complex_and_boolean_data_are_refused(name: str) -> None:
     """Each array argument refuses non-real-floating data with a TypeError naming the function."""
     entry = catalog.get(name)
-    example = entry.sample
-    d_out = _d_out(example.call(entry.forward))
+    example = entry.prepared(entry.sample)
+    d_out = _d_out(entry.call_forward(example))
     for position in entry.array_inputs:
         value = np.asarray(example.inputs[position])
         for bad in (value.astype(np.int64), value.astype(np.complex128), value > 0,
                     value.astype(object)):
-            inputs = _replace(example.inputs, position, bad)
+            wrong = _replace(example, position, bad)
             with pytest.raises(TypeError, match=rf"^{entry.forward.__name__}: .* floating"):
-                entry.forward(*inputs, **example.attrs)
-            with pytest.raises(TypeError, match=rf"^{entry.backward.__name__}: .* floating"):
-                entry.backward(d_out, *inputs, **example.attrs)
+                entry.call_forward(wrong)
+            if entry.backward_args is None:  # the input reaches the backward
+                with pytest.raises(TypeError, match=rf"^{entry.backward.__name__}: .* floating"):
+                    entry.call_backward(d_out, wrong)
 
 
 RANKED = [name for name in NAMES
@@ -128,37 +175,69 @@ RANKED = [name for name in NAMES
 
 @pytest.mark.parametrize("name", RANKED)
 def test_a_wrong_rank_is_refused_with_the_shape_in_the_message(name: str) -> None:
-    """One extra axis on an array argument is a ValueError naming the function and the shape.
+    """One extra axis on an array argument of fixed rank is a ValueError naming the function.
 
-    Only for the arguments of fixed rank: activations take any rank.
+    The message shows the shape that came; activations take any rank and are not asked.
     """
     entry = catalog.get(name)
-    example = entry.sample
-    d_out = _d_out(example.call(entry.forward))
+    example = entry.prepared(entry.sample)
+    d_out = _d_out(entry.call_forward(example))
     for position in sorted(set(entry.array_inputs) - set(entry.any_rank)):
         bad = np.asarray(example.inputs[position])[np.newaxis]
-        inputs = _replace(example.inputs, position, bad)
+        wrong = _replace(example, position, bad)
         shape = re.escape(str(bad.shape))
         with pytest.raises(ValueError, match=rf"^{entry.forward.__name__}: .*{shape}"):
-            entry.forward(*inputs, **example.attrs)
-        with pytest.raises(ValueError, match=rf"^{entry.backward.__name__}: .*{shape}"):
-            entry.backward(d_out, *inputs, **example.attrs)
+            entry.call_forward(wrong)
+        if entry.backward_args is None:  # the input reaches the backward
+            with pytest.raises(ValueError, match=rf"^{entry.backward.__name__}: .*{shape}"):
+                entry.call_backward(d_out, wrong)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_cotangent_of_the_wrong_shape_is_refused(name: str) -> None:
-    """The backward refuses a gradient shaped unlike the forward's output.
+    """The backward refuses a gradient shaped unlike the forward's output, naming itself.
 
-    an array of another shape (ValueError) or, for a scalar loss, an array at all (TypeError),
-    naming the function.
+    An array of another shape is a ValueError; for a scalar loss, an array at all is a TypeError.
     """
     entry = catalog.get(name)
-    output = entry.sample.call(entry.forward)
+    example = entry.prepared(entry.sample)
+    output = entry.call_forward(example)
     backward = entry.backward.__name__
     if np.ndim(output):
         wrong = np.ones((*np.shape(output), 2))
         with pytest.raises(ValueError, match=rf"^{backward}: .*{re.escape(str(wrong.shape))}"):
-            entry.sample.call(entry.backward, wrong)
+            entry.call_backward(wrong, example)
     else:
         with pytest.raises(TypeError, match=rf"^{backward}: d_loss must be a real scalar"):
-            entry.sample.call(entry.backward, np.ones(2))
+            entry.call_backward(np.ones(2), example)
+
+
+BAD_CALLS = [(name, bad.name) for name in NAMES for bad in catalog.get(name).errors]
+
+
+@pytest.mark.parametrize(("name", "bad_call"), BAD_CALLS)
+def test_every_bad_call_is_refused_with_its_message(name: str, bad_call: str) -> None:
+    """Each call the entry lists as bad raises its error, the message naming the function first.
+
+    The forward and (unless the entry says otherwise) the backward, given a cotangent shaped like
+    the sample's output.
+    """
+    entry = catalog.get(name)
+    bad = next(b for b in entry.errors if b.name == bad_call)
+    with pytest.raises(bad.error, match=rf"^{entry.forward.__name__}: {bad.match}"):
+        entry.call_forward(entry.prepared(bad.example))
+    if bad.backward:
+        d_out = _d_out(entry.call_forward(entry.prepared(entry.sample)))
+        with pytest.raises(bad.error, match=rf"^{entry.backward.__name__}: {bad.match}"):
+            entry.call_backward(d_out, entry.prepared(bad.example))
+
+
+def test_every_op_belongs_to_a_known_concept_with_a_page_and_a_law_file() -> None:
+    """An entry's concept names a page docs/<concept>.md and a law file tests/test_<concept>.py."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for name in NAMES:
+        concept = catalog.get(name).concept
+        assert (root / "docs" / f"{concept}.md").is_file(), (name, concept)
+        assert (root / "tests" / f"test_{concept}.py").is_file(), (name, concept)

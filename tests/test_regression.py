@@ -22,8 +22,7 @@ from hypothesis import strategies as st
 
 from numerics import assert_close, assert_gradient, gamma
 from numerics import strategies as nst
-from reference import losses, regression
-from reference._validation import NonFiniteLossError
+from reference import NonFiniteLossError, losses, regression
 
 # ----------------------------------------------------------------------------------------------
 # bounds

@@ -20,7 +20,7 @@ vectors = st.integers(1, 8).flatmap(lambda n: st.tuples(nst.arrays((n,), scale=4
 
 @given(vectors, st.floats(1e-3, 0.5), st.floats(0.0, 1.0))
 def test_sgd_with_weight_decay_is_the_decayed_update(case: tuple, lr: float, lam: float) -> None:
-    """Sgd with weight decay is the decayed update.
+    """A gradient step on the loss plus the L2 penalty first shrinks the weights by 1 - lr lam.
 
     SGD on loss + lam/2 |w|^2 is w - lr (g + lam w) = (1 - lr lam) w - lr g: the weights decay.
     Within gamma_4 of |w| (1 + lr lam) + lr |g|.
@@ -33,7 +33,7 @@ def test_sgd_with_weight_decay_is_the_decayed_update(case: tuple, lr: float, lam
 
 @given(st.sampled_from([0.1, 0.3, 0.5, 0.8]), nst.seeds())
 def test_dropout_keeps_the_expectation(p: float, seed: int) -> None:
-    """Dropout keeps the expectation.
+    """On average over its random masks, inverted dropout returns its input.
 
     E[dropout(x)] = x: over n = 40 000 draws of each of 4 entries the mean of y_i / x_i is 1
     within Z sqrt(p / ((1 - p) n)) (y/x is 1/(1 - p) or 0: variance p/(1 - p)); Z = 6 gives a
@@ -58,7 +58,7 @@ def test_dropout_with_p_zero_is_the_identity(x: np.ndarray, seed: int) -> None:
 @given(nst.arrays(nst.shapes(min_dims=1, max_dims=3, max_side=5), scale=4.0),
        st.sampled_from([0.2, 0.5, 0.9]), nst.seeds())
 def test_dropout_backward_uses_the_forwards_mask(x: np.ndarray, p: float, seed: int) -> None:
-    """Dropout backward uses the forwards mask.
+    """The units dropped in the forward pass get no gradient; the others get dy / (1 - p).
 
     The units dropped in the forward get no gradient, the others dy / (1 - p): the backward is
     the forward's linear map applied to dy (bit for bit).
@@ -74,7 +74,7 @@ def test_dropout_backward_uses_the_forwards_mask(x: np.ndarray, p: float, seed: 
 @given(st.lists(st.floats(0.0, 10.0), min_size=1, max_size=40), st.integers(1, 8))
 def test_early_stopping_returns_the_arg_min_and_waits_for_patience(losses: list,
                                                                    patience: int) -> None:
-    """Early stopping returns the arg min and waits for patience.
+    """Early stopping keeps the best epoch and stops patience epochs after it without a better loss.
 
     best_epoch is the first arg-min of the losses up to stop_epoch; stop_epoch is either the
     last epoch or exactly `patience` epochs after best_epoch, with no better loss in between.
@@ -89,7 +89,7 @@ def test_early_stopping_returns_the_arg_min_and_waits_for_patience(losses: list,
 @given(st.integers(1, 20).flatmap(lambda n: st.tuples(nst.arrays((n, 3), scale=4.0),
                                                       nst.arrays((n,), scale=4.0))), nst.seeds())
 def test_shuffle_keeps_every_pair(case: tuple, seed: int) -> None:
-    """Shuffle keeps every pair.
+    """Shuffling moves each example together with its target.
 
     The same permutation moves X's rows and y's entries: the multiset of (x, y) pairs is
     unchanged.
@@ -102,7 +102,7 @@ def test_shuffle_keeps_every_pair(case: tuple, seed: int) -> None:
 
 @given(st.integers(2, 30).flatmap(lambda n: nst.arrays((n, 4), scale=50.0)))
 def test_standardize_gives_mean_zero_and_unit_deviation_and_round_trips(X: np.ndarray) -> None:
-    """Standardize gives mean zero and unit deviation and round trips.
+    """Standardised features have mean 0 and deviation 1, and unstandardising gives the data back.
 
     Each non-constant column of Z has mean 0 and standard deviation 1 (within gamma_{3N+4});
     constant columns stay 0; unstandardize(Z) gives X back within gamma_{2N+8} of |X| + mean|X|.

@@ -62,7 +62,7 @@ def test_each_sample_variance_matches_its_formula(initialiser, variance, kurtosi
 
 @given(st.integers(1, 40), st.integers(1, 40), st.floats(0.5, 2.0), nst.seeds())
 def test_orthogonal_matrices_are_orthogonal(rows: int, cols: int, gain: float, seed: int) -> None:
-    """Orthogonal matrices are orthogonal.
+    """An orthogonal initialisation W satisfies W^T W = g^2 I, within the rounding of QR.
 
     W^T W = g^2 I (W W^T for wide W) entry by entry within g^2 2 sqrt(n) gamma_{4mn}: the
     Householder QR's Q is within sqrt(n) gamma~_{mn} of an orthogonal matrix (Higham, Accuracy
@@ -77,7 +77,7 @@ def test_orthogonal_matrices_are_orthogonal(rows: int, cols: int, gain: float, s
 
 
 def test_orthogonal_matrices_are_uniformly_distributed() -> None:
-    """Orthogonal matrices are uniformly distributed.
+    """Orthogonal initialisations prefer no direction: every entry averages 0 over many draws.
 
     With the signs of R's diagonal folded into Q, no direction is preferred: over 3000 draws of
     3x3 matrices the mean of each entry is 0 within Z standard errors (each entry has variance
@@ -96,36 +96,53 @@ def _run(initialiser, activation, activation_backward, scale: float = 1.0) -> in
 
 @given(nst.seeds(), st.floats(0.1, 3.0))
 def test_the_propagation_experiment_is_the_chain_rule(seed: int, scale: float) -> None:
-    """Propagate is the chain rule.
+    """The depth experiment's mean squares are a plain forward pass's and the chain rule's.
 
     propagate's mean squares are those of a plain NumPy forward pass and of the gradient sent
     back by the chain rule (tanh' = 1 - tanh^2), drawn from the same generator in the same
-    order: within gamma_{2(width + 4)} per layer (the same products, summed in other orders by
-    BLAS; the C library's tanh and NumPy's each within 4u).
+    order. Each layer's values are sums of products (4 of them; BLAS may add them in another
+    order) then tanh (within 4u) or the product with 1 - a^2 (3 roundings): after k layers an
+    element is within gamma_{k (4 + 4)} of the same computation on absolute values, G. A mean
+    of squares of values g off by e is off by at most mean(2 e |g| + e^2) plus its own 20
+    additions, the square and the division: held to gamma_{2(k (4 + 4) + 22)} of
+    2 mean(G |g|) + mean(g^2), both sides being rounded.
     """
     run = init.propagate(init.glorot_normal, act.tanh, act.tanh_backward,
                          np.random.default_rng(seed), depth=3, width=4, batch=5, scale=scale)
     rng = np.random.default_rng(seed)
     activity = rng.standard_normal((5, 4))
+    size = activity.size
     forward, weights, outputs = [np.mean(activity**2)], [], []
-    for _ in range(3):
+    forward_gauge, forward_terms = [np.mean(activity**2)], [size + 2]
+    gauge = np.abs(activity)
+    for layer in range(1, 4):
         weights.append(scale * init.glorot_normal((4, 4), rng))
         activity = np.tanh(activity @ weights[-1])
+        # |tanh(z)| <= |z|: the absolute computation bounds the errors carried forward
+        gauge = gauge @ np.abs(weights[-1])
         outputs.append(activity)
         forward.append(np.mean(activity**2))
+        forward_gauge.append(2.0 * np.mean(gauge * np.abs(activity)) + forward[-1])
+        forward_terms.append(layer * (4 + 4) + size + 2)
     gradient = rng.standard_normal((5, 4))
     backward = [np.mean(gradient**2)]
-    for W, a in zip(reversed(weights), reversed(outputs), strict=True):
+    backward_gauge, backward_terms = [backward[0]], [size + 2]
+    gauge = np.abs(gradient)
+    for layer, (W, a) in enumerate(zip(reversed(weights), reversed(outputs), strict=True), 1):
         gradient = (gradient * (1.0 - a**2)) @ W.T
+        gauge = (gauge * np.abs(1.0 - a**2)) @ np.abs(W.T)
         backward.append(np.mean(gradient**2))
-    assert_close(run.forward, forward, terms=2 * (4 + 4))
-    assert_close(run.backward, backward[::-1], terms=2 * (4 + 4) * 3)
+        backward_gauge.append(2.0 * np.mean(gauge * np.abs(gradient)) + backward[-1])
+        backward_terms.append(layer * (4 + 4) + size + 2)
+    assert_close(run.forward, forward, gauge=forward_gauge, terms=2 * max(forward_terms))
+    assert_close(run.backward, backward[::-1], gauge=backward_gauge[::-1],
+                 terms=2 * max(backward_terms))
     # each layer: 4 products and sums, and tanh (within 4u: 4 more terms), through 3 layers
     assert_close(run.output, activity, gauge=1.0, terms=2 * 3 * (4 + 4))
 
 
 def test_glorot_keeps_a_tanh_network_alive_through_fifty_layers() -> None:
-    """Glorot keeps a tanh network alive through fifty layers.
+    """With Glorot's weights a deep tanh network's activations decay slowly, as theory predicts.
 
     With Glorot weights a tanh network's mean square activation follows the mean-field
     prediction v_L = 1 / (1/v_0 + 2L) (from E tanh(z)^2 = v - 2v^2 + O(v^3) for small v):
@@ -142,7 +159,7 @@ def test_glorot_keeps_a_tanh_network_alive_through_fifty_layers() -> None:
 
 
 def test_he_keeps_the_second_moment_of_a_relu_network_where_glorot_halves_it() -> None:
-    """He keeps the second moment of a relu network where glorot halves it.
+    """He's weights keep a deep ReLU network's second moment; Glorot's halve it at every layer.
 
     ReLU zeroes half of each unit's inputs: He's variance 2/fan_in makes up for it and the
     second moment after 50 layers is within a factor 4 of the input's (finite-width noise: each
@@ -157,7 +174,7 @@ def test_he_keeps_the_second_moment_of_a_relu_network_where_glorot_halves_it() -
 
 
 def test_gradients_keep_their_variance_backward_too() -> None:
-    """Gradients keep their variance backward too.
+    """Glorot's weights also keep the gradient alive on its way back through 50 tanh layers.
 
     Glorot and Bengio's second condition, fan_out sigma^2 = 1, keeps the backward signal: the
     gradient's mean square back through 50 tanh layers stays above 1 % of the output's (the

@@ -39,7 +39,7 @@ def _quadratic(curvatures: np.ndarray):  # type: ignore[no-untyped-def]
        st.floats(0.01, 0.5), st.floats(0.0, 0.95), st.booleans())
 def test_the_classic_and_pytorch_forms_follow_the_same_path(case: tuple, lr: float, beta: float,
                                                             nesterov: bool) -> None:
-    """The classic and pytorch forms follow the same path.
+    """The classic velocity form of momentum and PyTorch's form take the same steps.
 
     v <- beta v - lr g, w <- w + v (classic) and b <- beta b + g, w <- w - lr b (PyTorch; with
     nesterov, w <- w - lr (g + beta b)) give the same weights for 30 steps on a quadratic: v =
@@ -65,7 +65,7 @@ def test_the_classic_and_pytorch_forms_follow_the_same_path(case: tuple, lr: flo
        st.integers(-30, 30), st.floats(1e-3, 1.0))
 def test_adams_first_step_moves_each_coordinate_by_the_learning_rate(g: np.ndarray, power: int,
                                                                      lr: float) -> None:
-    """Adams first step moves each coordinate by the learning rate.
+    """Adam's first step moves every coordinate by the learning rate, whatever the gradient's scale.
 
     On the first step (m = v = 0, t = 1) m_hat = g and v_hat = g^2, so each coordinate moves by
     lr |g| / (|g| + eps): lr, whatever the gradient's scale (2^-30 to 2^30 here), up to eps.
@@ -86,7 +86,7 @@ def test_adams_first_step_moves_each_coordinate_by_the_learning_rate(g: np.ndarr
                                                               max_size=n))),
        st.integers(-20, 20))
 def test_adam_is_invariant_to_rescaling_the_loss(case: tuple, power: int) -> None:
-    """Adam is invariant to rescaling the loss.
+    """Adam takes the same steps on c L as on L, for any c > 0.
 
     Adam on c L follows Adam on L: m scales by c, sqrt(v) by |c|, their ratio not at all. With
     eps = 0 and c = 2^k every rounding scales too: the paths agree bit for bit.
@@ -109,7 +109,7 @@ def test_adam_is_invariant_to_rescaling_the_loss(case: tuple, power: int) -> Non
 @given(st.integers(1, 5).flatmap(lambda n: st.lists(nst.arrays((n,), scale=4.0), min_size=2,
                                                     max_size=20)), st.floats(1e-3, 1.0))
 def test_adagrads_effective_rate_never_grows(gradients: list, lr: float) -> None:
-    """Adagrads effective rate never grows.
+    """Adagrad's step size per coordinate, lr / (sqrt(G) + eps), can only shrink.
 
     lr / (sqrt(G) + eps) is non-increasing in every coordinate, because G only grows (and
     rounding is monotone, so the computed G does too).
@@ -152,7 +152,7 @@ def test_gradient_descent_on_a_quadratic_converges_below_two_over_l(curvatures: 
 
 
 def test_momentum_rolls_across_a_plateau_where_gradient_descent_stalls() -> None:
-    """Momentum rolls across a plateau where gradient descent stalls.
+    """Momentum gathers speed across a nearly flat slope where plain gradient descent stalls.
 
     L(w) = 1e-4 (w - 5)^2 - exp(-(w - 5)^2): a long, almost flat slope, then a basin at 5. From
     w = -5 with lr = 1, gradient descent creeps 0.002 per step and after 400 steps is still on
@@ -181,7 +181,7 @@ def test_momentum_rolls_across_a_plateau_where_gradient_descent_stalls() -> None
 
 @pytest.mark.parametrize("kappa", [10.0, 100.0, 1000.0])
 def test_heavy_ball_converges_at_the_rate_of_its_theory(kappa: float) -> None:
-    """Heavy ball converges at the rate of its theory.
+    """With Polyak's settings the heavy ball shrinks the error by (√κ - 1)/(√κ + 1) per step.
 
     On a quadratic with curvatures in [mu, L], kappa = L/mu, the heavy ball with lr = 4/(sqrt(L)
     + sqrt(mu))^2 and beta = ((sqrt(kappa) - 1)/(sqrt(kappa) + 1))^2 contracts the error by rho
@@ -221,7 +221,7 @@ def test_updates_are_pure() -> None:
 
 
 def test_rmsprop_is_adagrad_that_forgets() -> None:
-    """Rmsprop is adagrad that forgets.
+    """RMSProp with rho = 0 remembers only the last gradient, where Adagrad remembers them all.
 
     One RMSProp step from S = 0 with rho = 0 is the step g / (|g| + eps): it keeps only the last
     gradient; Adagrad's first step is the same, and its later steps shrink.

@@ -1,0 +1,48 @@
+"""The figures of the page batchnorm.md, drawn by the reference code at build time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from reference import (
+    activations,
+    batchnorm,
+    dense,
+    init,
+)
+
+
+def batchnorm_distributions() -> Figure:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((512, 64))
+    plain, normalised = x, x
+    snapshots = []
+    for layer in range(1, 21):
+        W = init.uniform((64, 64), rng, scale=0.5)
+        plain = activations.tanh(dense.dense(plain, W, np.zeros(64)) + 0.5)
+        z = dense.dense(normalised, W, np.zeros(64)) + 0.5
+        z, _, _ = batchnorm.batchnorm_train(z, np.ones(64), np.zeros(64))
+        normalised = activations.tanh(z)
+        if layer in (1, 5, 20):
+            snapshots.append((layer, plain[:, 0], normalised[:, 0]))
+    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.2), sharey=True)
+    bins = np.linspace(-1.0, 1.0, 41)
+    for ax, (layer, without, with_bn) in zip(axes, snapshots, strict=True):
+        ax.hist(without, bins=bins, alpha=0.6, color="tab:red", label="no normalisation")
+        ax.hist(with_bn, bins=bins, alpha=0.6, color="tab:blue", label="batch normalisation")
+        ax.set_title(f"unit 0 after layer {layer}", fontsize=9)
+        ax.set_xlabel("activation")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("tanh units with weights too large and a bias: without normalisation they "
+                 "saturate at +-1")
+    return fig
+
+
+#: name (the SVG's file name under figures/) -> the function that draws it
+FIGURES: dict[str, Callable[[], Figure]] = {
+    "batchnorm-distributions": batchnorm_distributions,
+}
