@@ -8,8 +8,12 @@ from collections.abc import Callable
 
 #: Both peers get the same two threads (the machine's cores).
 THREADS = 2
-for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                  "NUMBA_NUM_THREADS"):
+for _variable in (
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+):
     os.environ.setdefault(_variable, str(THREADS))
 
 
@@ -36,8 +40,9 @@ def median_seconds(run: Callable[[], object], *, repeats: int = 15, warmup: int 
     return times[len(times) // 2]
 
 
-def side_by_side(cases: dict[str, Callable[[], object]], *, rounds: int = 3,
-                 repeats: int = 15) -> dict[str, float]:
+def side_by_side(
+    cases: dict[str, Callable[[], object]], *, rounds: int = 3, repeats: int = 15
+) -> dict[str, float]:
     """Median seconds of each case, measured in interleaved rounds (the best round's median).
 
     Interleaving keeps a slow moment of the machine from falling on one peer only.

@@ -39,8 +39,9 @@ def main() -> None:
 
         def peer() -> object:
             tx.grad = tgamma.grad = tbeta.grad = None
-            torch.nn.functional.batch_norm(tx, None, None, tgamma, tbeta, training=True,
-                                           eps=1e-5).backward(tdy)
+            torch.nn.functional.batch_norm(
+                tx, None, None, tgamma, tbeta, training=True, eps=1e-5
+            ).backward(tdy)
             return tx.grad
 
         cases["PyTorch"] = peer
@@ -50,12 +51,19 @@ def main() -> None:
         assert np.allclose(dgamma, tgamma.grad.numpy())
 
     seconds = _harness.side_by_side(cases)
-    rows = [(name, f"{value * 1e3:.3f}",
-             f"{value / seconds['PyTorch']:.2f}" if "PyTorch" in seconds else "n/a")
-            for name, value in seconds.items()]
-    print(f"batchnorm forward + backward, float64, x {SHAPE}; {_harness.THREADS} threads; "
-          f"{platform.processor() or platform.machine()}; "
-          f"torch {torch.__version__ if torch else 'not installed'}")
+    rows = [
+        (
+            name,
+            f"{value * 1e3:.3f}",
+            f"{value / seconds['PyTorch']:.2f}" if "PyTorch" in seconds else "n/a",
+        )
+        for name, value in seconds.items()
+    ]
+    print(
+        f"batchnorm forward + backward, float64, x {SHAPE}; {_harness.THREADS} threads; "
+        f"{platform.processor() or platform.machine()}; "
+        f"torch {torch.__version__ if torch else 'not installed'}"
+    )
     print(_harness.table(rows, ("implementation", "ms (median)", "time / PyTorch's")))
 
 

@@ -49,8 +49,11 @@ def main() -> None:
         avg_pool2d(x, 2)
         return avg_pool2d_backward(dy_pool, x, 2)
 
-    ops = {"conv2d 3x3, padding 1": convolution, "max_pool2d 2x2": max_pooling,
-           "avg_pool2d 2x2": average_pooling}
+    ops = {
+        "conv2d 3x3, padding 1": convolution,
+        "max_pool2d 2x2": max_pooling,
+        "avg_pool2d 2x2": average_pooling,
+    }
     torch = _harness.torch_or_none()
     peers = {}
     if torch is not None:
@@ -64,11 +67,11 @@ def main() -> None:
                 tx.grad = tw.grad = tb.grad = None
                 forward().backward(torch.tensor(dy))
                 return tx.grad
+
             return step
 
         peers = {
-            "conv2d 3x3, padding 1": run(lambda: functional.conv2d(tx, tw, tb, padding=1),
-                                         dy_conv),
+            "conv2d 3x3, padding 1": run(lambda: functional.conv2d(tx, tw, tb, padding=1), dy_conv),
             "max_pool2d 2x2": run(lambda: functional.max_pool2d(tx, 2), dy_pool),
             "avg_pool2d 2x2": run(lambda: functional.avg_pool2d(tx, 2), dy_pool),
         }
@@ -86,15 +89,27 @@ def main() -> None:
     for name in ops:
         ours = seconds[f"{name} | deepref"]
         theirs = seconds.get(f"{name} | PyTorch", float("nan"))
-        rate = (f"{conv_flops / ours / 1e9:.1f} ({100 * conv_flops / ours / 1e9 / PEAK_GFLOPS:.0f} "
-                f"% of peak)") if name.startswith("conv") else ""
-        rows.append((name, f"{ours * 1e3:.2f}", f"{theirs * 1e3:.2f}", f"{ours / theirs:.2f}",
-                     rate))
-    print(f"forward + backward, float64, x {SHAPE}; {_harness.THREADS} threads; "
-          f"{platform.processor() or platform.machine()}; "
-          f"torch {torch.__version__ if torch else 'not installed'}")
-    print(_harness.table(rows, ("op", "deepref ms", "PyTorch ms", "time / PyTorch's",
-                       "deepref GFLOP/s")))
+        rate = (
+            (
+                f"{conv_flops / ours / 1e9:.1f} ({100 * conv_flops / ours / 1e9 / PEAK_GFLOPS:.0f} "
+                f"% of peak)"
+            )
+            if name.startswith("conv")
+            else ""
+        )
+        rows.append(
+            (name, f"{ours * 1e3:.2f}", f"{theirs * 1e3:.2f}", f"{ours / theirs:.2f}", rate)
+        )
+    print(
+        f"forward + backward, float64, x {SHAPE}; {_harness.THREADS} threads; "
+        f"{platform.processor() or platform.machine()}; "
+        f"torch {torch.__version__ if torch else 'not installed'}"
+    )
+    print(
+        _harness.table(
+            rows, ("op", "deepref ms", "PyTorch ms", "time / PyTorch's", "deepref GFLOP/s")
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -57,9 +57,11 @@ def main() -> None:
     for name, value in seconds.items():
         ratio = value / seconds["PyTorch"] if "PyTorch" in seconds else float("nan")
         rows.append((name, f"{value * 1e3:.2f}", f"{flops / value / 1e9:.1f}", f"{ratio:.2f}"))
-    print(f"dense forward + backward, float64, x ({BATCH}, {FAN_IN}), W ({FAN_IN}, {FAN_OUT}); "
-          f"{_harness.THREADS} threads; {platform.processor() or platform.machine()}; "
-          f"torch {torch.__version__ if torch else 'not installed'}")
+    print(
+        f"dense forward + backward, float64, x ({BATCH}, {FAN_IN}), W ({FAN_IN}, {FAN_OUT}); "
+        f"{_harness.THREADS} threads; {platform.processor() or platform.machine()}; "
+        f"torch {torch.__version__ if torch else 'not installed'}"
+    )
     print(_harness.table(rows, ("implementation", "ms (median)", "GFLOP/s", "time / PyTorch's")))
 
 

@@ -100,7 +100,7 @@ __all__ = [
 ]
 
 #: The largest step $h_0$ of the central differences.
-STEP = 2.0 ** -9
+STEP = 2.0**-9
 #: How many step sizes the Richardson table uses: h0, h0/2, h0/4, h0/8.
 LEVELS = 4
 #: The multiplier of the estimated truncation and rounding errors.
@@ -109,7 +109,7 @@ SAFETY = 8.0
 #: is not a power of two (the golden ratio's conjugate times 2^-10): points on a
 #: dyadic lattice can round in lock-step and hide the noise.
 NOISE_POINTS = 9
-NOISE_SPACING = 2.0 ** -10 * (math.sqrt(5.0) - 1.0) / 2.0
+NOISE_SPACING = 2.0**-10 * (math.sqrt(5.0) - 1.0) / 2.0
 #: The table must settle to this relative size (or below the rounding), or the
 #: step is retried four times smaller, up to RETRIES times.
 CONVERGENCE = math.sqrt(unit_roundoff())
@@ -197,10 +197,18 @@ class GradientReport:
         return self.explanation
 
 
-def check_gradient(op: Callable[..., Any], op_backward: Callable[..., Any],
-                   inputs: Sequence[Any], *, attrs: Mapping[str, Any] | None = None,
-                   seed: int = 0, wrt: Sequence[int] | None = None, directions: int = 2,
-                   step: float = STEP, jacobian_limit: int = 64) -> GradientReport:
+def check_gradient(
+    op: Callable[..., Any],
+    op_backward: Callable[..., Any],
+    inputs: Sequence[Any],
+    *,
+    attrs: Mapping[str, Any] | None = None,
+    seed: int = 0,
+    wrt: Sequence[int] | None = None,
+    directions: int = 2,
+    step: float = STEP,
+    jacobian_limit: int = 64,
+) -> GradientReport:
     r"""Check ``op_backward`` against ``op`` by the inner-product identity.
 
     Parameters
@@ -253,8 +261,9 @@ def check_gradient(op: Callable[..., Any], op_backward: Callable[..., Any],
     def forward(args: list[Any]) -> np.ndarray:
         out = op(*args, **attrs)
         if isinstance(out, tuple):
-            raise TypeError("check_gradient: op returned a tuple; wrap it to return the one "
-                            "output to check")
+            raise TypeError(
+                "check_gradient: op returned a tuple; wrap it to return the one output to check"
+            )
         return np.asarray(out, dtype=np.float64)
 
     def backward(cotangent: np.ndarray) -> list[np.ndarray]:
@@ -265,14 +274,16 @@ def check_gradient(op: Callable[..., Any], op_backward: Callable[..., Any],
             count = len(grads) if isinstance(grads, (tuple, list)) else "one array"
             raise _MalformedError(
                 f"op_backward returned {count}; expected one gradient for each of the "
-                f"{len(positions)} differentiable inputs {list(positions)}")
+                f"{len(positions)} differentiable inputs {list(positions)}"
+            )
         result = []
         for position, grad in zip(positions, grads, strict=True):
             array = np.asarray(grad, dtype=np.float64)
             if array.shape != point[position].shape:
                 raise _MalformedError(
                     f"the gradient of input {position} ({names[position]}) has shape "
-                    f"{array.shape}; the input has shape {point[position].shape}")
+                    f"{array.shape}; the input has shape {point[position].shape}"
+                )
             result.append(array)
         return result
 
@@ -281,23 +292,33 @@ def check_gradient(op: Callable[..., Any], op_backward: Callable[..., Any],
         comparisons: list[Comparison] = []
         for position in positions:
             for _ in range(directions):
-                comparisons.append(_directional(forward, backward, point, positions, position,
-                                                output, rng, step))
+                comparisons.append(
+                    _directional(forward, backward, point, positions, position, output, rng, step)
+                )
         total = sum(point[p].size for p in positions)
         if total <= jacobian_limit and output.size <= jacobian_limit:
             comparisons.extend(_jacobian(forward, backward, point, positions, output, step))
     except _MalformedError as problem:
-        return GradientReport(False, math.inf, 0.0, None, None,
-                              f"gradient check FAILED: {problem}", (), step)
+        return GradientReport(
+            False, math.inf, 0.0, None, None, f"gradient check FAILED: {problem}", (), step
+        )
     except _NotFiniteError as problem:
-        return GradientReport(False, math.inf, 0.0, problem.position,
-                              names[problem.position] if problem.position is not None else None,
-                              f"gradient check could not judge: {problem}", (), step)
+        return GradientReport(
+            False,
+            math.inf,
+            0.0,
+            problem.position,
+            names[problem.position] if problem.position is not None else None,
+            f"gradient check could not judge: {problem}",
+            (),
+            step,
+        )
     return _report(comparisons, names, step)
 
 
-def assert_gradient(op: Callable[..., Any], op_backward: Callable[..., Any],
-                    inputs: Sequence[Any], **options: Any) -> GradientReport:
+def assert_gradient(
+    op: Callable[..., Any], op_backward: Callable[..., Any], inputs: Sequence[Any], **options: Any
+) -> GradientReport:
     """Like :func:`check_gradient`, but raise ``AssertionError`` when the check fails.
 
     The error carries the report as its ``report`` attribute and its
@@ -339,8 +360,10 @@ def _differentiable(point: list[Any], wrt: Sequence[int] | None) -> tuple[int, .
         positions = tuple(int(i) for i in wrt)
         for i in positions:
             if not 0 <= i < len(point) or not floating(point[i]):
-                raise ValueError(f"check_gradient: wrt names input {i}, which is not a "
-                                 f"floating-point input among the {len(point)} inputs")
+                raise ValueError(
+                    f"check_gradient: wrt names input {i}, which is not a "
+                    f"floating-point input among the {len(point)} inputs"
+                )
     if not positions:
         raise ValueError("check_gradient: no floating-point input to differentiate")
     return positions
@@ -348,8 +371,11 @@ def _differentiable(point: list[Any], wrt: Sequence[int] | None) -> tuple[int, .
 
 def _input_names(op: Callable[..., Any], count: int) -> list[str]:
     try:
-        parameters = [p.name for p in inspect.signature(op).parameters.values()
-                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        parameters = [
+            p.name
+            for p in inspect.signature(op).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
     except (TypeError, ValueError):
         parameters = []
     return [parameters[i] if i < len(parameters) else f"input {i}" for i in range(count)]
@@ -359,7 +385,7 @@ def _richardson_weights(steps: np.ndarray) -> np.ndarray:
     """The weights w_k with which the last table entry combines the differences D(h_k)."""
     table = [np.eye(len(steps))[k] for k in range(len(steps))]
     for level in range(1, len(steps)):
-        factor = 4.0 ** level - 1.0
+        factor = 4.0**level - 1.0
         table = [table[k] + (table[k] - table[k - 1]) / factor for k in range(1, len(table))]
     return table[-1]
 
@@ -398,7 +424,7 @@ def richardson(differences: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         row = [differences[k]]
         for level in range(1, k + 1):
             # T_{k,j} = T_{k,j-1} + (T_{k,j-1} − T_{k-1,j-1}) / (4^j − 1)
-            row.append(row[level - 1] + (row[level - 1] - rows[level - 1]) / (4.0 ** level - 1.0))
+            row.append(row[level - 1] + (row[level - 1] - rows[level - 1]) / (4.0**level - 1.0))
         # the last two columns of the last row, and the last two diagonal entries
         estimate = np.maximum(np.abs(row[-1] - row[-2]), np.abs(row[-1] - previous_diagonal))
         previous_diagonal = row[-1]
@@ -426,7 +452,7 @@ def _noise(values: np.ndarray, spacing: float, slope: np.ndarray) -> np.ndarray:
         if k >= 3:
             # γ_k = (k!)² / (2k)!
             gamma_k = math.factorial(k) ** 2 / math.factorial(2 * k)
-            estimates.append(scale * np.sqrt(gamma_k * np.mean(difference ** 2, axis=0)))
+            estimates.append(scale * np.sqrt(gamma_k * np.mean(difference**2, axis=0)))
     flat = np.diff(values, axis=0) == 0.0
     longest = np.zeros(values.shape[1:])
     run = np.zeros(values.shape[1:])
@@ -437,8 +463,13 @@ def _noise(values: np.ndarray, spacing: float, slope: np.ndarray) -> np.ndarray:
     return np.max(np.stack(estimates), axis=0)
 
 
-def _evaluate_along(forward: Callable[[list[Any]], np.ndarray], point: list[Any], position: int,
-                    direction: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+def _evaluate_along(
+    forward: Callable[[list[Any]], np.ndarray],
+    point: list[Any],
+    position: int,
+    direction: np.ndarray,
+    offsets: np.ndarray,
+) -> np.ndarray:
     """The forward at point + t * direction (in input ``position``) for each t; stacked."""
     results = []
     for t in offsets:
@@ -446,17 +477,26 @@ def _evaluate_along(forward: Callable[[list[Any]], np.ndarray], point: list[Any]
         moved[position] = point[position] + t * direction
         value = forward(moved)
         if not np.all(np.isfinite(value)):
-            raise _NotFiniteError(f"the forward is not finite at a distance {abs(t):.3g} from the "
-                             f"input along the tangent; the step leaves the op's domain "
-                             f"(pass a smaller step, or inputs farther from the boundary)",
-                             position)
+            raise _NotFiniteError(
+                f"the forward is not finite at a distance {abs(t):.3g} from the "
+                f"input along the tangent; the step leaves the op's domain "
+                f"(pass a smaller step, or inputs farther from the boundary)",
+                position,
+            )
         results.append(value)
     return np.stack(results)
 
 
-def _derivative(forward: Callable[[list[Any]], np.ndarray], point: list[Any], position: int,
-                direction: np.ndarray, step: float, project: Callable[[np.ndarray], np.ndarray],
-                floor: np.ndarray | float, reach: float) -> tuple[np.ndarray, ...]:
+def _derivative(
+    forward: Callable[[list[Any]], np.ndarray],
+    point: list[Any],
+    position: int,
+    direction: np.ndarray,
+    step: float,
+    project: Callable[[np.ndarray], np.ndarray],
+    floor: np.ndarray | float,
+    reach: float,
+) -> tuple[np.ndarray, ...]:
     """d/dt project(f(x + t v)) at t = 0.
 
     Returns the estimate, its truncation estimate, its rounding bound, and
@@ -470,7 +510,7 @@ def _derivative(forward: Callable[[list[Any]], np.ndarray], point: list[Any], po
     derivative along the way, which near a minimum is far from its value at x.
     """
     for shrink in range(RETRIES + 1):
-        steps = step / 4.0 ** shrink / 2.0 ** np.arange(LEVELS)
+        steps = step / 4.0**shrink / 2.0 ** np.arange(LEVELS)
         ahead = project(_evaluate_along(forward, point, position, direction, steps))
         behind = project(_evaluate_along(forward, point, position, direction, -steps))
         shape = (LEVELS,) + (1,) * (ahead.ndim - 1)
@@ -483,15 +523,18 @@ def _derivative(forward: Callable[[list[Any]], np.ndarray], point: list[Any], po
         # how fast φ moves across the box at all, |φ(±h) − φ(0)| / h: the scale of a
         # derivative here, even where the derivative at x itself is zero (a minimum)
         centre = window[NOISE_POINTS // 2]
-        variation = np.max(np.abs(np.concatenate([ahead, behind]) - centre)
-                           / np.concatenate([steps, steps]).reshape((2 * LEVELS, *shape[1:])),
-                           axis=0)
+        variation = np.max(
+            np.abs(np.concatenate([ahead, behind]) - centre)
+            / np.concatenate([steps, steps]).reshape((2 * LEVELS, *shape[1:])),
+            axis=0,
+        )
         # the largest value met, whose last rounding alone is a noise of u times it; and the
         # rounding of x + t v, which moves φ by its derivative there times u |x|
         size = np.max(np.abs(np.concatenate([window, ahead, behind])), axis=0)
         moved_floor = floor + unit_roundoff() * variation * reach
-        eta = np.maximum(np.maximum(_noise(window, spacing, value), unit_roundoff() * size),
-                         moved_floor)
+        eta = np.maximum(
+            np.maximum(_noise(window, spacing, value), unit_roundoff() * size), moved_floor
+        )
         # rounding ≤ 3η Σ_k |w_k| / h_k
         rounding = 3.0 * eta * float(np.sum(np.abs(_richardson_weights(steps)) / steps))
         # settled: the table converged, and the values are not noisy beyond half their
@@ -505,10 +548,16 @@ def _derivative(forward: Callable[[list[Any]], np.ndarray], point: list[Any], po
     return value, truncation, rounding, converged
 
 
-def _directional(forward: Callable[[list[Any]], np.ndarray],
-                 backward: Callable[[np.ndarray], list[np.ndarray]], point: list[Any],
-                 positions: tuple[int, ...], position: int, output: np.ndarray,
-                 rng: np.random.Generator, step: float) -> Comparison:
+def _directional(
+    forward: Callable[[list[Any]], np.ndarray],
+    backward: Callable[[np.ndarray], list[np.ndarray]],
+    point: list[Any],
+    positions: tuple[int, ...],
+    position: int,
+    output: np.ndarray,
+    rng: np.random.Generator,
+    step: float,
+) -> Comparison:
     cotangent = rng.standard_normal(output.shape)
     tangent = np.asarray(rng.standard_normal(point[position].shape))
     tangent = tangent / max(float(np.max(np.abs(tangent), initial=0.0)), 1e-300)
@@ -525,21 +574,37 @@ def _directional(forward: Callable[[list[Any]], np.ndarray],
     # overflow where the values are near the largest double)
     u = unit_roundoff()
     noise_floor = float(np.sum(u * np.abs(cotangent) * np.abs(output))) + sum(
-        float(np.sum(u * np.abs(g) * np.abs(point[p]))) for g, p in zip(grads, positions,
-                                                                          strict=True))
+        float(np.sum(u * np.abs(g) * np.abs(point[p])))
+        for g, p in zip(grads, positions, strict=True)
+    )
     reach = float(np.sum(np.abs(tangent) * np.abs(point[position])))
-    numeric, truncation, rounding, converged = _derivative(forward, point, position, tangent,
-                                                           step, project, noise_floor, reach)
+    numeric, truncation, rounding, converged = _derivative(
+        forward, point, position, tangent, step, project, noise_floor, reach
+    )
     gauge = float(np.sum(np.abs(grad) * np.abs(tangent)))
     terms = point[position].size + output.size
     floor = gamma(terms) * gauge + unit_roundoff() * abs(float(numeric))
-    return _compare("direction", position, None, analytic, float(numeric), float(truncation),
-                    float(rounding), floor, bool(converged))
+    return _compare(
+        "direction",
+        position,
+        None,
+        analytic,
+        float(numeric),
+        float(truncation),
+        float(rounding),
+        floor,
+        bool(converged),
+    )
 
 
-def _jacobian(forward: Callable[[list[Any]], np.ndarray],
-              backward: Callable[[np.ndarray], list[np.ndarray]], point: list[Any],
-              positions: tuple[int, ...], output: np.ndarray, step: float) -> list[Comparison]:
+def _jacobian(
+    forward: Callable[[list[Any]], np.ndarray],
+    backward: Callable[[np.ndarray], list[np.ndarray]],
+    point: list[Any],
+    positions: tuple[int, ...],
+    output: np.ndarray,
+    step: float,
+) -> list[Comparison]:
     """Every entry J_jk: rows from the backward, columns from Richardson differences."""
     rows = []
     for j in range(output.size):
@@ -554,7 +619,8 @@ def _jacobian(forward: Callable[[list[Any]], np.ndarray],
     u = unit_roundoff()
     noise_floor = u * np.abs(output).reshape(-1) + sum(
         np.array([np.sum(u * np.abs(row[slot]) * np.abs(point[p])) for row in rows])
-        for slot, p in enumerate(positions))
+        for slot, p in enumerate(positions)
+    )
     comparisons = []
     terms = sum(point[p].size for p in positions) + output.size
     for slot, position in enumerate(positions):
@@ -564,13 +630,20 @@ def _jacobian(forward: Callable[[list[Any]], np.ndarray],
             basis = np.zeros(point[position].size)
             basis[k] = 1.0
             value, truncation, rounding, converged = _derivative(
-                forward, point, position, basis.reshape(shape), step, flatten, noise_floor,
-                float(abs(point[position].reshape(-1)[k])))
+                forward,
+                point,
+                position,
+                basis.reshape(shape),
+                step,
+                flatten,
+                noise_floor,
+                float(abs(point[position].reshape(-1)[k])),
+            )
             columns.append(value)
             settled.append(converged)
             truncations.append(truncation)
             roundings.append(rounding)
-        numeric = np.stack(columns, axis=1)            # (outputs, entries of this input)
+        numeric = np.stack(columns, axis=1)  # (outputs, entries of this input)
         analytic = np.stack([row[slot].reshape(-1) for row in rows])
         scale = float(np.max(np.abs(numeric), initial=0.0))
         floor = gamma(terms) * scale
@@ -579,22 +652,51 @@ def _jacobian(forward: Callable[[list[Any]], np.ndarray],
         settled_all = np.stack(settled, axis=1)
         for j in range(numeric.shape[0]):
             for k in range(numeric.shape[1]):
-                entry = (tuple(int(i) for i in np.unravel_index(j, output.shape)),
-                         tuple(int(i) for i in np.unravel_index(k, shape)))
-                comparisons.append(_compare(
-                    "jacobian", position, entry, float(analytic[j, k]),
-                    float(numeric[j, k]), float(truncation_all[j, k]), float(rounding_all[j, k]),
-                    floor, bool(settled_all[j, k])))
+                entry = (
+                    tuple(int(i) for i in np.unravel_index(j, output.shape)),
+                    tuple(int(i) for i in np.unravel_index(k, shape)),
+                )
+                comparisons.append(
+                    _compare(
+                        "jacobian",
+                        position,
+                        entry,
+                        float(analytic[j, k]),
+                        float(numeric[j, k]),
+                        float(truncation_all[j, k]),
+                        float(rounding_all[j, k]),
+                        floor,
+                        bool(settled_all[j, k]),
+                    )
+                )
     return comparisons
 
 
-def _compare(kind: str, position: int, entry: tuple[tuple[int, ...], tuple[int, ...]] | None,
-             analytic: float,
-             numeric: float, truncation: float, rounding: float, floor: float,
-             converged: bool) -> Comparison:
+def _compare(
+    kind: str,
+    position: int,
+    entry: tuple[tuple[int, ...], tuple[int, ...]] | None,
+    analytic: float,
+    numeric: float,
+    truncation: float,
+    rounding: float,
+    floor: float,
+    converged: bool,
+) -> Comparison:
     allowed = SAFETY * (truncation + rounding) + floor
-    return Comparison(kind, position, entry, analytic, numeric, abs(analytic - numeric),
-                      allowed, truncation, rounding, floor, converged)
+    return Comparison(
+        kind,
+        position,
+        entry,
+        analytic,
+        numeric,
+        abs(analytic - numeric),
+        allowed,
+        truncation,
+        rounding,
+        floor,
+        converged,
+    )
 
 
 def _guess(analytic: float, numeric: float) -> str:
@@ -602,8 +704,12 @@ def _guess(analytic: float, numeric: float) -> str:
     if numeric == 0.0 or not math.isfinite(analytic):
         return ""
     ratio = analytic / numeric
-    for value, words in ((-1.0, "a flipped sign?"), (2.0, "a factor of two too large?"),
-                         (0.5, "a factor of two too small?"), (0.0, "a missing term?")):
+    for value, words in (
+        (-1.0, "a flipped sign?"),
+        (2.0, "a factor of two too large?"),
+        (0.5, "a factor of two too small?"),
+        (0.0, "a missing term?"),
+    ):
         if abs(ratio - value) < 1e-3:
             return f" The backward is {ratio:.6g} times the differences: {words}"
     return f" The backward is {ratio:.12g} times the differences."
@@ -632,15 +738,27 @@ def _report(comparisons: list[Comparison], names: list[str], step: float) -> Gra
         f"{worst.rounding:.2e}) + sums' rounding {worst.floor:.2e}",
     ]
     if not worst.converged:
-        lines.append("  The Richardson table did not settle, or the forward's values are noisy "
-                     "beyond half their digits: the op is not smooth within the step (a kink, a "
-                     "tie, a pole?) or not accurate here, so the check cannot judge this input; "
-                     "move the input away from it or pass a smaller step.")
+        lines.append(
+            "  The Richardson table did not settle, or the forward's values are noisy "
+            "beyond half their digits: the op is not smooth within the step (a kink, a "
+            "tie, a pole?) or not accurate here, so the check cannot judge this input; "
+            "move the input away from it or pass a smaller step."
+        )
     elif not ok and worst.numeric == 0.0 and worst.analytic != 0.0:
-        lines.append("  The forward did not change at all across the steps: it is constant here, "
-                     "or it rounds too coarsely (a cancellation inside it?) to show a derivative "
-                     "this small.")
+        lines.append(
+            "  The forward did not change at all across the steps: it is constant here, "
+            "or it rounds too coarsely (a cancellation inside it?) to show a derivative "
+            "this small."
+        )
     elif not ok:
         lines.append(" " + _guess(worst.analytic, worst.numeric))
-    return GradientReport(ok, worst.error, worst.allowed, worst.input_index, name,
-                          "\n".join(lines), tuple(comparisons), step)
+    return GradientReport(
+        ok,
+        worst.error,
+        worst.allowed,
+        worst.input_index,
+        name,
+        "\n".join(lines),
+        tuple(comparisons),
+        step,
+    )

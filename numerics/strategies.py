@@ -63,11 +63,13 @@ def generators() -> st.SearchStrategy[np.random.Generator]:
     return seeds().map(SeededGenerator)
 
 
-def shapes(*, min_dims: int = 1, max_dims: int = 4, min_side: int = 1,
-           max_side: int = 8) -> st.SearchStrategy[tuple[int, ...]]:
+def shapes(
+    *, min_dims: int = 1, max_dims: int = 4, min_side: int = 1, max_side: int = 8
+) -> st.SearchStrategy[tuple[int, ...]]:
     """Array shapes with ``min_dims`` to ``max_dims`` axes of ``min_side`` to ``max_side``."""
-    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
-                            max_side=max_side)
+    return hnp.array_shapes(
+        min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
+    )
 
 
 def with_layout(array: np.ndarray, layout: str) -> np.ndarray:
@@ -111,9 +113,14 @@ SMALLEST = 2.0**-30
 
 
 def _finite(scale: float) -> st.SearchStrategy[float]:
-    return st.floats(min_value=-scale, max_value=scale, allow_nan=False, allow_infinity=False,
-                     allow_subnormal=False, width=64).map(
-        lambda v: 0.0 if abs(v) < SMALLEST * scale else v)
+    return st.floats(
+        min_value=-scale,
+        max_value=scale,
+        allow_nan=False,
+        allow_infinity=False,
+        allow_subnormal=False,
+        width=64,
+    ).map(lambda v: 0.0 if abs(v) < SMALLEST * scale else v)
 
 
 def scalars(scale: float = 1.0) -> st.SearchStrategy[float]:
@@ -122,8 +129,9 @@ def scalars(scale: float = 1.0) -> st.SearchStrategy[float]:
 
 
 @st.composite
-def arrays(draw: st.DrawFn, shape: Any = None, *, scale: float = 1.0,
-           layout: str = "any") -> np.ndarray:
+def arrays(
+    draw: st.DrawFn, shape: Any = None, *, scale: float = 1.0, layout: str = "any"
+) -> np.ndarray:
     """Well-scaled float64 arrays: every entry 0 or of magnitude in [2^-30 scale, scale].
 
     ``shape`` is a tuple, a strategy of tuples, or None (drawn by :func:`shapes`).
@@ -139,8 +147,9 @@ def arrays(draw: st.DrawFn, shape: Any = None, *, scale: float = 1.0,
 
 
 @st.composite
-def separated_arrays(draw: st.DrawFn, shape: Any = None, *, min_gap: float = 0.05,
-                     layout: str = "any") -> np.ndarray:
+def separated_arrays(
+    draw: st.DrawFn, shape: Any = None, *, min_gap: float = 0.05, layout: str = "any"
+) -> np.ndarray:
     """Float64 arrays whose entries are pairwise at least ``min_gap`` apart.
 
     For max pooling and other arg-max laws: with no two entries tied, every
@@ -153,15 +162,27 @@ def separated_arrays(draw: st.DrawFn, shape: Any = None, *, min_gap: float = 0.0
     size = int(np.prod(drawn))
     reach = max(size, 4)
     ranks = draw(st.lists(st.integers(-reach, reach), min_size=size, max_size=size, unique=True))
-    jitter = draw(hnp.arrays(np.float64, (size,),
-                             elements=st.floats(0.0, 1.0, exclude_max=True, allow_subnormal=False)))
+    jitter = draw(
+        hnp.arrays(
+            np.float64,
+            (size,),
+            elements=st.floats(0.0, 1.0, exclude_max=True, allow_subnormal=False),
+        )
+    )
     values = (min_gap * (2.0 * np.array(ranks, dtype=np.float64) + jitter)).reshape(drawn)
     return with_layout(values, draw(_layouts(layout)))
 
 
 @st.composite
-def away_from(draw: st.DrawFn, kinks: Sequence[float], distance: float, shape: Any = None, *,
-              scale: float = 1.0, layout: str = "any") -> np.ndarray:
+def away_from(
+    draw: st.DrawFn,
+    kinks: Sequence[float],
+    distance: float,
+    shape: Any = None,
+    *,
+    scale: float = 1.0,
+    layout: str = "any",
+) -> np.ndarray:
     """Float64 arrays in [-scale, scale] with every entry at least ``distance`` from each kink.
 
     For laws that need a derivative: ReLU at 0, a hinge at 1, |x| at 0. The
@@ -180,8 +201,9 @@ def away_from(draw: st.DrawFn, kinks: Sequence[float], distance: float, shape: A
             value = k + distance if value >= k else k - distance
         return value
 
-    elements = _finite(scale).map(push).filter(
-        lambda v: all(abs(v - k) >= distance for k in points))
+    elements = (
+        _finite(scale).map(push).filter(lambda v: all(abs(v - k) >= distance for k in points))
+    )
     drawn = draw(_shape_strategy(shape))
     values = draw(hnp.arrays(np.float64, drawn, elements=elements))
     return with_layout(values, draw(_layouts(layout)))

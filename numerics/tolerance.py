@@ -70,7 +70,8 @@ def gamma(n: int, dtype: DTypeLike = np.float64) -> float:
     nu = int(n) * unit_roundoff(dtype)
     if nu >= 1.0:
         raise ValueError(
-            f"gamma: n u = {nu} >= 1 for n = {n} in {np.dtype(dtype)}; the bound is void")
+            f"gamma: n u = {nu} >= 1 for n = {n} in {np.dtype(dtype)}; the bound is void"
+        )
     return nu / (1.0 - nu)
 
 
@@ -98,10 +99,17 @@ def ulp_distance(a: float, b: float, dtype: DTypeLike = np.float64) -> int:
     return abs(ordered(a) - ordered(b))
 
 
-def assert_close(actual: ArrayLike, expected: ArrayLike, *, gauge: ArrayLike | None = None,
-                 terms: int | None = None, dtype: DTypeLike = np.float64,
-                 rtol: float | None = None, atol: float | None = None,
-                 err_msg: str = "") -> None:
+def assert_close(
+    actual: ArrayLike,
+    expected: ArrayLike,
+    *,
+    gauge: ArrayLike | None = None,
+    terms: int | None = None,
+    dtype: DTypeLike = np.float64,
+    rtol: float | None = None,
+    atol: float | None = None,
+    err_msg: str = "",
+) -> None:
     r"""Assert that every element of ``actual`` is within its bound of ``expected``.
 
     The bound of element $i$ is the sum of the parts that are given:
@@ -148,21 +156,27 @@ def assert_close(actual: ArrayLike, expected: ArrayLike, *, gauge: ArrayLike | N
     >>> assert_close(x @ w, 0.7, gauge=np.abs(x) @ np.abs(w), terms=3)
     """
     got = np.asarray(actual, dtype=np.float64)
-    want = np.broadcast_to(np.asarray(expected, dtype=np.float64), got.shape) \
-        if np.ndim(expected) == 0 else np.asarray(expected, dtype=np.float64)
+    want = (
+        np.broadcast_to(np.asarray(expected, dtype=np.float64), got.shape)
+        if np.ndim(expected) == 0
+        else np.asarray(expected, dtype=np.float64)
+    )
     prefix = f"{err_msg}: " if err_msg else ""
     if got.shape != want.shape:
-        raise AssertionError(f"{prefix}assert_close: shapes differ: actual {got.shape}, "
-                             f"expected {want.shape}")
+        raise AssertionError(
+            f"{prefix}assert_close: shapes differ: actual {got.shape}, expected {want.shape}"
+        )
 
     bound, how = _bound(want, gauge=gauge, terms=terms, dtype=dtype, rtol=rtol, atol=atol)
     nan_got, nan_want = np.isnan(got), np.isnan(want)
     inf_mismatch = (np.isinf(got) | np.isinf(want)) & (got != want) & ~nan_got & ~nan_want
     with np.errstate(invalid="ignore"):
-        error = np.where(nan_got | nan_want | np.isinf(got) | np.isinf(want), 0.0,
-                         np.abs(got - want))
-        ratio = np.where(bound > 0, error / np.where(bound > 0, bound, 1.0),
-                         np.where(error > 0, np.inf, 0.0))
+        error = np.where(
+            nan_got | nan_want | np.isinf(got) | np.isinf(want), 0.0, np.abs(got - want)
+        )
+        ratio = np.where(
+            bound > 0, error / np.where(bound > 0, bound, 1.0), np.where(error > 0, np.inf, 0.0)
+        )
     ratio = np.where((nan_got != nan_want) | inf_mismatch, np.inf, ratio)
     failing = ratio > 1.0
     if not failing.any():
@@ -184,17 +198,26 @@ def assert_close(actual: ArrayLike, expected: ArrayLike, *, gauge: ArrayLike | N
     )
 
 
-def _bound(expected: np.ndarray, *, gauge: ArrayLike | None, terms: int | None,
-           dtype: DTypeLike, rtol: float | None,
-           atol: float | None) -> tuple[np.ndarray, str]:
+def _bound(
+    expected: np.ndarray,
+    *,
+    gauge: ArrayLike | None,
+    terms: int | None,
+    dtype: DTypeLike,
+    rtol: float | None,
+    atol: float | None,
+) -> tuple[np.ndarray, str]:
     """The element-wise bound of :func:`assert_close`, and how it was made, in words."""
     magnitude = np.abs(np.where(np.isfinite(expected), expected, 0.0))
     bound = np.zeros(expected.shape)
     parts = []
     if gauge is not None or terms is not None:
         n = 1 if terms is None else terms
-        scale = magnitude if gauge is None else np.broadcast_to(
-            np.abs(np.asarray(gauge, dtype=np.float64)), expected.shape)
+        scale = (
+            magnitude
+            if gauge is None
+            else np.broadcast_to(np.abs(np.asarray(gauge, dtype=np.float64)), expected.shape)
+        )
         bound = bound + gamma(n, dtype) * scale
         parts.append(f"gamma_{n} x {'|expected|' if gauge is None else 'gauge'}")
     if rtol is not None:

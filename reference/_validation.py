@@ -66,8 +66,9 @@ def describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
-def as_float_array(value: Any, func: str, name: str, *, ndim: int | None = None,
-                   layout: str = "") -> np.ndarray:
+def as_float_array(
+    value: Any, func: str, name: str, *, ndim: int | None = None, layout: str = ""
+) -> np.ndarray:
     """Return ``value`` as a C-contiguous float64 array, or raise.
 
     Parameters
@@ -95,7 +96,10 @@ def as_float_array(value: Any, func: str, name: str, *, ndim: int | None = None,
     kind = array.dtype.kind
     if kind != "f":
         what = {
-            "i": "integer", "u": "unsigned integer", "b": "boolean", "c": "complex",
+            "i": "integer",
+            "u": "unsigned integer",
+            "b": "boolean",
+            "c": "complex",
         }.get(kind, f"non-numeric ({array.dtype})")
         raise TypeError(
             f"{func}: {name} must be a real floating-point array; got {what} data "
@@ -110,8 +114,15 @@ def as_float_array(value: Any, func: str, name: str, *, ndim: int | None = None,
     return np.require(array, dtype=np.float64, requirements="C")
 
 
-def as_real(value: Any, func: str, name: str, *, minimum: float | None = None,
-            strictly_positive: bool = False, finite: bool = False) -> float:
+def as_real(
+    value: Any,
+    func: str,
+    name: str,
+    *,
+    minimum: float | None = None,
+    strictly_positive: bool = False,
+    finite: bool = False,
+) -> float:
     """Return a real scalar as a Python float, or raise.
 
     Python and NumPy integers and floats and 0-D floating arrays are accepted;
@@ -155,8 +166,9 @@ def require_finite(array: np.ndarray, func: str, name: str) -> None:
         )
 
 
-def require_same_shape(func: str, name: str, array: np.ndarray, other_name: str,
-                       other: np.ndarray) -> None:
+def require_same_shape(
+    func: str, name: str, array: np.ndarray, other_name: str, other: np.ndarray
+) -> None:
     """Raise a ``ValueError`` unless ``array`` is shaped exactly like ``other``."""
     if array.shape != other.shape:
         raise ValueError(
@@ -172,15 +184,18 @@ def as_axis(axis: Any, ndim: int, func: str) -> int:
     index = int(axis)
     if not -ndim <= index < ndim:
         raise ValueError(
-            f"{func}: axis must be in [{-ndim}, {ndim - 1}] for a {ndim}-D input; got {index}")
+            f"{func}: axis must be in [{-ndim}, {ndim - 1}] for a {ndim}-D input; got {index}"
+        )
     return index % ndim
 
 
 def require_generator(rng: Any, func: str) -> np.random.Generator:
     """Return ``rng`` if it is a ``numpy.random.Generator``; else raise a ``TypeError``."""
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"{func}: rng must be a numpy.random.Generator (e.g. "
-                        f"numpy.random.default_rng(0)); got {describe(rng)}")
+        raise TypeError(
+            f"{func}: rng must be a numpy.random.Generator (e.g. "
+            f"numpy.random.default_rng(0)); got {describe(rng)}"
+        )
     return rng
 
 
@@ -198,8 +213,9 @@ def require_output_shape(dy: Any, func: str, shape: tuple[int, ...], layout: str
     """
     upstream = as_float_array(dy, func, "dy", ndim=len(shape), layout=layout)
     if upstream.shape != tuple(shape):
-        raise ValueError(f"{func}: dy must have the output's shape {tuple(shape)}; got shape "
-                         f"{upstream.shape}")
+        raise ValueError(
+            f"{func}: dy must have the output's shape {tuple(shape)}; got shape {upstream.shape}"
+        )
     return upstream
 
 
@@ -219,12 +235,14 @@ def require_unit_interval(values: np.ndarray, func: str, name: str) -> None:
     outside = ~((values >= 0.0) & (values <= 1.0))
     if outside.any():
         index = tuple(int(i) for i in np.argwhere(outside)[0])
-        raise ValueError(f"{func}: {name} must lie in [0, 1]; got {float(values[index])!r} "
-                         f"at index {index}")
+        raise ValueError(
+            f"{func}: {name} must lie in [0, 1]; got {float(values[index])!r} at index {index}"
+        )
 
 
-def as_class_targets(labels: Any, func: str, name: str, count: int, classes: int, *,
-                     scores: str = "z") -> np.ndarray:
+def as_class_targets(
+    labels: Any, func: str, name: str, count: int, classes: int, *, scores: str = "z"
+) -> np.ndarray:
     """Class labels as (count, classes) probability rows: integer classes become one-hot.
 
     ``labels`` is integer classes of shape (count,) in [0, classes), or real
@@ -234,56 +252,71 @@ def as_class_targets(labels: Any, func: str, name: str, count: int, classes: int
     given = labels if isinstance(labels, np.ndarray) else np.asarray(labels)
     if given.dtype.kind in "iu":
         if given.shape != (count,):
-            raise ValueError(f"{func}: integer {name} must have shape ({count},), one class "
-                             f"per row of {scores}; got shape {given.shape}")
+            raise ValueError(
+                f"{func}: integer {name} must have shape ({count},), one class "
+                f"per row of {scores}; got shape {given.shape}"
+            )
         wrong = (given < 0) | (given >= classes)
         if wrong.any():
             index = int(np.argmax(wrong))
-            raise ValueError(f"{func}: {name} must be classes in [0, {classes}); got "
-                             f"{int(given[index])} at index {index}")
+            raise ValueError(
+                f"{func}: {name} must be classes in [0, {classes}); got "
+                f"{int(given[index])} at index {index}"
+            )
         targets = np.zeros((count, classes))
         targets[np.arange(count), given] = 1.0
         return targets
     if given.dtype.kind != "f" or given.ndim != 2:
-        raise TypeError(f"{func}: {name} must be integer classes of shape ({count},) or "
-                        f"floating-point one-hot rows of shape ({count}, {classes}); got "
-                        f"{describe(given)}")
+        raise TypeError(
+            f"{func}: {name} must be integer classes of shape ({count},) or "
+            f"floating-point one-hot rows of shape ({count}, {classes}); got "
+            f"{describe(given)}"
+        )
     targets = as_float_array(given, func, name)
     if targets.shape != (count, classes):
-        raise ValueError(f"{func}: one-hot {name} must have the shape of {scores}, "
-                         f"{(count, classes)}; got shape {targets.shape}")
+        raise ValueError(
+            f"{func}: one-hot {name} must have the shape of {scores}, "
+            f"{(count, classes)}; got shape {targets.shape}"
+        )
     require_unit_interval(targets, func, name)
     # A row of probabilities sums to 1 up to the rounding of its K - 1 additions.
     slack = np.abs(targets.sum(axis=1) - 1.0) > classes * np.finfo(np.float64).eps
     if slack.any():
         row = int(np.argmax(slack))
-        raise ValueError(f"{func}: each row of {name} must sum to 1 (one-hot or "
-                         f"probabilities); row {row} sums to {float(targets[row].sum())!r}")
+        raise ValueError(
+            f"{func}: each row of {name} must sum to 1 (one-hot or "
+            f"probabilities); row {row} sums to {float(targets[row].sum())!r}"
+        )
     return targets
 
 
-def as_layers(layers: Any, func: str, name: str,
-              fan_in: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def as_layers(
+    layers: Any, func: str, name: str, fan_in: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """A chain of dense layers ``[(W, b), ...]`` taking ``fan_in`` inputs, as float64; or raise.
 
     Each ``W`` is (fan_in, fan_out) and each ``b`` (fan_out,), and each layer's
     fan_in is the previous layer's fan_out.
     """
     if not isinstance(layers, (list, tuple)) or not layers:
-        raise ValueError(f"{func}: {name} must be a non-empty list of (W, b); got "
-                         f"{describe(layers)}")
+        raise ValueError(
+            f"{func}: {name} must be a non-empty list of (W, b); got {describe(layers)}"
+        )
     chain = []
     for index, layer in enumerate(layers):
         if not isinstance(layer, (list, tuple)) or len(layer) != 2:
-            raise ValueError(f"{func}: {name}[{index}] must be a pair (W, b); got "
-                             f"{describe(layer)}")
-        weights = as_float_array(layer[0], func, f"{name}[{index}] W", ndim=2,
-                                 layout="(fan_in, fan_out)")
+            raise ValueError(
+                f"{func}: {name}[{index}] must be a pair (W, b); got {describe(layer)}"
+            )
+        weights = as_float_array(
+            layer[0], func, f"{name}[{index}] W", ndim=2, layout="(fan_in, fan_out)"
+        )
         bias = as_float_array(layer[1], func, f"{name}[{index}] b", ndim=1, layout="(fan_out,)")
         if weights.shape[0] != fan_in or bias.shape != (weights.shape[1],):
             raise ValueError(
                 f"{func}: {name}[{index}] must take {fan_in} inputs: W of shape ({fan_in}, "
-                f"fan_out) and b of shape (fan_out,); got W {weights.shape} and b {bias.shape}")
+                f"fan_out) and b of shape (fan_out,); got W {weights.shape} and b {bias.shape}"
+            )
         chain.append((weights, bias))
         fan_in = weights.shape[1]
     return chain

@@ -72,8 +72,7 @@ def _same(size: int, span: int, stride: int, *, lower: bool) -> tuple[int, int, 
     return (large, small, out) if lower else (small, large, out)
 
 
-def _explicit(size: int, span: int, stride: int, before: int, after: int,
-              ceil_mode: bool) -> int:
+def _explicit(size: int, span: int, stride: int, before: int, after: int, ceil_mode: bool) -> int:
     room = size + before + after - span
     if room < 0:
         return -1
@@ -86,9 +85,18 @@ def _explicit(size: int, span: int, stride: int, before: int, after: int,
     return out
 
 
-def windows(func: str, height: int, width: int, kernel: tuple[int, int], *, stride: Any,
-            padding: Any, dilation: Any, ceil_mode: bool = False,
-            kernel_name: str = "kernel") -> Windows:
+def windows(
+    func: str,
+    height: int,
+    width: int,
+    kernel: tuple[int, int],
+    *,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool = False,
+    kernel_name: str = "kernel",
+) -> Windows:
     """The padding and output size for a ``kernel`` of (kH, kW) over an (H, W) plane; or raise.
 
     Raises
@@ -106,30 +114,53 @@ def windows(func: str, height: int, width: int, kernel: tuple[int, int], *, stri
             pads = ((0, 0), (0, 0))
         elif padding in ("same", "same_lower"):
             lower = padding == "same_lower"
-            axes = [_same(n, k, s, lower=lower) for n, k, s in zip(sizes, spans, strides,
-                                                                   strict=True)]
-            return Windows(kernel, strides, dilations, (axes[0][0], axes[1][0]),
-                           (axes[0][1], axes[1][1]), (axes[0][2], axes[1][2]))
+            axes = [
+                _same(n, k, s, lower=lower) for n, k, s in zip(sizes, spans, strides, strict=True)
+            ]
+            return Windows(
+                kernel,
+                strides,
+                dilations,
+                (axes[0][0], axes[1][0]),
+                (axes[0][1], axes[1][1]),
+                (axes[0][2], axes[1][2]),
+            )
         else:
-            raise ValueError(f"{func}: padding must be 'valid', 'same', 'same_lower', an int or "
-                             f"((top, bottom), (left, right)); got {padding!r}")
+            raise ValueError(
+                f"{func}: padding must be 'valid', 'same', 'same_lower', an int or "
+                f"((top, bottom), (left, right)); got {padding!r}"
+            )
     elif _is_int(padding):
         pads = ((int(padding), int(padding)), (int(padding), int(padding)))
-    elif (isinstance(padding, (tuple, list)) and len(padding) == 2
-          and all(isinstance(p, (tuple, list)) and len(p) == 2 and all(map(_is_int, p))
-                  for p in padding)):
-        pads = ((int(padding[0][0]), int(padding[0][1])), (int(padding[1][0]),
-                                                           int(padding[1][1])))
+    elif (
+        isinstance(padding, (tuple, list))
+        and len(padding) == 2
+        and all(
+            isinstance(p, (tuple, list)) and len(p) == 2 and all(map(_is_int, p)) for p in padding
+        )
+    ):
+        pads = ((int(padding[0][0]), int(padding[0][1])), (int(padding[1][0]), int(padding[1][1])))
     else:
-        raise TypeError(f"{func}: padding must be 'valid', 'same', 'same_lower', an int or "
-                        f"((top, bottom), (left, right)); got {describe(padding)}")
+        raise TypeError(
+            f"{func}: padding must be 'valid', 'same', 'same_lower', an int or "
+            f"((top, bottom), (left, right)); got {describe(padding)}"
+        )
     if min(min(pads[0]), min(pads[1])) < 0:
         raise ValueError(f"{func}: padding must not be negative; got {padding!r}")
-    outs = [_explicit(n, k, s, p[0], p[1], ceil_mode)
-            for n, k, s, p in zip(sizes, spans, strides, pads, strict=True)]
+    outs = [
+        _explicit(n, k, s, p[0], p[1], ceil_mode)
+        for n, k, s, p in zip(sizes, spans, strides, pads, strict=True)
+    ]
     if min(outs) < 1:
         raise ValueError(
             f"{func}: the {kernel_name} spans {spans[0]}x{spans[1]} inputs (dilation included), "
-            f"larger than the padded input, {height + sum(pads[0])}x{width + sum(pads[1])}")
-    return Windows(kernel, strides, dilations, (pads[0][0], pads[1][0]), (pads[0][1], pads[1][1]),
-                   (outs[0], outs[1]))
+            f"larger than the padded input, {height + sum(pads[0])}x{width + sum(pads[1])}"
+        )
+    return Windows(
+        kernel,
+        strides,
+        dilations,
+        (pads[0][0], pads[1][0]),
+        (pads[0][1], pads[1][1]),
+        (outs[0], outs[1]),
+    )

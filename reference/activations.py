@@ -183,8 +183,9 @@ def relu_backward(dy: ArrayLike, x: ArrayLike) -> np.ndarray:
     the left slope, 0 (any value in $[0, 1]$ is a subgradient).
     """
     upstream, values = _input_and_gradient("relu_backward", dy, x)
-    return _leaky_relu_backward_kernel(upstream.reshape(-1), values.reshape(-1),
-                                       0.0).reshape(values.shape)
+    return _leaky_relu_backward_kernel(upstream.reshape(-1), values.reshape(-1), 0.0).reshape(
+        values.shape
+    )
 
 
 def leaky_relu(x: ArrayLike, *, alpha: float = 0.01) -> np.ndarray:
@@ -213,8 +214,9 @@ def leaky_relu_backward(dy: ArrayLike, x: ArrayLike, *, alpha: float = 0.01) -> 
     r"""Gradient of :func:`leaky_relu`: $dx = dy$ where $x > 0$, else $\alpha\,dy$ (also at 0)."""
     upstream, values = _input_and_gradient("leaky_relu_backward", dy, x)
     slope = as_real(alpha, "leaky_relu_backward", "alpha", finite=True)
-    return _leaky_relu_backward_kernel(upstream.reshape(-1), values.reshape(-1),
-                                       slope).reshape(values.shape)
+    return _leaky_relu_backward_kernel(upstream.reshape(-1), values.reshape(-1), slope).reshape(
+        values.shape
+    )
 
 
 def prelu(x: ArrayLike, alpha: ArrayLike) -> np.ndarray:
@@ -240,8 +242,7 @@ def prelu(x: ArrayLike, alpha: ArrayLike) -> np.ndarray:
     return _prelu_kernel(by_channel(values), _per_channel(slopes, values)).reshape(values.shape)
 
 
-def prelu_backward(dy: ArrayLike, x: ArrayLike,
-                   alpha: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def prelu_backward(dy: ArrayLike, x: ArrayLike, alpha: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     r"""Gradients of :func:`prelu`: ``(dx, dalpha)``.
 
     $dx = dy$ where $x > 0$, else $\alpha_c\,dy$; and
@@ -251,8 +252,9 @@ def prelu_backward(dy: ArrayLike, x: ArrayLike,
     values, slopes = _prelu_input("prelu_backward", x, alpha)
     upstream = as_float_array(dy, "prelu_backward", "dy")
     require_same_shape("prelu_backward", "dy", upstream, "x", values)
-    dx, dalpha = _prelu_backward_kernel(by_channel(upstream), by_channel(values),
-                                        _per_channel(slopes, values))
+    dx, dalpha = _prelu_backward_kernel(
+        by_channel(upstream), by_channel(values), _per_channel(slopes, values)
+    )
     if slopes.size == 1:
         dalpha = np.array([dalpha.sum()])
     return dx.reshape(values.shape), dalpha
@@ -341,7 +343,7 @@ def _rows(values: np.ndarray, axis: int) -> np.ndarray:
 
 def _unrows(rows: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
     """Undo :func:`_rows` for an array of the original ``shape``."""
-    moved_shape = (*shape[:axis], *shape[axis + 1:], shape[axis])
+    moved_shape = (*shape[:axis], *shape[axis + 1 :], shape[axis])
     return np.ascontiguousarray(np.moveaxis(rows.reshape(moved_shape), -1, axis))
 
 
@@ -362,7 +364,8 @@ def _prelu_input(func: str, x: ArrayLike, alpha: ArrayLike) -> tuple[np.ndarray,
     if slopes.shape not in ((channels,), (1,)):
         raise ValueError(
             f"{func}: alpha must have shape ({channels},) (one slope per channel, axis 1 of x) "
-            f"or (1,); got shape {slopes.shape} for x of shape {values.shape}")
+            f"or (1,); got shape {slopes.shape} for x of shape {values.shape}"
+        )
     return values, slopes
 
 
@@ -479,8 +482,9 @@ def _prelu_kernel(x: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _prelu_backward_kernel(dy: np.ndarray, x: np.ndarray,
-                           alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _prelu_backward_kernel(
+    dy: np.ndarray, x: np.ndarray, alpha: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     batch, channels, spatial = x.shape
     dx = np.empty_like(x)
     dalpha = np.zeros(channels)

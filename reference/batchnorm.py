@@ -30,35 +30,43 @@ __all__ = ["batchnorm_backward", "batchnorm_infer", "batchnorm_train", "update_r
 def _as_channels(func: str, x: ArrayLike) -> np.ndarray:
     values = as_float_array(x, func, "x")
     if values.ndim not in (2, 4):
-        raise ValueError(f"{func}: x must be a 2-D array (N, F) or a 4-D array (N, C, H, W); got "
-                         f"a {values.ndim}-D array of shape {values.shape}")
+        raise ValueError(
+            f"{func}: x must be a 2-D array (N, F) or a 4-D array (N, C, H, W); got "
+            f"a {values.ndim}-D array of shape {values.shape}"
+        )
     return values
 
 
 def _parameter(func: str, name: str, value: ArrayLike, channels: int) -> np.ndarray:
     array = as_float_array(value, func, name, ndim=1, layout="(C,)")
     if array.shape != (channels,):
-        raise ValueError(f"{func}: {name} must have shape ({channels},), one entry per feature "
-                         f"(axis 1 of x); got shape {array.shape}")
+        raise ValueError(
+            f"{func}: {name} must have shape ({channels},), one entry per feature "
+            f"(axis 1 of x); got shape {array.shape}"
+        )
     return array
 
 
-def _check(func: str, x: ArrayLike, gamma: ArrayLike, beta: ArrayLike,
-           eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def _check(
+    func: str, x: ArrayLike, gamma: ArrayLike, beta: ArrayLike, eps: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     values = _as_channels(func, x)
     channels = values.shape[1]
     scale = _parameter(func, "gamma", gamma, channels)
     shift = _parameter(func, "beta", beta, channels)
     epsilon = as_real(eps, func, "eps", strictly_positive=True, finite=True)
     if channels == 0 or values.size // channels < 2:
-        raise ValueError(f"{func}: training needs more than one value per feature to compute a "
-                         f"batch variance; got x of shape {values.shape} (use batchnorm_infer "
-                         f"with running statistics for a single example)")
+        raise ValueError(
+            f"{func}: training needs more than one value per feature to compute a "
+            f"batch variance; got x of shape {values.shape} (use batchnorm_infer "
+            f"with running statistics for a single example)"
+        )
     return values, scale, shift, epsilon
 
 
-def batchnorm_train(x: ArrayLike, gamma: ArrayLike, beta: ArrayLike, *,
-                    eps: float = 1e-5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def batchnorm_train(
+    x: ArrayLike, gamma: ArrayLike, beta: ArrayLike, *, eps: float = 1e-5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Batch normalisation with the batch's own statistics: ``(y, batch_mean, batch_var)``.
 
     Parameters
@@ -96,8 +104,9 @@ def batchnorm_train(x: ArrayLike, gamma: ArrayLike, beta: ArrayLike, *,
     return y.reshape(values.shape), mean, var
 
 
-def batchnorm_backward(dy: ArrayLike, x: ArrayLike, gamma: ArrayLike, beta: ArrayLike, *,
-                       eps: float = 1e-5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def batchnorm_backward(
+    dy: ArrayLike, x: ArrayLike, gamma: ArrayLike, beta: ArrayLike, *, eps: float = 1e-5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Gradients of :func:`batchnorm_train`'s ``y``: ``(dx, dgamma, dbeta)``.
 
     Through the batch statistics, every $x_i$ of a feature affects every $y_j$:
@@ -114,17 +123,26 @@ def batchnorm_backward(dy: ArrayLike, x: ArrayLike, gamma: ArrayLike, beta: Arra
     values, scale, _, epsilon = _check(func, x, gamma, beta, eps)
     upstream = as_float_array(dy, func, "dy")
     if upstream.shape != values.shape:
-        raise ValueError(f"{func}: dy must have the shape of x, {values.shape}; got shape "
-                         f"{upstream.shape}")
+        raise ValueError(
+            f"{func}: dy must have the shape of x, {values.shape}; got shape {upstream.shape}"
+        )
     if values.ndim == 2:
         return _batchnorm_backward_rows_kernel(upstream, values, scale, epsilon)
-    dx, dgamma, dbeta = _batchnorm_backward_kernel(by_channel(upstream), by_channel(values),
-                                                   scale, epsilon)
+    dx, dgamma, dbeta = _batchnorm_backward_kernel(
+        by_channel(upstream), by_channel(values), scale, epsilon
+    )
     return dx.reshape(values.shape), dgamma, dbeta
 
 
-def batchnorm_infer(x: ArrayLike, gamma: ArrayLike, beta: ArrayLike, running_mean: ArrayLike,
-                    running_var: ArrayLike, *, eps: float = 1e-5) -> np.ndarray:
+def batchnorm_infer(
+    x: ArrayLike,
+    gamma: ArrayLike,
+    beta: ArrayLike,
+    running_mean: ArrayLike,
+    running_var: ArrayLike,
+    *,
+    eps: float = 1e-5,
+) -> np.ndarray:
     r"""Batch normalisation at inference, with running statistics in place of the batch's.
 
     $y = \gamma(x - \bar\mu)/\sqrt{\bar\sigma^2 + \epsilon} + \beta$. Each example is
@@ -140,13 +158,20 @@ def batchnorm_infer(x: ArrayLike, gamma: ArrayLike, beta: ArrayLike, running_mea
     epsilon = as_real(eps, func, "eps", strictly_positive=True, finite=True)
     if np.any(var < 0.0):
         raise ValueError(f"{func}: running_var must not be negative; got {var}")
-    return _batchnorm_infer_kernel(by_channel(values), scale, shift, mean, var,
-                                   epsilon).reshape(values.shape)
+    return _batchnorm_infer_kernel(by_channel(values), scale, shift, mean, var, epsilon).reshape(
+        values.shape
+    )
 
 
-def update_running_stats(running_mean: ArrayLike, running_var: ArrayLike,
-                         batch_mean: ArrayLike, batch_var: ArrayLike, n: int, *,
-                         momentum: float) -> tuple[np.ndarray, np.ndarray]:
+def update_running_stats(
+    running_mean: ArrayLike,
+    running_var: ArrayLike,
+    batch_mean: ArrayLike,
+    batch_var: ArrayLike,
+    n: int,
+    *,
+    momentum: float,
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Exponential moving averages of the batch statistics: ``(new_mean, new_var)``.
 
     The convention here: ``momentum`` is the weight of the **old** value,
@@ -174,12 +199,15 @@ def update_running_stats(running_mean: ArrayLike, running_var: ArrayLike,
     new_var = _parameter(func, "batch_var", batch_var, channels)
     # the annotation promises an int; a caller may still pass a bool or a float
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:  # type: ignore[redundant-expr]
-        raise ValueError(f"{func}: n must be an integer of at least 2 (values per feature, for "
-                         f"the unbiased variance); got {n!r}")
+        raise ValueError(
+            f"{func}: n must be an integer of at least 2 (values per feature, for "
+            f"the unbiased variance); got {n!r}"
+        )
     weight = as_real(momentum, func, "momentum", minimum=0.0, finite=True)
     if weight > 1.0:
-        raise ValueError(f"{func}: momentum must be in [0, 1] (the weight of the old value); got "
-                         f"{weight!r}")
+        raise ValueError(
+            f"{func}: momentum must be in [0, 1] (the weight of the old value); got {weight!r}"
+        )
     unbiased = new_var * (n / (n - 1))
     return weight * mean + (1.0 - weight) * new_mean, weight * var + (1.0 - weight) * unbiased
 
@@ -210,8 +238,9 @@ def _channel_statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @numba.njit(cache=True)
-def _batchnorm_train_kernel(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
-                            eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _batchnorm_train_kernel(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     batch, channels, spatial = x.shape
     mean, var = _channel_statistics(x)
     # γ / √(σ² + ε)
@@ -226,8 +255,9 @@ def _batchnorm_train_kernel(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
 
 
 @numba.njit(cache=True)
-def _batchnorm_backward_kernel(dy: np.ndarray, x: np.ndarray, gamma: np.ndarray,
-                               eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _batchnorm_backward_kernel(
+    dy: np.ndarray, x: np.ndarray, gamma: np.ndarray, eps: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     batch, channels, spatial = x.shape
     count = batch * spatial
     mean, var = _channel_statistics(x)
@@ -249,7 +279,8 @@ def _batchnorm_backward_kernel(dy: np.ndarray, x: np.ndarray, gamma: np.ndarray,
                 normalised = (x[n, c, s] - mean[c]) * inv_std[c]
                 # dx = γ / (m √(σ² + ε)) · (m dy − dβ − x̂ dγ)
                 dx[n, c, s] = (gamma[c] * inv_std[c] / count) * (
-                    count * dy[n, c, s] - dbeta[c] - normalised * dgamma[c])
+                    count * dy[n, c, s] - dbeta[c] - normalised * dgamma[c]
+                )
     return dx, dgamma, dbeta
 
 
@@ -280,8 +311,9 @@ def _row_statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @numba.njit(cache=True)
-def _batchnorm_train_rows_kernel(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
-                                 eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _batchnorm_train_rows_kernel(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     count, features = x.shape
     mean, var = _row_statistics(x)
     # γ / √(σ² + ε)
@@ -295,8 +327,9 @@ def _batchnorm_train_rows_kernel(x: np.ndarray, gamma: np.ndarray, beta: np.ndar
 
 
 @numba.njit(cache=True)
-def _batchnorm_backward_rows_kernel(dy: np.ndarray, x: np.ndarray, gamma: np.ndarray,
-                                    eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _batchnorm_backward_rows_kernel(
+    dy: np.ndarray, x: np.ndarray, gamma: np.ndarray, eps: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     count, features = x.shape
     mean, var = _row_statistics(x)
     # 1 / √(σ² + ε)
@@ -314,13 +347,20 @@ def _batchnorm_backward_rows_kernel(dy: np.ndarray, x: np.ndarray, gamma: np.nda
             normalised = (x[n, f] - mean[f]) * inv_std[f]
             # dx = γ / (m √(σ² + ε)) · (m dy − dβ − x̂ dγ)
             dx[n, f] = (gamma[f] * inv_std[f] / count) * (
-                count * dy[n, f] - dbeta[f] - normalised * dgamma[f])
+                count * dy[n, f] - dbeta[f] - normalised * dgamma[f]
+            )
     return dx, dgamma, dbeta
 
 
 @numba.njit(cache=True)
-def _batchnorm_infer_kernel(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray,
-                            mean: np.ndarray, var: np.ndarray, eps: float) -> np.ndarray:
+def _batchnorm_infer_kernel(
+    x: np.ndarray,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    mean: np.ndarray,
+    var: np.ndarray,
+    eps: float,
+) -> np.ndarray:
     batch, channels, spatial = x.shape
     scale = np.empty(channels)
     for c in range(channels):

@@ -52,8 +52,18 @@ Padding = Any  # "valid" | "same" | "same_lower" | int | ((top, bottom), (left, 
 class _Conv:
     """The checked arguments of one call, in the form the kernels take."""
 
-    def __init__(self, func: str, x: ArrayLike, w: ArrayLike, b: ArrayLike | None, *,
-                 stride: Any, padding: Padding, dilation: Any, groups: Any) -> None:
+    def __init__(
+        self,
+        func: str,
+        x: ArrayLike,
+        w: ArrayLike,
+        b: ArrayLike | None,
+        *,
+        stride: Any,
+        padding: Padding,
+        dilation: Any,
+        groups: Any,
+    ) -> None:
         self.x = as_float_array(x, func, "x", ndim=4, layout="(N, C_in, H, W)")
         self.w = as_float_array(w, func, "w", ndim=4, layout="(C_out, C_in / groups, kH, kW)")
         self.groups = _check_channels(func, self.x.shape, self.w.shape, groups)
@@ -64,11 +74,19 @@ class _Conv:
         else:
             self.b = as_float_array(b, func, "b", ndim=1, layout="(C_out,)")
             if self.b.shape != (channels_out,):
-                raise ValueError(f"{func}: b must have shape ({channels_out},), one bias per "
-                                 f"output channel; got shape {self.b.shape}")
-        self.windows: Windows = windows(func, self.x.shape[2], self.x.shape[3],
-                                        (self.w.shape[2], self.w.shape[3]), stride=stride,
-                                        padding=padding, dilation=dilation)
+                raise ValueError(
+                    f"{func}: b must have shape ({channels_out},), one bias per "
+                    f"output channel; got shape {self.b.shape}"
+                )
+        self.windows: Windows = windows(
+            func,
+            self.x.shape[2],
+            self.x.shape[3],
+            (self.w.shape[2], self.w.shape[3]),
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+        )
 
     @property
     def output_shape(self) -> tuple[int, int, int, int]:
@@ -78,23 +96,34 @@ class _Conv:
         return require_output_shape(dy, func, self.output_shape, "(N, C_out, H_out, W_out)")
 
 
-def _check_channels(func: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...],
-                    groups: Any) -> int:
+def _check_channels(
+    func: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...], groups: Any
+) -> int:
     count = as_positive_int(groups, func, "groups")
     channels_in, channels_out = x_shape[1], w_shape[0]
     if channels_in % count or channels_out % count:
-        raise ValueError(f"{func}: groups = {count} must divide both C_in = {channels_in} and "
-                         f"C_out = {channels_out}")
+        raise ValueError(
+            f"{func}: groups = {count} must divide both C_in = {channels_in} and "
+            f"C_out = {channels_out}"
+        )
     if w_shape[1] != channels_in // count:
-        raise ValueError(f"{func}: w must have C_in / groups = {channels_in // count} input "
-                         f"channels (axis 1) for x with C_in = {channels_in}; got w of shape "
-                         f"{w_shape}")
+        raise ValueError(
+            f"{func}: w must have C_in / groups = {channels_in // count} input "
+            f"channels (axis 1) for x with C_in = {channels_in}; got w of shape "
+            f"{w_shape}"
+        )
     return count
 
 
-def conv2d_output_shape(x_shape: tuple[int, ...], w_shape: tuple[int, ...], *, stride: Any = 1,
-                        padding: Padding = "valid", dilation: Any = 1,
-                        groups: int = 1) -> tuple[int, int, int, int]:
+def conv2d_output_shape(
+    x_shape: tuple[int, ...],
+    w_shape: tuple[int, ...],
+    *,
+    stride: Any = 1,
+    padding: Padding = "valid",
+    dilation: Any = 1,
+    groups: int = 1,
+) -> tuple[int, int, int, int]:
     r"""The shape (N, C_out, H_out, W_out) of :func:`conv2d`'s output, without computing it.
 
     $H_{out} = \lfloor (H + P_T + P_B - d_H(k_H - 1) - 1)/s_H \rfloor + 1$, and
@@ -107,17 +136,31 @@ def conv2d_output_shape(x_shape: tuple[int, ...], w_shape: tuple[int, ...], *, s
     """
     func = "conv2d_output_shape"
     if len(x_shape) != 4 or len(w_shape) != 4:
-        raise ValueError(f"{func}: x_shape and w_shape must have 4 entries (NCHW and OIHW); got "
-                         f"{tuple(x_shape)} and {tuple(w_shape)}")
+        raise ValueError(
+            f"{func}: x_shape and w_shape must have 4 entries (NCHW and OIHW); got "
+            f"{tuple(x_shape)} and {tuple(w_shape)}"
+        )
     _check_channels(func, tuple(x_shape), tuple(w_shape), groups)
-    geometry = windows(func, int(x_shape[2]), int(x_shape[3]), (int(w_shape[2]), int(w_shape[3])),
-                       stride=stride, padding=padding, dilation=dilation)
+    geometry = windows(
+        func,
+        int(x_shape[2]),
+        int(x_shape[3]),
+        (int(w_shape[2]), int(w_shape[3])),
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+    )
     return (int(x_shape[0]), int(w_shape[0]), *geometry.out)
 
 
-def conv2d_padding(x_shape: tuple[int, ...], w_shape: tuple[int, ...], *, stride: Any = 1,
-                   padding: Padding = "valid",
-                   dilation: Any = 1) -> tuple[tuple[int, int], tuple[int, int]]:
+def conv2d_padding(
+    x_shape: tuple[int, ...],
+    w_shape: tuple[int, ...],
+    *,
+    stride: Any = 1,
+    padding: Padding = "valid",
+    dilation: Any = 1,
+) -> tuple[tuple[int, int], tuple[int, int]]:
     r"""The zeros :func:`conv2d` adds around the image: ``((top, bottom), (left, right))``.
 
     Resolves ``"same"`` and ``"same_lower"`` (total padding
@@ -134,16 +177,33 @@ def conv2d_padding(x_shape: tuple[int, ...], w_shape: tuple[int, ...], *, stride
     """
     func = "conv2d_padding"
     if len(x_shape) != 4 or len(w_shape) != 4:
-        raise ValueError(f"{func}: x_shape and w_shape must have 4 entries (NCHW and OIHW); got "
-                         f"{tuple(x_shape)} and {tuple(w_shape)}")
-    geometry = windows(func, int(x_shape[2]), int(x_shape[3]), (int(w_shape[2]), int(w_shape[3])),
-                       stride=stride, padding=padding, dilation=dilation)
+        raise ValueError(
+            f"{func}: x_shape and w_shape must have 4 entries (NCHW and OIHW); got "
+            f"{tuple(x_shape)} and {tuple(w_shape)}"
+        )
+    geometry = windows(
+        func,
+        int(x_shape[2]),
+        int(x_shape[3]),
+        (int(w_shape[2]), int(w_shape[3])),
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+    )
     (top, left), (bottom, right) = geometry.pad_before, geometry.pad_after
     return (top, bottom), (left, right)
 
 
-def conv2d(x: ArrayLike, w: ArrayLike, b: ArrayLike | None = None, *, stride: Any = 1,
-           padding: Padding = "valid", dilation: Any = 1, groups: int = 1) -> np.ndarray:
+def conv2d(
+    x: ArrayLike,
+    w: ArrayLike,
+    b: ArrayLike | None = None,
+    *,
+    stride: Any = 1,
+    padding: Padding = "valid",
+    dilation: Any = 1,
+    groups: int = 1,
+) -> np.ndarray:
     r"""2-D convolution (cross-correlation) of NCHW input with OIHW weights, by im2col and BLAS.
 
     Parameters
@@ -188,14 +248,23 @@ def conv2d(x: ArrayLike, w: ArrayLike, b: ArrayLike | None = None, *, stride: An
            [ 99., 108., 117.],
            [144., 153., 162.]])
     """
-    call = _Conv("conv2d", x, w, b, stride=stride, padding=padding, dilation=dilation,
-                 groups=groups)
+    call = _Conv(
+        "conv2d", x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups
+    )
     return _conv2d_im2col_kernel(call.x, call.w, call.b, call.windows, call.groups)
 
 
-def conv2d_backward(dy: ArrayLike, x: ArrayLike, w: ArrayLike, b: ArrayLike | None = None, *,
-                    stride: Any = 1, padding: Padding = "valid", dilation: Any = 1,
-                    groups: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def conv2d_backward(
+    dy: ArrayLike,
+    x: ArrayLike,
+    w: ArrayLike,
+    b: ArrayLike | None = None,
+    *,
+    stride: Any = 1,
+    padding: Padding = "valid",
+    dilation: Any = 1,
+    groups: int = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     r"""Gradients of :func:`conv2d`: ``(dx, dw, db)``, by im2col and BLAS.
 
     Per sample and group, with $X$ the im2col matrix of the input (one column
@@ -210,37 +279,51 @@ def conv2d_backward(dy: ArrayLike, x: ArrayLike, w: ArrayLike, b: ArrayLike | No
         Shaped like ``x``, ``w`` and ``b``; ``db`` is None when ``b`` is None.
     """
     func = "conv2d_backward"
-    call = _Conv(func, x, w, b, stride=stride, padding=padding, dilation=dilation,
-                 groups=groups)
+    call = _Conv(func, x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
     upstream = call.gradient(func, dy)
     dx, dw = _conv2d_im2col_backward_kernel(upstream, call.x, call.w, call.windows, call.groups)
     return dx, dw, (upstream.sum(axis=(0, 2, 3)) if call.has_bias else None)
 
 
-def conv2d_direct(x: ArrayLike, w: ArrayLike, b: ArrayLike | None = None, *, stride: Any = 1,
-                  padding: Padding = "valid", dilation: Any = 1, groups: int = 1) -> np.ndarray:
+def conv2d_direct(
+    x: ArrayLike,
+    w: ArrayLike,
+    b: ArrayLike | None = None,
+    *,
+    stride: Any = 1,
+    padding: Padding = "valid",
+    dilation: Any = 1,
+    groups: int = 1,
+) -> np.ndarray:
     r""":func:`conv2d` by its definition: one loop per index of the formula.
 
     Slow, and written to be read: the same arguments and result as
     :func:`conv2d`, which is held to agree with it.
     """
-    call = _Conv("conv2d_direct", x, w, b, stride=stride, padding=padding, dilation=dilation,
-                 groups=groups)
+    call = _Conv(
+        "conv2d_direct", x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups
+    )
     return _conv2d_direct_kernel(call.x, call.w, call.b, call.windows, call.groups)
 
 
-def conv2d_direct_backward(dy: ArrayLike, x: ArrayLike, w: ArrayLike,
-                           b: ArrayLike | None = None, *, stride: Any = 1,
-                           padding: Padding = "valid", dilation: Any = 1,
-                           groups: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def conv2d_direct_backward(
+    dy: ArrayLike,
+    x: ArrayLike,
+    w: ArrayLike,
+    b: ArrayLike | None = None,
+    *,
+    stride: Any = 1,
+    padding: Padding = "valid",
+    dilation: Any = 1,
+    groups: int = 1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     r""":func:`conv2d_backward` by its definition.
 
     Each term $x\,w$ of the forward sends $dy\cdot w$ back to the input it
     read and $dy\cdot x$ back to the weight it used.
     """
     func = "conv2d_direct_backward"
-    call = _Conv(func, x, w, b, stride=stride, padding=padding, dilation=dilation,
-                 groups=groups)
+    call = _Conv(func, x, w, b, stride=stride, padding=padding, dilation=dilation, groups=groups)
     upstream = call.gradient(func, dy)
     dx, dw = _conv2d_direct_backward_kernel(upstream, call.x, call.w, call.windows, call.groups)
     return dx, dw, (upstream.sum(axis=(0, 2, 3)) if call.has_bias else None)
@@ -251,8 +334,9 @@ def conv2d_direct_backward(dy: ArrayLike, x: ArrayLike, w: ArrayLike,
 
 
 @numba.njit(cache=True)
-def _conv2d_direct_kernel(x: np.ndarray, w: np.ndarray, b: np.ndarray, geometry: Windows,
-                          groups: int) -> np.ndarray:
+def _conv2d_direct_kernel(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, geometry: Windows, groups: int
+) -> np.ndarray:
     batch, _, height, width = x.shape
     channels_out, group_in, kernel_h, kernel_w = w.shape
     stride_h, stride_w = geometry.stride
@@ -285,9 +369,9 @@ def _conv2d_direct_kernel(x: np.ndarray, w: np.ndarray, b: np.ndarray, geometry:
 
 
 @numba.njit(cache=True)
-def _conv2d_direct_backward_kernel(dy: np.ndarray, x: np.ndarray, w: np.ndarray,
-                                   geometry: Windows,
-                                   groups: int) -> tuple[np.ndarray, np.ndarray]:
+def _conv2d_direct_backward_kernel(
+    dy: np.ndarray, x: np.ndarray, w: np.ndarray, geometry: Windows, groups: int
+) -> tuple[np.ndarray, np.ndarray]:
     batch, _, height, width = x.shape
     channels_out, group_in, kernel_h, kernel_w = w.shape
     stride_h, stride_w = geometry.stride
@@ -373,8 +457,9 @@ def _col2im_add(columns: np.ndarray, image: np.ndarray, geometry: Windows) -> No
 
 
 @numba.njit(cache=True)
-def _conv2d_im2col_kernel(x: np.ndarray, w: np.ndarray, b: np.ndarray, geometry: Windows,
-                          groups: int) -> np.ndarray:
+def _conv2d_im2col_kernel(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, geometry: Windows, groups: int
+) -> np.ndarray:
     batch = x.shape[0]
     channels_out, group_in, kernel_h, kernel_w = w.shape
     out_h, out_w = geometry.out
@@ -386,8 +471,9 @@ def _conv2d_im2col_kernel(x: np.ndarray, w: np.ndarray, b: np.ndarray, geometry:
         columns = _im2col(x[n], geometry)
         for g in range(groups):
             # Y_g = W_g X_g  (BLAS)
-            y[n, g * group_out:(g + 1) * group_out] = np.dot(
-                weights[g * group_out:(g + 1) * group_out], columns[g * rows:(g + 1) * rows])
+            y[n, g * group_out : (g + 1) * group_out] = np.dot(
+                weights[g * group_out : (g + 1) * group_out], columns[g * rows : (g + 1) * rows]
+            )
         for o in range(channels_out):
             # + b_o on every pixel
             y[n, o] += b[o]
@@ -395,9 +481,9 @@ def _conv2d_im2col_kernel(x: np.ndarray, w: np.ndarray, b: np.ndarray, geometry:
 
 
 @numba.njit(cache=True)
-def _conv2d_im2col_backward_kernel(dy: np.ndarray, x: np.ndarray, w: np.ndarray,
-                                   geometry: Windows,
-                                   groups: int) -> tuple[np.ndarray, np.ndarray]:
+def _conv2d_im2col_backward_kernel(
+    dy: np.ndarray, x: np.ndarray, w: np.ndarray, geometry: Windows, groups: int
+) -> tuple[np.ndarray, np.ndarray]:
     batch = x.shape[0]
     channels_out, group_in, kernel_h, kernel_w = w.shape
     out_h, out_w = geometry.out

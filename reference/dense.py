@@ -62,8 +62,9 @@ def dense(x: ArrayLike, W: ArrayLike, b: ArrayLike) -> np.ndarray:
     return _dense_kernel(inputs, weights, bias)
 
 
-def dense_backward(dy: ArrayLike, x: ArrayLike, W: ArrayLike,
-                   b: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def dense_backward(
+    dy: ArrayLike, x: ArrayLike, W: ArrayLike, b: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Gradients of :func:`dense`: ``(dx, dW, db)``.
 
     $dx = dy\,W^\top$ (shape of ``x``), $dW = x^\top dy$ (shape of ``W``),
@@ -77,22 +78,28 @@ def dense_backward(dy: ArrayLike, x: ArrayLike, W: ArrayLike,
         The arguments of the forward call.
     """
     inputs, weights, _bias = _check("dense_backward", x, W, b)
-    upstream = require_output_shape(dy, "dense_backward", (inputs.shape[0], weights.shape[1]),
-                                    "(N, fan_out)")
+    upstream = require_output_shape(
+        dy, "dense_backward", (inputs.shape[0], weights.shape[1]), "(N, fan_out)"
+    )
     return _dense_backward_kernel(upstream, inputs, weights)
 
 
-def _check(func: str, x: ArrayLike, W: ArrayLike,
-           b: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _check(
+    func: str, x: ArrayLike, W: ArrayLike, b: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     inputs = as_float_array(x, func, "x", ndim=2, layout="(N, fan_in)")
     weights = as_float_array(W, func, "W", ndim=2, layout="(fan_in, fan_out)")
     bias = as_float_array(b, func, "b", ndim=1, layout="(fan_out,)")
     if weights.shape[0] != inputs.shape[1]:
-        raise ValueError(f"{func}: W must have {inputs.shape[1]} rows, one per column (input "
-                         f"feature) of x of shape {inputs.shape}; got W of shape {weights.shape}")
+        raise ValueError(
+            f"{func}: W must have {inputs.shape[1]} rows, one per column (input "
+            f"feature) of x of shape {inputs.shape}; got W of shape {weights.shape}"
+        )
     if bias.shape[0] != weights.shape[1]:
-        raise ValueError(f"{func}: b must have shape ({weights.shape[1]},), one bias per column "
-                         f"(output unit) of W; got shape {bias.shape}")
+        raise ValueError(
+            f"{func}: b must have shape ({weights.shape[1]},), one bias per column "
+            f"(output unit) of W; got shape {bias.shape}"
+        )
     return inputs, weights, bias
 
 
@@ -109,8 +116,9 @@ def _dense_kernel(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _dense_backward_kernel(dy: np.ndarray, x: np.ndarray,
-                           W: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _dense_backward_kernel(
+    dy: np.ndarray, x: np.ndarray, W: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # dx = dy Wᵀ
     dx = np.dot(dy, W.T)
     # dW = xᵀ dy

@@ -43,8 +43,10 @@ def load_digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     try:
         from sklearn.datasets import load_digits
     except ImportError as missing:  # pragma: no cover - depends on the environment
-        raise ImportError("load_digits_split: the digits ship inside scikit-learn; install it "
-                          "with pip install 'deepref[test]'") from missing
+        raise ImportError(
+            "load_digits_split: the digits ship inside scikit-learn; install it "
+            "with pip install 'deepref[test]'"
+        ) from missing
     digits = load_digits()
     images = digits.data / 16.0
     labels = digits.target.astype(np.int64)
@@ -68,8 +70,9 @@ class DigitsResult(NamedTuple):
     """The predicted digit of each held-out image."""
 
 
-def train_digit_network(*, hidden: int = 64, epochs: int = 60, lr: float = 0.2,
-                        batch_size: int = 32, seed: int = 1) -> DigitsResult:
+def train_digit_network(
+    *, hidden: int = 64, epochs: int = 60, lr: float = 0.2, batch_size: int = 32, seed: int = 1
+) -> DigitsResult:
     r"""Train the 64-``hidden``-10 tanh network on the training split; score it on the rest.
 
     The weights start as $W_{ij} \sim \mathcal N(0, 1/\text{fan\_in})$ (so each
@@ -80,11 +83,21 @@ def train_digit_network(*, hidden: int = 64, epochs: int = 60, lr: float = 0.2,
     X_train, labels_train, X_test, labels_test = load_digits_split()
     rng = np.random.default_rng(seed)
     sizes = [X_train.shape[1], hidden, 10]
-    params = [(rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in), np.zeros(fan_out))
-              for fan_in, fan_out in itertools.pairwise(sizes)]
+    params = [
+        (rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in), np.zeros(fan_out))
+        for fan_in, fan_out in itertools.pairwise(sizes)
+    ]
     activations = ["tanh", "identity"]
-    params, losses = train_classifier(X_train, labels_train, params, activations, lr=lr,
-                                      batch_size=batch_size, epochs=epochs, rng=rng)
+    params, losses = train_classifier(
+        X_train,
+        labels_train,
+        params,
+        activations,
+        lr=lr,
+        batch_size=batch_size,
+        epochs=epochs,
+        rng=rng,
+    )
     predictions = np.argmax(mlp_forward(X_test, params, activations), axis=1)
     accuracy = float(np.mean(predictions == labels_test))
     return DigitsResult(params, activations, losses, accuracy, predictions)

@@ -52,8 +52,11 @@ __all__ = [
 
 def _shape(func: str, shape: Any) -> tuple[int, ...]:
     sides = (shape,) if isinstance(shape, numbers.Integral) else shape
-    if (not isinstance(sides, (tuple, list)) or not sides
-            or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in sides)):
+    if (
+        not isinstance(sides, (tuple, list))
+        or not sides
+        or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in sides)
+    ):
         raise TypeError(f"{func}: shape must be a tuple of ints; got {describe(shape)}")
     if min(sides) < 1:
         raise ValueError(f"{func}: shape must have sides of at least 1; got {tuple(sides)}")
@@ -85,8 +88,10 @@ def fan_in_fan_out(shape: tuple[int, ...]) -> tuple[int, int]:
     """
     sides = _shape("fan_in_fan_out", shape)
     if len(sides) < 2:
-        raise ValueError(f"fan_in_fan_out: shape must have at least 2 axes (a weight); got "
-                         f"{sides}, which has no fan-in")
+        raise ValueError(
+            f"fan_in_fan_out: shape must have at least 2 axes (a weight); got "
+            f"{sides}, which has no fan-in"
+        )
     if len(sides) == 2:
         return sides[0], sides[1]
     receptive = math.prod(sides[2:])
@@ -157,8 +162,9 @@ def he_uniform(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
     return _uniform("he_uniform", shape, rng, lambda fan_in, fan_out: 2.0 / fan_in)
 
 
-def orthogonal(shape: tuple[int, ...], rng: np.random.Generator, *,
-               gain: float = 1.0) -> np.ndarray:
+def orthogonal(
+    shape: tuple[int, ...], rng: np.random.Generator, *, gain: float = 1.0
+) -> np.ndarray:
     r"""A random orthogonal matrix, times ``gain``: $W^\top W = g^2 I$ (or $W W^\top$ if wide).
 
     A Gaussian matrix $A$ is factored $A = QR$ and the columns of $Q$ multiplied
@@ -198,11 +204,17 @@ class Propagation(NamedTuple):
     """The last layer's activations."""
 
 
-def propagate(initialiser: Callable[[tuple[int, ...], np.random.Generator], np.ndarray],
-              activation: Callable[[np.ndarray], np.ndarray],
-              activation_backward: Callable[[np.ndarray, np.ndarray], np.ndarray],
-              rng: np.random.Generator, *, depth: int = 50, width: int = 256, batch: int = 512,
-              scale: float = 1.0) -> Propagation:
+def propagate(
+    initialiser: Callable[[tuple[int, ...], np.random.Generator], np.ndarray],
+    activation: Callable[[np.ndarray], np.ndarray],
+    activation_backward: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    rng: np.random.Generator,
+    *,
+    depth: int = 50,
+    width: int = 256,
+    batch: int = 512,
+    scale: float = 1.0,
+) -> Propagation:
     r"""Send standard normal inputs through ``depth`` square layers, and a gradient back.
 
     Each layer is $a \leftarrow f(a W)$ with $W$ = ``scale`` times a fresh draw of

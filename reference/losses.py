@@ -139,8 +139,9 @@ def squared_error_backward(d_loss: float, y_hat: ArrayLike, y: ArrayLike) -> np.
     r"""Gradient of :func:`squared_error`: $2\,\text{d\_loss}\,(\hat y_n - y_n)/N$."""
     prediction, target = _check_pair("squared_error_backward", y_hat, y)
     scale = as_real(d_loss, "squared_error_backward", "d_loss")
-    gradient = _squared_loss_backward_kernel(2.0 * scale, prediction.reshape(-1),
-                                             target.reshape(-1))
+    gradient = _squared_loss_backward_kernel(
+        2.0 * scale, prediction.reshape(-1), target.reshape(-1)
+    )
     return gradient.reshape(prediction.shape)
 
 
@@ -251,8 +252,9 @@ def binary_cross_entropy_backward(d_loss: float, p: ArrayLike, y: ArrayLike) -> 
     probability, target = _check_probabilities("binary_cross_entropy_backward", p, y)
     scale = as_real(d_loss, "binary_cross_entropy_backward", "d_loss")
     with np.errstate(divide="ignore"):  # y / 0 = ±inf is the answer (plain-Python runs warn)
-        gradient = _binary_cross_entropy_backward_kernel(scale, probability.reshape(-1),
-                                                         target.reshape(-1))
+        gradient = _binary_cross_entropy_backward_kernel(
+            scale, probability.reshape(-1), target.reshape(-1)
+        )
     return gradient.reshape(probability.shape)
 
 
@@ -278,12 +280,12 @@ def binary_cross_entropy_with_logits(z: ArrayLike, y: ArrayLike) -> float:
     """
     logits, target = _check_pair("binary_cross_entropy_with_logits", z, y, names=("z", "y"))
     require_unit_interval(target, "binary_cross_entropy_with_logits", "y")
-    return float(_binary_cross_entropy_with_logits_kernel(logits.reshape(-1),
-                                                          target.reshape(-1)))
+    return float(_binary_cross_entropy_with_logits_kernel(logits.reshape(-1), target.reshape(-1)))
 
 
-def binary_cross_entropy_with_logits_backward(d_loss: float, z: ArrayLike,
-                                              y: ArrayLike) -> np.ndarray:
+def binary_cross_entropy_with_logits_backward(
+    d_loss: float, z: ArrayLike, y: ArrayLike
+) -> np.ndarray:
     r"""Gradient of :func:`binary_cross_entropy_with_logits` with respect to the logits.
 
     $\text{d\_loss}\,(\sigma(z_n) - y_n)/N$.
@@ -292,8 +294,9 @@ def binary_cross_entropy_with_logits_backward(d_loss: float, z: ArrayLike,
     logits, target = _check_pair(func, z, y, names=("z", "y"))
     require_unit_interval(target, func, "y")
     scale = as_real(d_loss, func, "d_loss")
-    gradient = _binary_cross_entropy_with_logits_backward_kernel(scale, logits.reshape(-1),
-                                                                 target.reshape(-1))
+    gradient = _binary_cross_entropy_with_logits_backward_kernel(
+        scale, logits.reshape(-1), target.reshape(-1)
+    )
     return gradient.reshape(logits.shape)
 
 
@@ -333,8 +336,9 @@ def cross_entropy_with_logits(z: ArrayLike, labels: ArrayLike) -> float:
     return float(_cross_entropy_kernel(logits, targets))
 
 
-def cross_entropy_with_logits_backward(d_loss: float, z: ArrayLike,
-                                       labels: ArrayLike) -> np.ndarray:
+def cross_entropy_with_logits_backward(
+    d_loss: float, z: ArrayLike, labels: ArrayLike
+) -> np.ndarray:
     r"""Gradient of :func:`cross_entropy_with_logits` with respect to the logits.
 
     $\text{d\_loss}\,(\operatorname{softmax}(z_n) - t_n)/N$.
@@ -344,8 +348,9 @@ def cross_entropy_with_logits_backward(d_loss: float, z: ArrayLike,
     return _cross_entropy_backward_kernel(scale, logits, targets)
 
 
-def _check_pair(func: str, y_hat: ArrayLike, y: ArrayLike, *, names: tuple[str, str] = (
-        "y_hat", "y")) -> tuple[np.ndarray, np.ndarray]:
+def _check_pair(
+    func: str, y_hat: ArrayLike, y: ArrayLike, *, names: tuple[str, str] = ("y_hat", "y")
+) -> tuple[np.ndarray, np.ndarray]:
     prediction = as_float_array(y_hat, func, names[0])
     target = as_float_array(y, func, names[1])
     if prediction.shape != target.shape:
@@ -355,7 +360,8 @@ def _check_pair(func: str, y_hat: ArrayLike, y: ArrayLike, *, names: tuple[str, 
         )
     if prediction.size == 0:
         raise ValueError(
-            f"{func}: {names[0]} must hold at least one element; got shape {prediction.shape}")
+            f"{func}: {names[0]} must hold at least one element; got shape {prediction.shape}"
+        )
     return prediction, target
 
 
@@ -366,14 +372,16 @@ def _check_probabilities(func: str, p: ArrayLike, y: ArrayLike) -> tuple[np.ndar
     return probability, target
 
 
-def _check_classes(func: str, z: ArrayLike, labels: ArrayLike, *,
-                   names: tuple[str, str] = ("z", "labels")) -> tuple[np.ndarray, np.ndarray]:
+def _check_classes(
+    func: str, z: ArrayLike, labels: ArrayLike, *, names: tuple[str, str] = ("z", "labels")
+) -> tuple[np.ndarray, np.ndarray]:
     """Scores of shape (N, K) and the targets as (N, K) probability rows."""
     scores = as_float_array(z, func, names[0], ndim=2, layout="(N, K)")
     count, classes = scores.shape
     if count == 0 or classes == 0:
-        raise ValueError(f"{func}: {names[0]} must have at least one row and one class; "
-                         f"got shape {scores.shape}")
+        raise ValueError(
+            f"{func}: {names[0]} must have at least one row and one class; got shape {scores.shape}"
+        )
     return scores, as_class_targets(labels, func, names[1], count, classes, scores=names[0])
 
 
@@ -395,8 +403,9 @@ def _squared_loss_kernel(prediction: np.ndarray, target: np.ndarray) -> float:
 
 
 @numba.njit(cache=True)
-def _squared_loss_backward_kernel(d_loss: float, prediction: np.ndarray,
-                                  target: np.ndarray) -> np.ndarray:
+def _squared_loss_backward_kernel(
+    d_loss: float, prediction: np.ndarray, target: np.ndarray
+) -> np.ndarray:
     count = prediction.size
     gradient = np.empty(count)
     for n in range(count):
@@ -416,8 +425,9 @@ def _absolute_error_kernel(prediction: np.ndarray, target: np.ndarray) -> float:
 
 
 @numba.njit(cache=True)
-def _absolute_error_backward_kernel(d_loss: float, prediction: np.ndarray,
-                                    target: np.ndarray) -> np.ndarray:
+def _absolute_error_backward_kernel(
+    d_loss: float, prediction: np.ndarray, target: np.ndarray
+) -> np.ndarray:
     count = prediction.size
     gradient = np.empty(count)
     for n in range(count):
@@ -442,8 +452,9 @@ def _binary_cross_entropy_kernel(p: np.ndarray, y: np.ndarray) -> float:
 
 # error_model="numpy": y / 0 is ±inf as in IEEE arithmetic, not Python's ZeroDivisionError
 @numba.njit(cache=True, error_model="numpy")
-def _binary_cross_entropy_backward_kernel(d_loss: float, p: np.ndarray,
-                                          y: np.ndarray) -> np.ndarray:
+def _binary_cross_entropy_backward_kernel(
+    d_loss: float, p: np.ndarray, y: np.ndarray
+) -> np.ndarray:
     count = p.size
     gradient = np.zeros(count)
     for n in range(count):
@@ -465,15 +476,17 @@ def _binary_cross_entropy_with_logits_kernel(z: np.ndarray, y: np.ndarray) -> fl
         # − y log σ(z) − (1 − y) log σ(−z) = softplus(z) − y z
         #   = (1 − y) max(z, 0) + y max(−z, 0) + log(1 + e^{−|z|}): three non-negative terms,
         #   so a confident right answer keeps its small loss (no cancellation)
-        total += ((1.0 - y[n]) * max(z[n], 0.0) + y[n] * max(-z[n], 0.0)
-                  + np.log1p(np.exp(-abs(z[n]))))
+        total += (
+            (1.0 - y[n]) * max(z[n], 0.0) + y[n] * max(-z[n], 0.0) + np.log1p(np.exp(-abs(z[n])))
+        )
     # L = Σ / N
     return total / z.size
 
 
 @numba.njit(cache=True)
-def _binary_cross_entropy_with_logits_backward_kernel(d_loss: float, z: np.ndarray,
-                                                      y: np.ndarray) -> np.ndarray:
+def _binary_cross_entropy_with_logits_backward_kernel(
+    d_loss: float, z: np.ndarray, y: np.ndarray
+) -> np.ndarray:
     count = z.size
     gradient = np.empty(count)
     for n in range(count):
@@ -504,8 +517,7 @@ def _cross_entropy_kernel(z: np.ndarray, targets: np.ndarray) -> float:
 
 
 @numba.njit(cache=True)
-def _cross_entropy_backward_kernel(d_loss: float, z: np.ndarray,
-                                   targets: np.ndarray) -> np.ndarray:
+def _cross_entropy_backward_kernel(d_loss: float, z: np.ndarray, targets: np.ndarray) -> np.ndarray:
     count, classes = z.shape
     probabilities = _softmax_kernel(z)
     gradient = np.empty_like(z)

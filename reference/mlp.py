@@ -77,8 +77,9 @@ def _identity_backward(dy: np.ndarray, z: np.ndarray) -> np.ndarray:
 
 #: The activations an MLP layer can use, by name: ``(forward, backward)`` with
 #: ``backward(dy, z)``; ``"identity"`` leaves the layer linear (use it for logits).
-ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray],
-                             Callable[[np.ndarray, np.ndarray], np.ndarray]]] = {
+ACTIVATIONS: dict[
+    str, tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray, np.ndarray], np.ndarray]]
+] = {
     "identity": (_identity, _identity_backward),
     "sigmoid": (act.sigmoid, act.sigmoid_backward),
     "tanh": (act.tanh, act.tanh_backward),
@@ -89,8 +90,9 @@ ACTIVATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray],
 }
 
 
-def mlp_forward(x: ArrayLike, params: Sequence[tuple[ArrayLike, ArrayLike]],
-                activations: Sequence[str]) -> np.ndarray:
+def mlp_forward(
+    x: ArrayLike, params: Sequence[tuple[ArrayLike, ArrayLike]], activations: Sequence[str]
+) -> np.ndarray:
     r"""The network's output $a^{(L)}$ for a batch.
 
     Parameters
@@ -117,8 +119,9 @@ def mlp_forward(x: ArrayLike, params: Sequence[tuple[ArrayLike, ArrayLike]],
     return _output(*_check("mlp_forward", x, params, activations))
 
 
-def mlp_forward_cache(x: ArrayLike, params: Sequence[tuple[ArrayLike, ArrayLike]],
-                      activations: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+def mlp_forward_cache(
+    x: ArrayLike, params: Sequence[tuple[ArrayLike, ArrayLike]], activations: Sequence[str]
+) -> list[tuple[np.ndarray, np.ndarray]]:
     r"""What training keeps from the forward pass: each layer's $(a^{(l-1)}, z^{(l)})$.
 
     The backward pass of layer $l$ needs its input $a^{(l-1)}$ (for
@@ -136,8 +139,12 @@ def mlp_forward_cache(x: ArrayLike, params: Sequence[tuple[ArrayLike, ArrayLike]
     return _forward_pass(inputs, layers, names)
 
 
-def mlp_backward(dy: ArrayLike, x: ArrayLike, params: Sequence[tuple[ArrayLike, ArrayLike]],
-                 activations: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+def mlp_backward(
+    dy: ArrayLike,
+    x: ArrayLike,
+    params: Sequence[tuple[ArrayLike, ArrayLike]],
+    activations: Sequence[str],
+) -> list[tuple[np.ndarray, np.ndarray]]:
     r"""The gradients of every layer: one $(\delta W_l, \delta b_l)$ per layer.
 
     Of $\langle dy, \text{mlp\_forward}(x)\rangle$ with respect to each $W_l$ and $b_l$.
@@ -158,8 +165,9 @@ def mlp_backward(dy: ArrayLike, x: ArrayLike, params: Sequence[tuple[ArrayLike, 
         Shaped like ``params``.
     """
     inputs, layers, names = _check("mlp_backward", x, params, activations)
-    upstream = require_output_shape(dy, "mlp_backward",
-                                    (inputs.shape[0], layers[-1][0].shape[1]), "(N, fan_out)")
+    upstream = require_output_shape(
+        dy, "mlp_backward", (inputs.shape[0], layers[-1][0].shape[1]), "(N, fan_out)"
+    )
     return _backward_pass(upstream, _forward_pass(inputs, layers, names), layers, names)
 
 
@@ -171,8 +179,9 @@ def _output(x: np.ndarray, layers: Params, names: list[str]) -> np.ndarray:
     return activity
 
 
-def _forward_pass(x: np.ndarray, layers: Params, names: list[str],
-                  drop: Dropout | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+def _forward_pass(
+    x: np.ndarray, layers: Params, names: list[str], drop: Dropout | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
     cache = []
     activity = x
     for index, ((weights, bias), name) in enumerate(zip(layers, names, strict=True)):
@@ -187,9 +196,13 @@ def _forward_pass(x: np.ndarray, layers: Params, names: list[str],
     return cache
 
 
-def _backward_pass(dy: np.ndarray, cache: list[tuple[np.ndarray, np.ndarray]], layers: Params,
-                   names: list[str],
-                   drop: Dropout | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+def _backward_pass(
+    dy: np.ndarray,
+    cache: list[tuple[np.ndarray, np.ndarray]],
+    layers: Params,
+    names: list[str],
+    drop: Dropout | None = None,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     gradients = []
     d_activity = dy
     for index in reversed(range(len(layers))):
@@ -200,8 +213,7 @@ def _backward_pass(dy: np.ndarray, cache: list[tuple[np.ndarray, np.ndarray]], l
         # δz = f'(z) ⊙ δa
         d_pre_activation = ACTIVATIONS[name][1](d_activity, pre_activation)
         # δa_prev = δz Wᵀ,  δW = a_prevᵀ δz,  δb = Σ_n δz_n
-        d_activity, d_weights, d_bias = _dense_backward_kernel(d_pre_activation, previous,
-                                                               weights)
+        d_activity, d_weights, d_bias = _dense_backward_kernel(d_pre_activation, previous, weights)
         gradients.append((d_weights, d_bias))
     return gradients[::-1]
 
@@ -213,28 +225,47 @@ class Dropout(NamedTuple):
     masks: list[np.ndarray]
 
 
-def _check(func: str, x: ArrayLike, params: Sequence[tuple[ArrayLike, ArrayLike]],
-           activations: Sequence[str]) -> tuple[np.ndarray, Params, list[str]]:
+def _check(
+    func: str,
+    x: ArrayLike,
+    params: Sequence[tuple[ArrayLike, ArrayLike]],
+    activations: Sequence[str],
+) -> tuple[np.ndarray, Params, list[str]]:
     inputs = as_float_array(x, func, "x", ndim=2, layout="(N, fan_in)")
     layers = as_layers(params, func, "params", inputs.shape[1])
-    if isinstance(activations, str) or not isinstance(activations, (list, tuple)) \
-            or len(activations) != len(layers):
-        raise ValueError(f"{func}: activations must be a list of {len(layers)} names, one per "
-                         f"layer of params; got {activations!r}")
+    if (
+        isinstance(activations, str)
+        or not isinstance(activations, (list, tuple))
+        or len(activations) != len(layers)
+    ):
+        raise ValueError(
+            f"{func}: activations must be a list of {len(layers)} names, one per "
+            f"layer of params; got {activations!r}"
+        )
     for index, name in enumerate(activations):
         if name not in ACTIVATIONS:
-            raise ValueError(f"{func}: activations[{index}] must be one of "
-                             f"{sorted(ACTIVATIONS)}; got {name!r}")
+            raise ValueError(
+                f"{func}: activations[{index}] must be one of {sorted(ACTIVATIONS)}; got {name!r}"
+            )
     return inputs, layers, list(activations)
 
 
-def train_classifier(X: ArrayLike, labels: ArrayLike, params: Sequence[tuple[ArrayLike, ArrayLike]],
-                     activations: Sequence[str], *, lr: float, batch_size: int, epochs: int,
-                     rng: np.random.Generator, optimizer: str = "sgd",
-                     optimizer_options: Mapping[str, float] | None = None,
-                     weight_decay: float = 0.0, dropout: float = 0.0,
-                     validation: tuple[ArrayLike, ArrayLike] | None = None,
-                     ) -> tuple[Params, np.ndarray]:
+def train_classifier(
+    X: ArrayLike,
+    labels: ArrayLike,
+    params: Sequence[tuple[ArrayLike, ArrayLike]],
+    activations: Sequence[str],
+    *,
+    lr: float,
+    batch_size: int,
+    epochs: int,
+    rng: np.random.Generator,
+    optimizer: str = "sgd",
+    optimizer_options: Mapping[str, float] | None = None,
+    weight_decay: float = 0.0,
+    dropout: float = 0.0,
+    validation: tuple[ArrayLike, ArrayLike] | None = None,
+) -> tuple[Params, np.ndarray]:
     r"""Train an MLP classifier by minibatch gradient descent on the softmax cross-entropy.
 
     The network's last layer outputs logits (its activation must be
@@ -290,31 +321,64 @@ def train_classifier(X: ArrayLike, labels: ArrayLike, params: Sequence[tuple[Arr
     func = "train_classifier"
     inputs, layers, names = _check(func, X, params, activations)
     if names[-1] != "identity":
-        raise ValueError(f"{func}: the last layer must output logits (activation 'identity'; "
-                         f"the loss applies the softmax); got {names[-1]!r}")
-    targets = as_class_targets(labels, func, "labels", inputs.shape[0],
-                               layers[-1][0].shape[1], scores="X's outputs")
+        raise ValueError(
+            f"{func}: the last layer must output logits (activation 'identity'; "
+            f"the loss applies the softmax); got {names[-1]!r}"
+        )
+    targets = as_class_targets(
+        labels, func, "labels", inputs.shape[0], layers[-1][0].shape[1], scores="X's outputs"
+    )
     held_out = None
     if validation is not None:
         held, held_labels = _pair(func, validation)
         held_x = as_float_array(held, func, "validation X", ndim=2, layout="(M, fan_in)")
-        held_out = (held_x, as_class_targets(held_labels, func, "validation labels",
-                                             held_x.shape[0], targets.shape[1],
-                                             scores="validation X's outputs"))
-    return _train(func, inputs, targets, layers, names, cross_entropy_with_logits,
-                  cross_entropy_with_logits_backward, lr=lr, batch_size=batch_size,
-                  epochs=epochs, rng=rng, optimizer=optimizer,
-                  optimizer_options=optimizer_options, weight_decay=weight_decay,
-                  dropout=dropout, held_out=held_out)
+        held_out = (
+            held_x,
+            as_class_targets(
+                held_labels,
+                func,
+                "validation labels",
+                held_x.shape[0],
+                targets.shape[1],
+                scores="validation X's outputs",
+            ),
+        )
+    return _train(
+        func,
+        inputs,
+        targets,
+        layers,
+        names,
+        cross_entropy_with_logits,
+        cross_entropy_with_logits_backward,
+        lr=lr,
+        batch_size=batch_size,
+        epochs=epochs,
+        rng=rng,
+        optimizer=optimizer,
+        optimizer_options=optimizer_options,
+        weight_decay=weight_decay,
+        dropout=dropout,
+        held_out=held_out,
+    )
 
 
-def train_regressor(X: ArrayLike, Y: ArrayLike, params: Sequence[tuple[ArrayLike, ArrayLike]],
-                    activations: Sequence[str], *, lr: float, batch_size: int, epochs: int,
-                    rng: np.random.Generator, optimizer: str = "sgd",
-                    optimizer_options: Mapping[str, float] | None = None,
-                    weight_decay: float = 0.0, dropout: float = 0.0,
-                    validation: tuple[ArrayLike, ArrayLike] | None = None,
-                    ) -> tuple[Params, np.ndarray]:
+def train_regressor(
+    X: ArrayLike,
+    Y: ArrayLike,
+    params: Sequence[tuple[ArrayLike, ArrayLike]],
+    activations: Sequence[str],
+    *,
+    lr: float,
+    batch_size: int,
+    epochs: int,
+    rng: np.random.Generator,
+    optimizer: str = "sgd",
+    optimizer_options: Mapping[str, float] | None = None,
+    weight_decay: float = 0.0,
+    dropout: float = 0.0,
+    validation: tuple[ArrayLike, ArrayLike] | None = None,
+) -> tuple[Params, np.ndarray]:
     r"""Train an MLP to fit real targets by minibatch gradient descent on the mean squared error.
 
     The same loop as :func:`train_classifier`, with
@@ -346,38 +410,69 @@ def train_regressor(X: ArrayLike, Y: ArrayLike, params: Sequence[tuple[ArrayLike
         held, held_y = _pair(func, validation)
         held_x = as_float_array(held, func, "validation X", ndim=2, layout="(M, fan_in)")
         held_out = (held_x, _real_targets(func, "validation Y", held_y, held_x.shape[0], width))
-    return _train(func, inputs, targets, layers, names, squared_error, squared_error_backward,
-                  lr=lr, batch_size=batch_size, epochs=epochs, rng=rng, optimizer=optimizer,
-                  optimizer_options=optimizer_options, weight_decay=weight_decay,
-                  dropout=dropout, held_out=held_out)
+    return _train(
+        func,
+        inputs,
+        targets,
+        layers,
+        names,
+        squared_error,
+        squared_error_backward,
+        lr=lr,
+        batch_size=batch_size,
+        epochs=epochs,
+        rng=rng,
+        optimizer=optimizer,
+        optimizer_options=optimizer_options,
+        weight_decay=weight_decay,
+        dropout=dropout,
+        held_out=held_out,
+    )
 
 
 def _pair(func: str, validation: Any) -> tuple[Any, Any]:
     if not isinstance(validation, (tuple, list)) or len(validation) != 2:
-        raise TypeError(f"{func}: validation must be a pair (X_val, targets); got "
-                        f"{describe(validation)}")
+        raise TypeError(
+            f"{func}: validation must be a pair (X_val, targets); got {describe(validation)}"
+        )
     return validation[0], validation[1]
 
 
 def _real_targets(func: str, name: str, Y: ArrayLike, count: int, width: int) -> np.ndarray:
     targets = as_float_array(Y, func, name, ndim=2, layout="(N, fan_out)")
     if targets.shape != (count, width):
-        raise ValueError(f"{func}: {name} must have shape {(count, width)}, one row of outputs "
-                         f"per row of X; got shape {targets.shape}")
+        raise ValueError(
+            f"{func}: {name} must have shape {(count, width)}, one row of outputs "
+            f"per row of X; got shape {targets.shape}"
+        )
     return targets
 
 
-def _train(func: str, inputs: np.ndarray, targets: np.ndarray, layers: Params, names: list[str],
-           loss: Callable[[np.ndarray, np.ndarray], float],
-           loss_backward: Callable[[float, np.ndarray, np.ndarray], np.ndarray], *,
-           lr: float, batch_size: int, epochs: int, rng: np.random.Generator, optimizer: str,
-           optimizer_options: Mapping[str, float] | None, weight_decay: float, dropout: float,
-           held_out: tuple[np.ndarray, np.ndarray] | None) -> tuple[Params, np.ndarray]:
+def _train(
+    func: str,
+    inputs: np.ndarray,
+    targets: np.ndarray,
+    layers: Params,
+    names: list[str],
+    loss: Callable[[np.ndarray, np.ndarray], float],
+    loss_backward: Callable[[float, np.ndarray, np.ndarray], np.ndarray],
+    *,
+    lr: float,
+    batch_size: int,
+    epochs: int,
+    rng: np.random.Generator,
+    optimizer: str,
+    optimizer_options: Mapping[str, float] | None,
+    weight_decay: float,
+    dropout: float,
+    held_out: tuple[np.ndarray, np.ndarray] | None,
+) -> tuple[Params, np.ndarray]:
     """The model's side of the training loop: its minibatch gradient and what is recorded."""
     rate = as_real(lr, func, "lr", strictly_positive=True, finite=True)
     if optimizer not in OPTIMIZERS:
-        raise ValueError(f"{func}: optimizer must be one of {sorted(OPTIMIZERS)}; got "
-                         f"{optimizer!r}")
+        raise ValueError(
+            f"{func}: optimizer must be one of {sorted(OPTIMIZERS)}; got {optimizer!r}"
+        )
     step = make_optimizer(optimizer, lr=rate, **dict(optimizer_options or {}))
     drop_rate = as_real(dropout, func, "dropout", minimum=0.0, finite=True)
     if drop_rate >= 1.0:
@@ -391,8 +486,10 @@ def _train(func: str, inputs: np.ndarray, targets: np.ndarray, layers: Params, n
         network = unpack(flat)
         drop = None
         if drop_rate:
-            masks = [inverted_dropout(np.ones((rows.size, w.shape[1])), drop_rate, rng)[1]
-                     for w, _ in network[:-1]]
+            masks = [
+                inverted_dropout(np.ones((rows.size, w.shape[1])), drop_rate, rng)[1]
+                for w, _ in network[:-1]
+            ]
             drop = Dropout(drop_rate, masks)
         cache = _forward_pass(inputs[rows], network, names, drop)
         output = ACTIVATIONS[names[-1]][0](cache[-1][1])
@@ -408,7 +505,15 @@ def _train(func: str, inputs: np.ndarray, targets: np.ndarray, layers: Params, n
         return training, loss(_output(held_out[0], network, names), held_out[1])
 
     flat, history = train_minibatch(
-        [p for layer in layers for p in layer], batch_gradient, samples=inputs.shape[0],
-        batch_size=batch_size, epochs=epochs, rng=rng, step=step, evaluate=evaluate,
-        weight_decay=weight_decay, func=func)
+        [p for layer in layers for p in layer],
+        batch_gradient,
+        samples=inputs.shape[0],
+        batch_size=batch_size,
+        epochs=epochs,
+        rng=rng,
+        step=step,
+        evaluate=evaluate,
+        weight_decay=weight_decay,
+        func=func,
+    )
     return unpack(flat), history

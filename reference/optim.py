@@ -55,19 +55,22 @@ __all__ = [
 ]
 
 
-def _arrays(func: str, w: ArrayLike, grad: ArrayLike,
-            **state: ArrayLike) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+def _arrays(
+    func: str, w: ArrayLike, grad: ArrayLike, **state: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     weights = as_float_array(w, func, "w")
     gradient = as_float_array(grad, func, "grad")
     if gradient.shape != weights.shape:
-        raise ValueError(f"{func}: grad must have the shape of w, {weights.shape}; got shape "
-                         f"{gradient.shape}")
+        raise ValueError(
+            f"{func}: grad must have the shape of w, {weights.shape}; got shape {gradient.shape}"
+        )
     arrays = []
     for name, value in state.items():
         array = as_float_array(value, func, name)
         if array.shape != weights.shape:
-            raise ValueError(f"{func}: {name} must have the shape of w, {weights.shape}; got "
-                             f"shape {array.shape}")
+            raise ValueError(
+                f"{func}: {name} must have the shape of w, {weights.shape}; got shape {array.shape}"
+            )
         arrays.append(array)
     return weights, gradient, arrays
 
@@ -95,8 +98,9 @@ def sgd_step(w: ArrayLike, grad: ArrayLike, *, lr: float) -> np.ndarray:
     return weights - _rate("sgd_step", lr) * gradient
 
 
-def momentum_step(w: ArrayLike, grad: ArrayLike, velocity: ArrayLike, *, lr: float,
-                  beta: float) -> tuple[np.ndarray, np.ndarray]:
+def momentum_step(
+    w: ArrayLike, grad: ArrayLike, velocity: ArrayLike, *, lr: float, beta: float
+) -> tuple[np.ndarray, np.ndarray]:
     r"""The heavy ball, in the classic form: $v \leftarrow \beta v - \eta g$, $w \leftarrow w + v$.
 
     PyTorch writes the same method as $b \leftarrow \beta b + g$,
@@ -117,8 +121,9 @@ def momentum_step(w: ArrayLike, grad: ArrayLike, velocity: ArrayLike, *, lr: flo
     return weights + new_velocity, new_velocity
 
 
-def nesterov_step(w: ArrayLike, grad: ArrayLike, velocity: ArrayLike, *, lr: float,
-                  beta: float) -> tuple[np.ndarray, np.ndarray]:
+def nesterov_step(
+    w: ArrayLike, grad: ArrayLike, velocity: ArrayLike, *, lr: float, beta: float
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Nesterov momentum, the form with the gradient at $w$ (as in PyTorch).
 
     $v \leftarrow \beta v - \eta g$, $w \leftarrow w + \beta v - \eta g$. Nesterov's method
@@ -140,8 +145,9 @@ def nesterov_step(w: ArrayLike, grad: ArrayLike, velocity: ArrayLike, *, lr: flo
     return weights + decay * new_velocity - rate * gradient, new_velocity
 
 
-def adagrad_step(w: ArrayLike, grad: ArrayLike, accum: ArrayLike, *, lr: float,
-                 eps: float = 1e-10) -> tuple[np.ndarray, np.ndarray]:
+def adagrad_step(
+    w: ArrayLike, grad: ArrayLike, accum: ArrayLike, *, lr: float, eps: float = 1e-10
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Adagrad: $G \leftarrow G + g^2$, $w \leftarrow w - \eta\,g/(\sqrt{G} + \epsilon)$.
 
     $\epsilon$ is added **after** the square root (as PyTorch does). The
@@ -161,8 +167,15 @@ def adagrad_step(w: ArrayLike, grad: ArrayLike, accum: ArrayLike, *, lr: float,
     return weights - rate * gradient / (np.sqrt(new_total) + epsilon), new_total
 
 
-def rmsprop_step(w: ArrayLike, grad: ArrayLike, sq_avg: ArrayLike, *, lr: float,
-                 rho: float = 0.99, eps: float = 1e-8) -> tuple[np.ndarray, np.ndarray]:
+def rmsprop_step(
+    w: ArrayLike,
+    grad: ArrayLike,
+    sq_avg: ArrayLike,
+    *,
+    lr: float,
+    rho: float = 0.99,
+    eps: float = 1e-8,
+) -> tuple[np.ndarray, np.ndarray]:
     r"""RMSProp: a running average of $g^2$ scales each coordinate's step.
 
     $S \leftarrow \rho S + (1 - \rho) g^2$, $w \leftarrow w - \eta\,g/(\sqrt{S} + \epsilon)$.
@@ -183,9 +196,18 @@ def rmsprop_step(w: ArrayLike, grad: ArrayLike, sq_avg: ArrayLike, *, lr: float,
     return weights - rate * gradient / (np.sqrt(new_average) + epsilon), new_average
 
 
-def adam_step(w: ArrayLike, grad: ArrayLike, m: ArrayLike, v: ArrayLike, t: int, *, lr: float,
-              beta1: float = 0.9, beta2: float = 0.999,
-              eps: float = 1e-8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def adam_step(
+    w: ArrayLike,
+    grad: ArrayLike,
+    m: ArrayLike,
+    v: ArrayLike,
+    t: int,
+    *,
+    lr: float,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Adam, bias-corrected, with the step count $t$ starting at 1.
 
     $$m \leftarrow \beta_1 m + (1 - \beta_1) g,\quad
@@ -222,8 +244,13 @@ def adam_step(w: ArrayLike, grad: ArrayLike, m: ArrayLike, v: ArrayLike, t: int,
 Step = Callable[[np.ndarray, np.ndarray, Any], tuple[np.ndarray, Any]]
 
 
-def minimize(loss_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], w0: ArrayLike,
-             step: Step, *, steps: int) -> tuple[np.ndarray, np.ndarray]:
+def minimize(
+    loss_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    w0: ArrayLike,
+    step: Step,
+    *,
+    steps: int,
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Run an optimiser for ``steps`` steps from ``w0`` and record the path.
 
     Parameters
@@ -304,8 +331,11 @@ class Optimizer:
             w, m, v = adam_step(w, grad, m, v, t + 1, lr=self.lr, **self.options)
             return w, (m, v, t + 1)
         rules: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
-            "momentum": momentum_step, "nesterov": nesterov_step, "adagrad": adagrad_step,
-            "rmsprop": rmsprop_step}
+            "momentum": momentum_step,
+            "nesterov": nesterov_step,
+            "adagrad": adagrad_step,
+            "rmsprop": rmsprop_step,
+        }
         rule = rules[self.name]
         return rule(w, grad, zeros if state is None else state, lr=self.lr, **self.options)
 
@@ -336,22 +366,28 @@ def optimizer(name: str, *, lr: float, **options: float) -> Optimizer:
         raise ValueError(f"{func}: name must be one of {sorted(OPTIMIZERS)}; got {name!r}")
     unknown = sorted(set(options) - set(OPTIMIZERS[name]))
     if unknown:
-        raise TypeError(f"{func}: {name} takes the options {list(OPTIMIZERS[name])}; got "
-                        f"{unknown}")
+        raise TypeError(f"{func}: {name} takes the options {list(OPTIMIZERS[name])}; got {unknown}")
     if name in ("momentum", "nesterov") and "beta" not in options:
         raise TypeError(f"{func}: {name} needs beta, the weight of the old velocity")
     return Optimizer(name, _rate(func, lr), dict(options))
 
 
-BatchGradient = Callable[[list[np.ndarray], np.ndarray],
-                         tuple[float | None, Sequence[np.ndarray]]]
+BatchGradient = Callable[[list[np.ndarray], np.ndarray], tuple[float | None, Sequence[np.ndarray]]]
 
 
-def train_minibatch(params: Sequence[np.ndarray], batch_gradient: BatchGradient, *,
-                    samples: int, batch_size: int, epochs: int, rng: np.random.Generator,
-                    step: Step, evaluate: Callable[[list[np.ndarray]], Any],
-                    weight_decay: float = 0.0,
-                    func: str = "train_minibatch") -> tuple[list[np.ndarray], np.ndarray]:
+def train_minibatch(
+    params: Sequence[np.ndarray],
+    batch_gradient: BatchGradient,
+    *,
+    samples: int,
+    batch_size: int,
+    epochs: int,
+    rng: np.random.Generator,
+    step: Step,
+    evaluate: Callable[[list[np.ndarray]], Any],
+    weight_decay: float = 0.0,
+    func: str = "train_minibatch",
+) -> tuple[list[np.ndarray], np.ndarray]:
     r"""Minibatch training: the one loop every trainer of the reference runs.
 
     Each epoch draws a fresh order of the ``samples`` examples from ``rng`` and
@@ -408,7 +444,11 @@ def train_minibatch(params: Sequence[np.ndarray], batch_gradient: BatchGradient,
     def failed(value: Any, steps: int, epoch: int) -> NonFiniteLossError:
         return NonFiniteLossError(
             f"{func}: the loss became {value!r} after {steps} steps with lr = {rate!r}; try a "
-            f"smaller learning rate", step=steps, lr=rate, epoch=epoch)
+            f"smaller learning rate",
+            step=steps,
+            lr=rate,
+            epoch=epoch,
+        )
 
     # A diverging run overflows; that is reported as NonFiniteLossError, not as NumPy's
     # warnings (which only plain-Python runs, NUMBA_DISABLE_JIT=1, would emit).
@@ -420,7 +460,7 @@ def train_minibatch(params: Sequence[np.ndarray], batch_gradient: BatchGradient,
         for epoch in range(1, count + 1):
             order = rng.permutation(samples)
             for start in range(0, samples, size):
-                loss, grads = batch_gradient(weights, order[start:start + size])
+                loss, grads = batch_gradient(weights, order[start : start + size])
                 if loss is not None and not np.isfinite(loss):
                     raise failed(loss, steps, epoch)
                 for index, grad in enumerate(grads):

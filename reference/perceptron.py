@@ -67,8 +67,10 @@ def threshold_unit(x: ArrayLike, w: ArrayLike, b: float) -> np.ndarray:
     weights = as_float_array(w, "threshold_unit", "w", ndim=1, layout="(D,)")
     bias = as_real(b, "threshold_unit", "b", finite=True)
     if weights.shape[0] != inputs.shape[1]:
-        raise ValueError(f"threshold_unit: w must have shape ({inputs.shape[1]},), one weight "
-                         f"per column of x; got shape {weights.shape}")
+        raise ValueError(
+            f"threshold_unit: w must have shape ({inputs.shape[1]},), one weight "
+            f"per column of x; got shape {weights.shape}"
+        )
     return _threshold_layer_kernel(inputs, weights.reshape(-1, 1), np.array([bias]))[:, 0]
 
 
@@ -110,8 +112,7 @@ def xor_network() -> list[tuple[np.ndarray, np.ndarray]]:
            [1.],
            [0.]])
     """
-    hidden = (np.array([[1.0, 0.0, 1.0],
-                        [0.0, 1.0, 1.0]]), np.array([-0.5, -0.5, -1.5]))
+    hidden = (np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]), np.array([-0.5, -0.5, -1.5]))
     output = (np.array([[1.0], [1.0], [-2.0]]), np.array([-0.5]))
     return [hidden, output]
 
@@ -151,8 +152,9 @@ class PerceptronResult(NamedTuple):
     """Whether an epoch passed without a mistake (every example is classified right)."""
 
 
-def perceptron_learn(X: ArrayLike, y: ArrayLike, *, max_epochs: int,
-                     rng: np.random.Generator) -> PerceptronResult:
+def perceptron_learn(
+    X: ArrayLike, y: ArrayLike, *, max_epochs: int, rng: np.random.Generator
+) -> PerceptronResult:
     r"""Rosenblatt's perceptron rule, from $w = 0$, $b = 0$.
 
     Each epoch visits the examples in a fresh random order. On each example
@@ -202,12 +204,16 @@ def perceptron_learn(X: ArrayLike, y: ArrayLike, *, max_epochs: int,
     inputs = as_float_array(X, func, "X", ndim=2, layout="(N, D)")
     targets = as_float_array(y, func, "y", ndim=1, layout="(N,)")
     if targets.shape[0] != inputs.shape[0] or inputs.shape[0] == 0:
-        raise ValueError(f"{func}: y must have shape ({inputs.shape[0]},), one target per row "
-                         f"of X, and X at least one row; got X {inputs.shape} and y "
-                         f"{targets.shape}")
+        raise ValueError(
+            f"{func}: y must have shape ({inputs.shape[0]},), one target per row "
+            f"of X, and X at least one row; got X {inputs.shape} and y "
+            f"{targets.shape}"
+        )
     if not np.all((targets == 0.0) | (targets == 1.0)):
-        raise ValueError(f"{func}: y must hold targets 0 or 1; got "
-                         f"{np.unique(targets[(targets != 0.0) & (targets != 1.0)])[:5]}")
+        raise ValueError(
+            f"{func}: y must hold targets 0 or 1; got "
+            f"{np.unique(targets[(targets != 0.0) & (targets != 1.0)])[:5]}"
+        )
     if not np.all(np.isfinite(inputs)):
         raise ValueError(f"{func}: X must be finite")
     epochs = as_positive_int(max_epochs, func, "max_epochs")
@@ -246,8 +252,9 @@ def _threshold_layer_kernel(x: np.ndarray, weights: np.ndarray, bias: np.ndarray
 
 
 @numba.njit(cache=True)
-def _perceptron_epoch(X: np.ndarray, y: np.ndarray, weights: np.ndarray, bias: np.ndarray,
-                      order: np.ndarray) -> int:
+def _perceptron_epoch(
+    X: np.ndarray, y: np.ndarray, weights: np.ndarray, bias: np.ndarray, order: np.ndarray
+) -> int:
     """One pass in the given order; updates ``weights`` and ``bias`` (private copies) in place."""
     mistakes = 0
     for n in order:

@@ -51,8 +51,15 @@ __all__ = [
 ]
 
 
-def max_pool2d(x: ArrayLike, kernel: Any, *, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1, ceil_mode: bool = False) -> np.ndarray:
+def max_pool2d(
+    x: ArrayLike,
+    kernel: Any,
+    *,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+) -> np.ndarray:
     r"""Max pooling: each window's largest value.
 
     Parameters
@@ -80,17 +87,32 @@ def max_pool2d(x: ArrayLike, kernel: Any, *, stride: Any = None, padding: Any = 
     >>> max_pool2d(x, 2)
     array([[[[4., 5.]]]])
     """
-    call = _Pool("max_pool2d", x, kernel, stride=stride, padding=padding, dilation=dilation,
-                 ceil_mode=ceil_mode)
+    call = _Pool(
+        "max_pool2d",
+        x,
+        kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        ceil_mode=ceil_mode,
+    )
     if call.tiled_2x2():
         return _max_pool_2x2_kernel(call.planes(), *call.output_shape[2:]).reshape(
-            call.output_shape)
+            call.output_shape
+        )
     return _max_pool_kernel(call.planes(), call.windows).reshape(call.output_shape)
 
 
-def max_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, stride: Any = None,
-                        padding: Any = 0, dilation: Any = 1,
-                        ceil_mode: bool = False) -> np.ndarray:
+def max_pool2d_backward(
+    dy: ArrayLike,
+    x: ArrayLike,
+    kernel: Any,
+    *,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+) -> np.ndarray:
     r"""Gradient of :func:`max_pool2d`: each window's gradient goes to its maximum.
 
     The maximum is the window's **first** largest value in row-major order
@@ -99,17 +121,25 @@ def max_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, stride: Any
     input, which adds them.
     """
     func = "max_pool2d_backward"
-    call = _Pool(func, x, kernel, stride=stride, padding=padding, dilation=dilation,
-                 ceil_mode=ceil_mode)
+    call = _Pool(
+        func, x, kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
+    )
     upstream = call.gradient(func, dy)
     if call.tiled_2x2():
         return _max_pool_2x2_backward_kernel(upstream, call.planes()).reshape(call.x.shape)
     return _max_pool_backward_kernel(upstream, call.planes(), call.windows).reshape(call.x.shape)
 
 
-def avg_pool2d(x: ArrayLike, kernel: Any, *, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1, ceil_mode: bool = False,
-               count_include_pad: bool = True) -> np.ndarray:
+def avg_pool2d(
+    x: ArrayLike,
+    kernel: Any,
+    *,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> np.ndarray:
     r"""Average pooling: each window's mean.
 
     The divisor is the number of the window's taps inside the padded input
@@ -124,35 +154,61 @@ def avg_pool2d(x: ArrayLike, kernel: Any, *, stride: Any = None, padding: Any = 
     >>> avg_pool2d(x, 2)
     array([[[[2.5 , 1.75]]]])
     """
-    call = _Pool("avg_pool2d", x, kernel, stride=stride, padding=padding, dilation=dilation,
-                 ceil_mode=ceil_mode)
+    call = _Pool(
+        "avg_pool2d",
+        x,
+        kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        ceil_mode=ceil_mode,
+    )
     include = require_flag(count_include_pad, "avg_pool2d", "count_include_pad")
     if call.tiled_2x2():
         return _avg_pool_2x2_kernel(call.planes(), *call.output_shape[2:]).reshape(
-            call.output_shape)
+            call.output_shape
+        )
     return _avg_pool_kernel(call.planes(), call.windows, include).reshape(call.output_shape)
 
 
-def avg_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, stride: Any = None,
-                        padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
-                        count_include_pad: bool = True) -> np.ndarray:
+def avg_pool2d_backward(
+    dy: ArrayLike,
+    x: ArrayLike,
+    kernel: Any,
+    *,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> np.ndarray:
     r"""Gradient of :func:`avg_pool2d`.
 
     Each window's gradient, divided by its divisor, goes to each of its inputs.
     """
     func = "avg_pool2d_backward"
-    call = _Pool(func, x, kernel, stride=stride, padding=padding, dilation=dilation,
-                 ceil_mode=ceil_mode)
+    call = _Pool(
+        func, x, kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
+    )
     include = require_flag(count_include_pad, func, "count_include_pad")
     upstream = call.gradient(func, dy)
     if call.tiled_2x2():
         return _avg_pool_2x2_backward_kernel(upstream, call.planes()).reshape(call.x.shape)
-    return _avg_pool_backward_kernel(upstream, call.planes(), call.windows,
-                                     include).reshape(call.x.shape)
+    return _avg_pool_backward_kernel(upstream, call.planes(), call.windows, include).reshape(
+        call.x.shape
+    )
 
 
-def lp_pool2d(x: ArrayLike, kernel: Any, *, p: float = 2.0, stride: Any = None,
-              padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False) -> np.ndarray:
+def lp_pool2d(
+    x: ArrayLike,
+    kernel: Any,
+    *,
+    p: float = 2.0,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+) -> np.ndarray:
     r"""L$p$ pooling: each window's $p$-norm, $(\sum |x|^p)^{1/p}$.
 
     With $p = 2$, the square root of the sum of squares; $p = 1$ is the sum of
@@ -174,15 +230,30 @@ def lp_pool2d(x: ArrayLike, kernel: Any, *, p: float = 2.0, stride: Any = None,
     >>> lp_pool2d(np.array([[[[3.0, -4.0]]]]), (1, 2))
     array([[[[5.]]]])
     """
-    call = _Pool("lp_pool2d", x, kernel, stride=stride, padding=padding, dilation=dilation,
-                 ceil_mode=ceil_mode)
+    call = _Pool(
+        "lp_pool2d",
+        x,
+        kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        ceil_mode=ceil_mode,
+    )
     order = as_real(p, "lp_pool2d", "p", strictly_positive=True, finite=True)
     return _lp_pool_kernel(call.planes(), call.windows, order).reshape(call.output_shape)
 
 
-def lp_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, p: float = 2.0,
-                       stride: Any = None, padding: Any = 0, dilation: Any = 1,
-                       ceil_mode: bool = False) -> np.ndarray:
+def lp_pool2d_backward(
+    dy: ArrayLike,
+    x: ArrayLike,
+    kernel: Any,
+    *,
+    p: float = 2.0,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+) -> np.ndarray:
     r"""Gradient of :func:`lp_pool2d`.
 
     $\partial y/\partial x_i = \operatorname{sign}(x_i)\,(|x_i|/y)^{p-1}$. Where the window's
@@ -190,12 +261,14 @@ def lp_pool2d_backward(dy: ArrayLike, x: ArrayLike, kernel: Any, *, p: float = 2
     infinite), the gradient returned is 0.
     """
     func = "lp_pool2d_backward"
-    call = _Pool(func, x, kernel, stride=stride, padding=padding, dilation=dilation,
-                 ceil_mode=ceil_mode)
+    call = _Pool(
+        func, x, kernel, stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode
+    )
     order = as_real(p, func, "p", strictly_positive=True, finite=True)
     upstream = call.gradient(func, dy)
-    return _lp_pool_backward_kernel(upstream, call.planes(), call.windows,
-                                    order).reshape(call.x.shape)
+    return _lp_pool_backward_kernel(upstream, call.planes(), call.windows, order).reshape(
+        call.x.shape
+    )
 
 
 def global_avg_pool2d(x: ArrayLike) -> np.ndarray:
@@ -227,23 +300,43 @@ def global_avg_pool2d_backward(dy: ArrayLike, x: ArrayLike) -> np.ndarray:
 class _Pool:
     """The checked arguments of one pooling call, in the form the kernels take."""
 
-    def __init__(self, func: str, x: ArrayLike, kernel: Any, *, stride: Any, padding: Any,
-                 dilation: Any, ceil_mode: bool) -> None:
+    def __init__(
+        self,
+        func: str,
+        x: ArrayLike,
+        kernel: Any,
+        *,
+        stride: Any,
+        padding: Any,
+        dilation: Any,
+        ceil_mode: bool,
+    ) -> None:
         self.x = as_float_array(x, func, "x", ndim=4, layout="(N, C, H, W)")
         self.kernel = as_pair(kernel, func, "kernel")
         steps = self.kernel if stride is None else stride
         require_flag(ceil_mode, func, "ceil_mode")
-        self.windows: Windows = windows(func, self.x.shape[2], self.x.shape[3], self.kernel,
-                                        stride=steps, padding=padding, dilation=dilation,
-                                        ceil_mode=ceil_mode)
+        self.windows: Windows = windows(
+            func,
+            self.x.shape[2],
+            self.x.shape[3],
+            self.kernel,
+            stride=steps,
+            padding=padding,
+            dilation=dilation,
+            ceil_mode=ceil_mode,
+        )
         geometry = self.windows
         spans = [d * (k - 1) + 1 for d, k in zip(geometry.dilation, geometry.kernel, strict=True)]
-        sides = ((geometry.pad_before[0], geometry.pad_after[0], spans[0]),
-                 (geometry.pad_before[1], geometry.pad_after[1], spans[1]))
+        sides = (
+            (geometry.pad_before[0], geometry.pad_after[0], spans[0]),
+            (geometry.pad_before[1], geometry.pad_after[1], spans[1]),
+        )
         if any(max(before, after) > span // 2 for before, after, span in sides):
-            raise ValueError(f"{func}: padding must be at most half the (dilated) kernel, "
-                             f"{spans[0] // 2} x {spans[1] // 2}, so that no window is all "
-                             f"padding; got {padding!r}")
+            raise ValueError(
+                f"{func}: padding must be at most half the (dilated) kernel, "
+                f"{spans[0] // 2} x {spans[1] // 2}, so that no window is all "
+                f"padding; got {padding!r}"
+            )
 
     @property
     def output_shape(self) -> tuple[int, int, int, int]:
@@ -252,9 +345,14 @@ class _Pool:
     def tiled_2x2(self) -> bool:
         """The classic 2x2 pooling with stride 2, every window inside the map (no padding)."""
         g = self.windows
-        return (g.kernel == (2, 2) and g.stride == (2, 2) and g.dilation == (1, 1)
-                and g.pad_before == g.pad_after == (0, 0)
-                and 2 * g.out[0] <= self.x.shape[2] and 2 * g.out[1] <= self.x.shape[3])
+        return (
+            g.kernel == (2, 2)
+            and g.stride == (2, 2)
+            and g.dilation == (1, 1)
+            and g.pad_before == g.pad_after == (0, 0)
+            and 2 * g.out[0] <= self.x.shape[2]
+            and 2 * g.out[1] <= self.x.shape[3]
+        )
 
     def planes(self) -> np.ndarray:
         """The input as (N C, H, W): one plane per sample and channel."""
@@ -275,8 +373,9 @@ def _require_pixels(func: str, values: np.ndarray) -> None:
 
 
 @numba.njit(cache=True)
-def _taps(out: int, stride: int, pad_before: int, dilation: int, kernel: int, low: int,
-          high: int) -> tuple[np.ndarray, np.ndarray]:
+def _taps(
+    out: int, stride: int, pad_before: int, dilation: int, kernel: int, low: int, high: int
+) -> tuple[np.ndarray, np.ndarray]:
     """For each output position o, the taps t whose input o s − P + t d lies in [low, high).
 
     They are consecutive: the range [first[o], stop[o]). Computing them once per call keeps
@@ -461,10 +560,12 @@ def _divisors(height: int, width: int, geometry: Windows, include_pad: bool) -> 
     out_h, out_w = geometry.out
     pad_bottom, pad_right = geometry.pad_after
     if include_pad:
-        row_first, row_stop = _taps(out_h, stride_h, pad_top, dilation_h, kernel_h, -pad_top,
-                                    height + pad_bottom)
-        col_first, col_stop = _taps(out_w, stride_w, pad_left, dilation_w, kernel_w,
-                                    -pad_left, width + pad_right)
+        row_first, row_stop = _taps(
+            out_h, stride_h, pad_top, dilation_h, kernel_h, -pad_top, height + pad_bottom
+        )
+        col_first, col_stop = _taps(
+            out_w, stride_w, pad_left, dilation_w, kernel_w, -pad_left, width + pad_right
+        )
     else:
         row_first, row_stop = _taps(out_h, stride_h, pad_top, dilation_h, kernel_h, 0, height)
         col_first, col_stop = _taps(out_w, stride_w, pad_left, dilation_w, kernel_w, 0, width)
@@ -507,8 +608,9 @@ def _avg_pool_kernel(x: np.ndarray, geometry: Windows, include_pad: bool) -> np.
 
 
 @numba.njit(cache=True, parallel=True)
-def _avg_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, geometry: Windows,
-                              include_pad: bool) -> np.ndarray:
+def _avg_pool_backward_kernel(
+    dy: np.ndarray, x: np.ndarray, geometry: Windows, include_pad: bool
+) -> np.ndarray:
     planes, height, width = x.shape
     kernel_h, kernel_w = geometry.kernel
     stride_h, stride_w = geometry.stride
@@ -533,9 +635,21 @@ def _avg_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, geometry: Windows,
 
 
 @numba.njit(cache=True)
-def _window_norm(x: np.ndarray, plane: int, i: int, j: int, kernel_h: int, kernel_w: int,
-                 stride_h: int, stride_w: int, dilation_h: int, dilation_w: int, pad_top: int,
-                 pad_left: int, p: float) -> float:
+def _window_norm(
+    x: np.ndarray,
+    plane: int,
+    i: int,
+    j: int,
+    kernel_h: int,
+    kernel_w: int,
+    stride_h: int,
+    stride_w: int,
+    dilation_h: int,
+    dilation_w: int,
+    pad_top: int,
+    pad_left: int,
+    p: float,
+) -> float:
     """The p-norm of window (i, j) of one plane.
 
     It is called inside a parallel loop, where Numba cannot pass a tuple such as the
@@ -578,15 +692,28 @@ def _lp_pool_kernel(x: np.ndarray, geometry: Windows, p: float) -> np.ndarray:
     for plane in numba.prange(planes):
         for i in range(out_h):
             for j in range(out_w):
-                y[plane, i, j] = _window_norm(x, plane, i, j, kernel_h, kernel_w, stride_h,
-                                              stride_w, dilation_h, dilation_w, pad_top,
-                                              pad_left, p)
+                y[plane, i, j] = _window_norm(
+                    x,
+                    plane,
+                    i,
+                    j,
+                    kernel_h,
+                    kernel_w,
+                    stride_h,
+                    stride_w,
+                    dilation_h,
+                    dilation_w,
+                    pad_top,
+                    pad_left,
+                    p,
+                )
     return y
 
 
 @numba.njit(cache=True, parallel=True)
-def _lp_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, geometry: Windows,
-                             p: float) -> np.ndarray:
+def _lp_pool_backward_kernel(
+    dy: np.ndarray, x: np.ndarray, geometry: Windows, p: float
+) -> np.ndarray:
     planes, height, width = x.shape
     kernel_h, kernel_w = geometry.kernel
     stride_h, stride_w = geometry.stride
@@ -597,8 +724,21 @@ def _lp_pool_backward_kernel(dy: np.ndarray, x: np.ndarray, geometry: Windows,
     for plane in numba.prange(planes):
         for i in range(out_h):
             for j in range(out_w):
-                norm = _window_norm(x, plane, i, j, kernel_h, kernel_w, stride_h, stride_w,
-                                    dilation_h, dilation_w, pad_top, pad_left, p)
+                norm = _window_norm(
+                    x,
+                    plane,
+                    i,
+                    j,
+                    kernel_h,
+                    kernel_w,
+                    stride_h,
+                    stride_w,
+                    dilation_h,
+                    dilation_w,
+                    pad_top,
+                    pad_left,
+                    p,
+                )
                 if norm == 0.0:
                     continue  # every input 0: the subgradient 0
                 for a in range(kernel_h):

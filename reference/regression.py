@@ -70,8 +70,9 @@ def linear(X: ArrayLike, w: ArrayLike, b: float) -> np.ndarray:
     return _linear_kernel(X, w, b)
 
 
-def linear_backward(dy: ArrayLike, X: ArrayLike, w: ArrayLike,
-                    b: float) -> tuple[np.ndarray, np.ndarray, float]:
+def linear_backward(
+    dy: ArrayLike, X: ArrayLike, w: ArrayLike, b: float
+) -> tuple[np.ndarray, np.ndarray, float]:
     r"""Gradients of :func:`linear` with respect to ``X``, ``w`` and ``b``.
 
     Parameters
@@ -107,8 +108,9 @@ def linear_backward(dy: ArrayLike, X: ArrayLike, w: ArrayLike,
     return dX, dw, float(db)
 
 
-def fit_least_squares(X: ArrayLike, y: ArrayLike, *,
-                      ridge: float = 0.0) -> tuple[np.ndarray, float]:
+def fit_least_squares(
+    X: ArrayLike, y: ArrayLike, *, ridge: float = 0.0
+) -> tuple[np.ndarray, float]:
     r"""The weights and bias that minimise the squared error, in closed form.
 
     Minimises $\lVert X w + b - y\rVert^2 + \lambda \lVert w\rVert^2$ with
@@ -194,9 +196,17 @@ def fit_least_squares(X: ArrayLike, y: ArrayLike, *,
     return w, b
 
 
-def fit_sgd(X: ArrayLike, y: ArrayLike, *, lr: float, batch_size: int, epochs: int,
-            rng: np.random.Generator, w0: ArrayLike | None = None,
-            b0: float = 0.0) -> tuple[np.ndarray, float, np.ndarray]:
+def fit_sgd(
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    lr: float,
+    batch_size: int,
+    epochs: int,
+    rng: np.random.Generator,
+    w0: ArrayLike | None = None,
+    b0: float = 0.0,
+) -> tuple[np.ndarray, float, np.ndarray]:
     r"""Fit the linear model by minibatch stochastic gradient descent.
 
     Each epoch visits the samples in a fresh random order drawn from ``rng``,
@@ -277,8 +287,9 @@ def fit_sgd(X: ArrayLike, y: ArrayLike, *, lr: float, batch_size: int, epochs: i
     bias = np.array([as_real(b0, func, "b0", finite=True)])
     every_sample = np.arange(count)
 
-    def batch_gradient(params: list[np.ndarray],
-                       rows: np.ndarray) -> tuple[float, list[np.ndarray]]:
+    def batch_gradient(
+        params: list[np.ndarray], rows: np.ndarray
+    ) -> tuple[float, list[np.ndarray]]:
         loss, grad_w, grad_b = _batch_gradient(X, y, params[0], params[1][0], rows)
         return loss, [grad_w, np.array([grad_b])]
 
@@ -287,13 +298,25 @@ def fit_sgd(X: ArrayLike, y: ArrayLike, *, lr: float, batch_size: int, epochs: i
 
     try:
         (w, bias), losses = train_minibatch(
-            [w, bias], batch_gradient, samples=count, batch_size=batch, epochs=n_epochs,
-            rng=rng, step=optimizer("sgd", lr=rate), evaluate=whole_loss, func=func)
+            [w, bias],
+            batch_gradient,
+            samples=count,
+            batch_size=batch,
+            epochs=n_epochs,
+            rng=rng,
+            step=optimizer("sgd", lr=rate),
+            evaluate=whole_loss,
+            func=func,
+        )
     except NonFiniteLossError as error:
         if error.epoch == 0:
             raise NonFiniteLossError(
                 f"{func}: the loss is not finite before the first step; the data or the "
-                f"starting point are too large to square", step=0, lr=rate, epoch=0) from None
+                f"starting point are too large to square",
+                step=0,
+                lr=rate,
+                epoch=0,
+            ) from None
         curvature = largest_curvature(X)
         steps_per_epoch = -(-count // batch)
         raise NonFiniteLossError(
@@ -302,7 +325,10 @@ def fit_sgd(X: ArrayLike, y: ArrayLike, *, lr: float, batch_size: int, epochs: i
             f"lr={rate!r}; on this data full-batch gradient descent converges only for "
             f"lr < 2/L = {2.0 / curvature:.6g} (L = {curvature:.6g} is the largest eigenvalue "
             f"of the loss's Hessian): lower lr, or standardise the features",
-            step=error.step, lr=rate, epoch=error.epoch) from None
+            step=error.step,
+            lr=rate,
+            epoch=error.epoch,
+        ) from None
     return w, float(bias[0]), losses
 
 
@@ -329,8 +355,9 @@ def largest_curvature(X: ArrayLike) -> float:
     return float(np.linalg.eigvalsh(design.T @ design / features.shape[0])[-1])
 
 
-def house_prices(n: int, rng: np.random.Generator, *,
-                 noise: float = 15.0) -> tuple[np.ndarray, np.ndarray]:
+def house_prices(
+    n: int, rng: np.random.Generator, *, noise: float = 15.0
+) -> tuple[np.ndarray, np.ndarray]:
     r"""A synthetic data set: house prices from floor area and age.
 
     Floor areas are uniform in [40, 200] m², ages uniform in [0, 60] years, and
@@ -372,8 +399,9 @@ def house_prices(n: int, rng: np.random.Generator, *,
     return np.column_stack([area, age]), price
 
 
-def _check_model(func: str, X: ArrayLike, w: ArrayLike,
-                 b: float) -> tuple[np.ndarray, np.ndarray, float]:
+def _check_model(
+    func: str, X: ArrayLike, w: ArrayLike, b: float
+) -> tuple[np.ndarray, np.ndarray, float]:
     X = as_float_array(X, func, "X", ndim=2, layout="(N, D)")
     w = as_float_array(w, func, "w", ndim=1, layout="(D,)")
     if w.shape[0] != X.shape[1]:
@@ -414,8 +442,9 @@ def _linear_kernel(X: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _linear_backward_kernel(dy: np.ndarray, X: np.ndarray,
-                            w: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+def _linear_backward_kernel(
+    dy: np.ndarray, X: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
     count, width = X.shape
     dX = np.empty((count, width))
     dw = np.zeros(width)
@@ -432,8 +461,9 @@ def _linear_backward_kernel(dy: np.ndarray, X: np.ndarray,
 
 
 @numba.njit(cache=True)
-def _batch_gradient(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float,
-                    rows: np.ndarray) -> tuple[float, np.ndarray, float]:
+def _batch_gradient(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float, rows: np.ndarray
+) -> tuple[float, np.ndarray, float]:
     """Loss and gradient of ½ mean (xᵀw + b − y)² over the samples ``rows``."""
     width = X.shape[1]
     size = rows.size

@@ -66,13 +66,15 @@ def weight_decay_backward(d_loss: float, w: ArrayLike, *, lam: float) -> np.ndar
 def _probability(func: str, p: float) -> float:
     rate = as_real(p, func, "p", minimum=0.0, finite=True)
     if rate >= 1.0:
-        raise ValueError(f"{func}: p must be in [0, 1) (the probability of dropping a unit); "
-                         f"got {rate!r}")
+        raise ValueError(
+            f"{func}: p must be in [0, 1) (the probability of dropping a unit); got {rate!r}"
+        )
     return rate
 
 
-def dropout(x: ArrayLike, p: float, rng: np.random.Generator | None = None, *,
-            mask: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+def dropout(
+    x: ArrayLike, p: float, rng: np.random.Generator | None = None, *, mask: ArrayLike | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Inverted dropout: $y = x \cdot \text{mask}/(1 - p)$.
 
     Each mask entry is 1 with probability $1 - p$ and 0 otherwise: drawn from
@@ -107,8 +109,10 @@ def dropout(x: ArrayLike, p: float, rng: np.random.Generator | None = None, *,
     values = as_float_array(x, "dropout", "x")
     rate = _probability("dropout", p)
     if (rng is None) == (mask is None):
-        raise TypeError("dropout: give exactly one of rng (to draw the mask) and mask; got "
-                        f"{'neither' if rng is None else 'both'}")
+        raise TypeError(
+            "dropout: give exactly one of rng (to draw the mask) and mask; got "
+            f"{'neither' if rng is None else 'both'}"
+        )
     if mask is not None:
         kept = _mask("dropout", mask, values.shape)
     else:
@@ -119,8 +123,10 @@ def dropout(x: ArrayLike, p: float, rng: np.random.Generator | None = None, *,
 def _mask(func: str, mask: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
     kept = as_float_array(mask, func, "mask")
     if kept.shape != shape:
-        raise ValueError(f"{func}: mask must have the shape of {'x' if func == 'dropout' else 'dy'}"
-                         f", {shape}; got shape {kept.shape}")
+        raise ValueError(
+            f"{func}: mask must have the shape of {'x' if func == 'dropout' else 'dy'}"
+            f", {shape}; got shape {kept.shape}"
+        )
     if not np.all((kept == 0.0) | (kept == 1.0)):
         raise ValueError(f"{func}: mask must hold 0.0 and 1.0 (the mask dropout returned)")
     return kept
@@ -174,8 +180,10 @@ def shuffle(X: ArrayLike, y: ArrayLike, rng: np.random.Generator) -> tuple[np.nd
     inputs = as_float_array(X, "shuffle", "X")
     targets = np.asarray(y)
     if inputs.ndim == 0 or targets.ndim == 0 or targets.shape[0] != inputs.shape[0]:
-        raise ValueError(f"shuffle: X and y must have the same number of rows; got shapes "
-                         f"{inputs.shape} and {targets.shape}")
+        raise ValueError(
+            f"shuffle: X and y must have the same number of rows; got shapes "
+            f"{inputs.shape} and {targets.shape}"
+        )
     order = require_generator(rng, "shuffle").permutation(inputs.shape[0])
     return inputs[order], targets[order]
 
@@ -203,6 +211,8 @@ def unstandardize(Z: ArrayLike, mean: ArrayLike, std: ArrayLike) -> np.ndarray:
     centre = as_float_array(mean, "unstandardize", "mean", ndim=1, layout="(D,)")
     scale = as_float_array(std, "unstandardize", "std", ndim=1, layout="(D,)")
     if centre.shape != (values.shape[1],) or scale.shape != (values.shape[1],):
-        raise ValueError(f"unstandardize: mean and std must have shape ({values.shape[1]},); got "
-                         f"{centre.shape} and {scale.shape}")
+        raise ValueError(
+            f"unstandardize: mean and std must have shape ({values.shape[1]},); got "
+            f"{centre.shape} and {scale.shape}"
+        )
     return values * scale + centre

@@ -27,11 +27,20 @@ from numerics import catalog
 from reference import batchnorm, perceptron, pooling, regression
 
 settings.register_profile("dev", max_examples=25, deadline=timedelta(milliseconds=500))
-settings.register_profile("ci", max_examples=100, derandomize=True, print_blob=True,
-                          deadline=timedelta(milliseconds=1000),
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("thorough", max_examples=1000, deadline=timedelta(milliseconds=2000),
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci",
+    max_examples=100,
+    derandomize=True,
+    print_blob=True,
+    deadline=timedelta(milliseconds=1000),
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough",
+    max_examples=1000,
+    deadline=timedelta(milliseconds=2000),
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 _WARM_UP_SECONDS: list[float] = []
@@ -46,13 +55,16 @@ def _warm_up() -> None:
             entry.call_backward(np.ones_like(output) if np.ndim(output) else 1.0, example)
     X = np.array([[1.0, 2.0], [3.0, 5.0], [4.0, 1.0]])
     regression.fit_sgd(X, X[:, 0], lr=0.01, batch_size=2, epochs=1, rng=np.random.default_rng(0))
-    perceptron.perceptron_learn(X, np.array([0.0, 1.0, 1.0]), max_epochs=1,
-                                rng=np.random.default_rng(0))
+    perceptron.perceptron_learn(
+        X, np.array([0.0, 1.0, 1.0]), max_epochs=1, rng=np.random.default_rng(0)
+    )
     perceptron.threshold_network(X, perceptron.xor_network())
     # the 2x2 fast path of pooling (the catalog's samples take the general kernels)
     maps = np.arange(16.0).reshape(1, 1, 4, 4)
-    for pool, pool_backward in ((pooling.max_pool2d, pooling.max_pool2d_backward),
-                                (pooling.avg_pool2d, pooling.avg_pool2d_backward)):
+    for pool, pool_backward in (
+        (pooling.max_pool2d, pooling.max_pool2d_backward),
+        (pooling.avg_pool2d, pooling.avg_pool2d_backward),
+    ):
         pool_backward(pool(maps, 2), maps, 2)
     # batch normalisation of (N, C, H, W) input (the catalog's sample is (N, F))
     images, channels = np.arange(16.0).reshape(2, 2, 2, 2), np.ones(2)
@@ -107,4 +119,5 @@ def pytest_report_header() -> str:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _WARM_UP_SECONDS:
         terminalreporter.write_line(
-            f"JIT warm-up (compiling or loading every kernel): {_WARM_UP_SECONDS[0]:.2f} s")
+            f"JIT warm-up (compiling or loading every kernel): {_WARM_UP_SECONDS[0]:.2f} s"
+        )

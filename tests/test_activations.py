@@ -16,8 +16,13 @@ from reference import activations as act
 any_shape = nst.shapes(min_dims=0, max_dims=4, max_side=5)
 wide = any_shape.flatmap(lambda shape: nst.arrays(shape, scale=40.0))
 ELEMENTWISE = (act.step, act.sigmoid, act.tanh, act.relu, act.leaky_relu)
-BACKWARDS = (act.step_backward, act.sigmoid_backward, act.tanh_backward, act.relu_backward,
-             act.leaky_relu_backward)
+BACKWARDS = (
+    act.step_backward,
+    act.sigmoid_backward,
+    act.tanh_backward,
+    act.relu_backward,
+    act.leaky_relu_backward,
+)
 
 
 @given(wide)
@@ -37,8 +42,12 @@ def test_tanh_is_a_stretched_sigmoid(x: np.ndarray) -> None:
     Within gamma_{4+6+1} of the gauge 2 sigma(2x) + 1: tanh within 4u, the sigmoid within
     gamma_6, the final subtraction.
     """
-    assert_close(act.tanh(x), 2.0 * act.sigmoid(2.0 * x) - 1.0,
-                 gauge=2.0 * act.sigmoid(2.0 * x) + 1.0, terms=11)
+    assert_close(
+        act.tanh(x),
+        2.0 * act.sigmoid(2.0 * x) - 1.0,
+        gauge=2.0 * act.sigmoid(2.0 * x) + 1.0,
+        terms=11,
+    )
 
 
 @given(wide)
@@ -55,8 +64,7 @@ def test_sigmoid_slope_is_at_most_a_quarter_and_vanishes_beyond_ten(x: np.ndarra
     assert act.sigmoid_backward(np.ones(1), np.zeros(1))[0] == 0.25
 
 
-@given(any_shape.flatmap(lambda shape: nst.arrays(shape, scale=100.0)),
-       st.integers(-20, 20))
+@given(any_shape.flatmap(lambda shape: nst.arrays(shape, scale=100.0)), st.integers(-20, 20))
 def test_relu_is_positively_homogeneous(x: np.ndarray, power: int) -> None:
     """relu(c x) = c relu(x) for c > 0, bit for bit for c = 2^k (c x is then exact)."""
     scale = 2.0**power
@@ -73,8 +81,11 @@ def test_leaky_relu_spans_relu_and_the_identity(x: np.ndarray) -> None:
     assert np.array_equal(act.leaky_relu_backward(dy, x, alpha=1.0), dy)
 
 
-@given(nst.shapes(min_dims=1, max_dims=4, max_side=5).flatmap(
-    lambda shape: st.tuples(nst.arrays(shape, scale=10.0), nst.scalars(1.0))))
+@given(
+    nst.shapes(min_dims=1, max_dims=4, max_side=5).flatmap(
+        lambda shape: st.tuples(nst.arrays(shape, scale=10.0), nst.scalars(1.0))
+    )
+)
 def test_prelu_with_one_slope_is_leaky_relu(case: tuple) -> None:
     """A shared alpha of shape (1,) gives leaky_relu with that alpha, bit for bit.
 
@@ -85,13 +96,14 @@ def test_prelu_with_one_slope_is_leaky_relu(case: tuple) -> None:
     dy = np.ones_like(x)
     dx, dalpha = act.prelu_backward(dy, x, np.array([alpha]))
     assert np.array_equal(dx, act.leaky_relu_backward(dy, x, alpha=alpha))
-    assert_close(dalpha[0], np.sum(np.where(x > 0, 0.0, x)), gauge=np.abs(x).sum(),
-                 terms=x.size)
+    assert_close(dalpha[0], np.sum(np.where(x > 0, 0.0, x)), gauge=np.abs(x).sum(), terms=x.size)
 
 
-@given(hnp.array_shapes(min_dims=2, max_dims=4, max_side=4).flatmap(
-    lambda shape: st.tuples(nst.arrays(shape, scale=10.0),
-                            nst.arrays((shape[1],), scale=1.0))))
+@given(
+    hnp.array_shapes(min_dims=2, max_dims=4, max_side=4).flatmap(
+        lambda shape: st.tuples(nst.arrays(shape, scale=10.0), nst.arrays((shape[1],), scale=1.0))
+    )
+)
 def test_prelu_slopes_act_per_channel_on_axis_one(case: tuple) -> None:
     """Channel c of prelu(x, alpha) is leaky_relu of channel c with alpha_c."""
     x, alpha = case
@@ -101,8 +113,8 @@ def test_prelu_slopes_act_per_channel_on_axis_one(case: tuple) -> None:
 
 
 softmax_cases = nst.shapes(min_dims=1, max_dims=4, max_side=5).flatmap(
-    lambda shape: st.tuples(nst.arrays(shape, scale=50.0),
-                            st.integers(-len(shape), len(shape) - 1)))
+    lambda shape: st.tuples(nst.arrays(shape, scale=50.0), st.integers(-len(shape), len(shape) - 1))
+)
 
 
 @given(softmax_cases)
@@ -118,10 +130,15 @@ def test_softmax_sums_to_one_along_its_axis(case: tuple) -> None:
     assert np.all(act.softmax(x, axis=axis) >= 0.0)
 
 
-@given(nst.shapes(min_dims=1, max_dims=3, max_side=5).flatmap(
-    lambda shape: st.tuples(hnp.arrays(np.int64, shape, elements=st.integers(-800, 800)),
-                            st.integers(-len(shape), len(shape) - 1),
-                            st.integers(-2**20, 2**20))))
+@given(
+    nst.shapes(min_dims=1, max_dims=3, max_side=5).flatmap(
+        lambda shape: st.tuples(
+            hnp.arrays(np.int64, shape, elements=st.integers(-800, 800)),
+            st.integers(-len(shape), len(shape) - 1),
+            st.integers(-(2**20), 2**20),
+        )
+    )
+)
 def test_softmax_ignores_a_constant_added_along_its_axis(case: tuple) -> None:
     """softmax(x + c) = softmax(x), bit for bit when x + c is exact (values on a grid of 1/8).
 
@@ -146,8 +163,12 @@ def test_softmax_is_the_exponential_of_log_softmax(case: tuple) -> None:
     s = act.softmax(x, axis=axis)
     log_gauge = catalog.get("log_softmax").gauge(example)
     soft_gauge = catalog.get("softmax").gauge(example)
-    assert_close(np.exp(act.log_softmax(x, axis=axis)), s,
-                 gauge=s * log_gauge + soft_gauge, terms=2 * (x.shape[axis] + 3) + 4)
+    assert_close(
+        np.exp(act.log_softmax(x, axis=axis)),
+        s,
+        gauge=s * log_gauge + soft_gauge,
+        terms=2 * (x.shape[axis] + 3) + 4,
+    )
 
 
 @given(nst.away_from([0.0], 0.01, any_shape, scale=100.0), nst.scalars(1.0))
@@ -162,8 +183,9 @@ def test_the_step_has_zero_derivative_almost_everywhere(x: np.ndarray, d_out: fl
     assert np.array_equal(act.step_backward(np.full(x.shape, d_out), x), np.zeros(x.shape))
 
 
-@pytest.mark.parametrize("function", [*ELEMENTWISE, act.softmax, act.log_softmax],
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "function", [*ELEMENTWISE, act.softmax, act.log_softmax], ids=lambda f: f.__name__
+)
 def test_stable_up_to_ten_thousand(function) -> None:
     """For |x| <= 1e4 no overflow warning (warnings are errors in this suite), no NaN, no inf."""
     x = np.concatenate([np.linspace(-1e4, 1e4, 2001), [-745.2, -709.8, 709.8, 745.2]])
@@ -171,8 +193,11 @@ def test_stable_up_to_ten_thousand(function) -> None:
     assert np.all(np.isfinite(y))
 
 
-@pytest.mark.parametrize("backward", [*BACKWARDS, act.softmax_backward, act.log_softmax_backward],
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "backward",
+    [*BACKWARDS, act.softmax_backward, act.log_softmax_backward],
+    ids=lambda f: f.__name__,
+)
 def test_backwards_are_stable_up_to_ten_thousand(backward) -> None:
     """The backwards too: finite for |x| <= 1e4."""
     x = np.concatenate([np.linspace(-1e4, 1e4, 2001), [-745.2, -709.8, 709.8, 745.2]])
@@ -194,8 +219,9 @@ def test_values_at_the_extremes_are_the_correctly_rounded_limits() -> None:
     assert_close(tail, 4.0 * np.exp(-60.0), terms=6)
 
 
-@pytest.mark.parametrize("function", [*ELEMENTWISE, act.softmax, act.log_softmax],
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "function", [*ELEMENTWISE, act.softmax, act.log_softmax], ids=lambda f: f.__name__
+)
 def test_nan_propagates(function) -> None:
     """NaN in gives NaN out at that place (softmax: along its row), never a silent number."""
     y = function(np.array([np.nan, 1.0]))
@@ -211,25 +237,52 @@ def test_relu_gradient_at_the_kink_is_zero() -> None:
     assert act.leaky_relu_backward(np.ones(1), np.zeros(1), alpha=0.3)[0] == 0.3
 
 
-@pytest.mark.parametrize(("call", "error", "message"), [
-    (lambda: act.prelu(np.ones((2, 3)), np.ones(2)), ValueError,
-     r"^prelu: alpha must have shape \(3,\) .* got shape \(2,\)"),
-    (lambda: act.prelu(np.ones((2, 3)), np.ones((3, 1))), ValueError,
-     r"^prelu: alpha must be a 1-D array"),
-    (lambda: act.softmax(np.ones((2, 3)), axis=2), ValueError,
-     r"^softmax: axis must be in \[-2, 1\] for a 2-D input; got 2"),
-    (lambda: act.softmax(np.ones((2, 3)), axis=1.0), TypeError,
-     r"^softmax: axis must be an integer"),
-    (lambda: act.log_softmax(np.ones((2, 0))), ValueError,
-     r"^log_softmax: axis -1 of x must not be empty"),
-    (lambda: act.softmax(np.float64(1.0)), ValueError,
-     r"^softmax: x must have at least one axis"),
-    (lambda: act.leaky_relu(np.ones(2), alpha=np.nan), ValueError,
-     r"^leaky_relu: alpha must be finite"),
-    (lambda: act.sigmoid_backward(np.ones(3), np.ones(2)), ValueError,
-     r"^sigmoid_backward: dy must have the shape of x, \(2,\); got shape \(3,\)"),
-    (lambda: act.relu([1, 2]), TypeError, r"^relu: x must be a real floating-point array"),
-])
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: act.prelu(np.ones((2, 3)), np.ones(2)),
+            ValueError,
+            r"^prelu: alpha must have shape \(3,\) .* got shape \(2,\)",
+        ),
+        (
+            lambda: act.prelu(np.ones((2, 3)), np.ones((3, 1))),
+            ValueError,
+            r"^prelu: alpha must be a 1-D array",
+        ),
+        (
+            lambda: act.softmax(np.ones((2, 3)), axis=2),
+            ValueError,
+            r"^softmax: axis must be in \[-2, 1\] for a 2-D input; got 2",
+        ),
+        (
+            lambda: act.softmax(np.ones((2, 3)), axis=1.0),
+            TypeError,
+            r"^softmax: axis must be an integer",
+        ),
+        (
+            lambda: act.log_softmax(np.ones((2, 0))),
+            ValueError,
+            r"^log_softmax: axis -1 of x must not be empty",
+        ),
+        (
+            lambda: act.softmax(np.float64(1.0)),
+            ValueError,
+            r"^softmax: x must have at least one axis",
+        ),
+        (
+            lambda: act.leaky_relu(np.ones(2), alpha=np.nan),
+            ValueError,
+            r"^leaky_relu: alpha must be finite",
+        ),
+        (
+            lambda: act.sigmoid_backward(np.ones(3), np.ones(2)),
+            ValueError,
+            r"^sigmoid_backward: dy must have the shape of x, \(2,\); got shape \(3,\)",
+        ),
+        (lambda: act.relu([1, 2]), TypeError, r"^relu: x must be a real floating-point array"),
+    ],
+)
 def test_bad_input_gets_a_clear_error(call, error, message) -> None:
     """Wrong shapes, axes, slopes and dtypes are refused with the function and argument named."""
     with pytest.raises(error, match=message):

@@ -32,11 +32,17 @@ def _clear_of_kinks(x: np.ndarray, params: list, names: list[str], margin: float
         if name in KINKED:
             z = activity @ weights
             for unit in range(weights.shape[1]):
-                candidates = [0.0] + [s for row in z[:, unit] for s in (-row - margin * 1.01,
-                                                                       -row + margin * 1.01)]
-                shift = min((s for s in candidates
-                             if np.all(np.abs(z[:, unit] + bias[unit] + s) >= margin)),
-                            key=abs)
+                candidates = [0.0] + [
+                    s for row in z[:, unit] for s in (-row - margin * 1.01, -row + margin * 1.01)
+                ]
+                shift = min(
+                    (
+                        s
+                        for s in candidates
+                        if np.all(np.abs(z[:, unit] + bias[unit] + s) >= margin)
+                    ),
+                    key=abs,
+                )
                 bias[unit] += shift
         cleared.append((weights, bias))
         activity = mlp.mlp_forward(activity, [(weights, bias)], [name])
@@ -50,9 +56,13 @@ def networks(draw: st.DrawFn) -> tuple[np.ndarray, list, list[str]]:
     widths = [draw(st.integers(1, 16)) for _ in range(depth + 1)]
     count = draw(st.integers(1, 3))
     x = draw(nst.arrays((count, widths[0]), scale=2.0))
-    params = [(draw(nst.arrays((fan_in, fan_out), scale=1.0)) / np.sqrt(fan_in),
-               draw(nst.arrays((fan_out,), scale=1.0)))
-              for fan_in, fan_out in itertools.pairwise(widths)]
+    params = [
+        (
+            draw(nst.arrays((fan_in, fan_out), scale=1.0)) / np.sqrt(fan_in),
+            draw(nst.arrays((fan_out,), scale=1.0)),
+        )
+        for fan_in, fan_out in itertools.pairwise(widths)
+    ]
     names = [draw(st.sampled_from(NAMES)) for _ in range(depth)]
     return x, _clear_of_kinks(x, params, names, margin=0.05), names
 
@@ -78,10 +88,23 @@ def test_random_networks_pass_the_gradient_check(network: tuple, seed: int) -> N
     assert_gradient(forward, backward, flat, seed=seed, step=2.0**-12, directions=1)
 
 
-@given(st.tuples(*(st.integers(1, 8) for _ in range(3))).flatmap(
-    lambda shape: st.tuples(*(nst.arrays(s, scale=4.0) for s in (
-        (shape[0], shape[1]), (shape[1], shape[2]), (shape[2],), (shape[0], shape[2]),
-        (shape[0], shape[1]), (shape[1], shape[2]))))))
+@given(
+    st.tuples(*(st.integers(1, 8) for _ in range(3))).flatmap(
+        lambda shape: st.tuples(
+            *(
+                nst.arrays(s, scale=4.0)
+                for s in (
+                    (shape[0], shape[1]),
+                    (shape[1], shape[2]),
+                    (shape[2],),
+                    (shape[0], shape[2]),
+                    (shape[0], shape[1]),
+                    (shape[1], shape[2]),
+                )
+            )
+        )
+    )
+)
 def test_dense_backward_is_the_adjoint_of_the_forward(case: tuple) -> None:
     """<dy, v W> = <dy W^T, v> and <dy, x V> = <x^T dy, V>.
 
@@ -94,18 +117,34 @@ def test_dense_backward_is_the_adjoint_of_the_forward(case: tuple) -> None:
     fan_out = W.shape[1]
     dx, dW, db = dn.dense_backward(dy, x, W, b)
     terms = 2 * (fan_in + fan_out + count * (fan_in + fan_out))
-    assert_close(np.sum(dx * v), np.sum(dy * (v @ W)),
-                 gauge=np.sum(np.abs(dy) * (np.abs(v) @ np.abs(W))), terms=terms)
-    assert_close(np.sum(dW * V), np.sum(dy * (x @ V)),
-                 gauge=np.sum(np.abs(dy) * (np.abs(x) @ np.abs(V))), terms=terms)
+    assert_close(
+        np.sum(dx * v),
+        np.sum(dy * (v @ W)),
+        gauge=np.sum(np.abs(dy) * (np.abs(v) @ np.abs(W))),
+        terms=terms,
+    )
+    assert_close(
+        np.sum(dW * V),
+        np.sum(dy * (x @ V)),
+        gauge=np.sum(np.abs(dy) * (np.abs(x) @ np.abs(V))),
+        terms=terms,
+    )
     assert_close(db, dy.sum(axis=0), gauge=np.abs(dy).sum(axis=0), terms=2 * count)
 
 
-@given(st.lists(st.integers(1, 8), min_size=2, max_size=5).flatmap(
-    lambda widths: st.tuples(
-        nst.arrays((3, widths[0]), scale=2.0),
-        st.tuples(*(st.tuples(nst.arrays((a, b), scale=1.0), nst.arrays((b,), scale=1.0))
-                    for a, b in itertools.pairwise(widths))))))
+@given(
+    st.lists(st.integers(1, 8), min_size=2, max_size=5).flatmap(
+        lambda widths: st.tuples(
+            nst.arrays((3, widths[0]), scale=2.0),
+            st.tuples(
+                *(
+                    st.tuples(nst.arrays((a, b), scale=1.0), nst.arrays((b,), scale=1.0))
+                    for a, b in itertools.pairwise(widths)
+                )
+            ),
+        )
+    )
+)
 def test_a_stack_of_linear_layers_is_one_linear_map(case: tuple) -> None:
     """Without activations, depth adds nothing.
 
@@ -121,8 +160,9 @@ def test_a_stack_of_linear_layers_is_one_linear_map(case: tuple) -> None:
         W_total, b_total = W_total @ W, b_total @ W + b
     gauge = mlp.mlp_forward(np.abs(x), [(np.abs(W), np.abs(b)) for W, b in params], names)
     terms = 2 * sum(W.shape[0] + 1 for W, _ in params)
-    assert_close(mlp.mlp_forward(x, params, names), dn.dense(x, W_total, b_total),
-                 gauge=gauge, terms=terms)
+    assert_close(
+        mlp.mlp_forward(x, params, names), dn.dense(x, W_total, b_total), gauge=gauge, terms=terms
+    )
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
@@ -138,20 +178,40 @@ def test_units_that_start_equal_stay_equal(activation: str) -> None:
     labels = rng.integers(0, 2, 40)
     column = rng.standard_normal((3, 1))
     row = rng.standard_normal((1, 2))
-    symmetric = [(np.hstack([column, column]), np.array([0.1, 0.1])),
-                 (np.vstack([row, row]), np.zeros(2))]
-    params, _ = mlp.train_classifier(X, labels, symmetric, [activation, "identity"], lr=0.1,
-                                     batch_size=8, epochs=20, rng=np.random.default_rng(1))
+    symmetric = [
+        (np.hstack([column, column]), np.array([0.1, 0.1])),
+        (np.vstack([row, row]), np.zeros(2)),
+    ]
+    params, _ = mlp.train_classifier(
+        X,
+        labels,
+        symmetric,
+        [activation, "identity"],
+        lr=0.1,
+        batch_size=8,
+        epochs=20,
+        rng=np.random.default_rng(1),
+    )
     (W1, b1), (W2, _) = params
     assert not np.array_equal(W1, symmetric[0][0])  # they did learn
     assert np.array_equal(W1[:, 0], W1[:, 1])
     assert b1[0] == b1[1]
     assert np.array_equal(W2[0], W2[1])
 
-    broken = [(rng.standard_normal((3, 2)), np.zeros(2)), (rng.standard_normal((2, 2)),
-                                                           np.zeros(2))]
-    params, _ = mlp.train_classifier(X, labels, broken, [activation, "identity"], lr=0.1,
-                                     batch_size=8, epochs=20, rng=np.random.default_rng(1))
+    broken = [
+        (rng.standard_normal((3, 2)), np.zeros(2)),
+        (rng.standard_normal((2, 2)), np.zeros(2)),
+    ]
+    params, _ = mlp.train_classifier(
+        X,
+        labels,
+        broken,
+        [activation, "identity"],
+        lr=0.1,
+        batch_size=8,
+        epochs=20,
+        rng=np.random.default_rng(1),
+    )
     assert not np.array_equal(params[0][0][:, 0], params[0][0][:, 1])
 
 
@@ -163,10 +223,13 @@ def test_one_hidden_layer_of_tanh_units_fits_sine() -> None:
     """
     x = np.linspace(-np.pi, np.pi, 201)[:, None]
     rng = np.random.default_rng(0)
-    params = [(rng.standard_normal((1, 10)), rng.standard_normal(10)),
-              (rng.standard_normal((10, 1)) / np.sqrt(10), np.zeros(1))]
-    params, losses = mlp.train_regressor(x, np.sin(x), params, ["tanh", "identity"], lr=0.2,
-                                         batch_size=16, epochs=300, rng=rng)
+    params = [
+        (rng.standard_normal((1, 10)), rng.standard_normal(10)),
+        (rng.standard_normal((10, 1)) / np.sqrt(10), np.zeros(1)),
+    ]
+    params, losses = mlp.train_regressor(
+        x, np.sin(x), params, ["tanh", "identity"], lr=0.2, batch_size=16, epochs=300, rng=rng
+    )
     error = np.max(np.abs(mlp.mlp_forward(x, params, ["tanh", "identity"]) - np.sin(x)))
     assert error < 0.05
     assert losses[-1] < losses[0]
@@ -200,17 +263,23 @@ def test_training_leaves_the_starting_parameters_alone() -> None:
     """train_classifier, train_regressor and mlp_backward never write into params, x or dy."""
     rng = np.random.default_rng(0)
     X, labels = rng.standard_normal((10, 3)), rng.integers(0, 2, 10)
-    params = [(rng.standard_normal((3, 4)), np.zeros(4)), (rng.standard_normal((4, 2)),
-                                                           np.zeros(2))]
+    params = [
+        (rng.standard_normal((3, 4)), np.zeros(4)),
+        (rng.standard_normal((4, 2)), np.zeros(2)),
+    ]
     before = [(W.copy(), b.copy()) for W, b in params]
     X_before, dy = X.copy(), np.ones((10, 2))
-    mlp.train_classifier(X, labels, params, ["relu", "identity"], lr=0.1, batch_size=4, epochs=2,
-                         rng=rng)
-    mlp.train_regressor(X, dy, params, ["relu", "identity"], lr=0.1, batch_size=4, epochs=2,
-                        rng=rng)
+    mlp.train_classifier(
+        X, labels, params, ["relu", "identity"], lr=0.1, batch_size=4, epochs=2, rng=rng
+    )
+    mlp.train_regressor(
+        X, dy, params, ["relu", "identity"], lr=0.1, batch_size=4, epochs=2, rng=rng
+    )
     mlp.mlp_backward(dy, X, params, ["relu", "identity"])
-    assert all(np.array_equal(W, W0) and np.array_equal(b, b0)
-               for (W, b), (W0, b0) in zip(params, before, strict=True))
+    assert all(
+        np.array_equal(W, W0) and np.array_equal(b, b0)
+        for (W, b), (W0, b0) in zip(params, before, strict=True)
+    )
     assert np.array_equal(X, X_before)
     assert np.array_equal(dy, np.ones((10, 2)))
 
@@ -219,32 +288,83 @@ def _two_layers() -> list:
     return [(np.ones((3, 4)), np.zeros(4)), (np.ones((4, 2)), np.zeros(2))]
 
 
-@pytest.mark.parametrize(("call", "error", "message"), [
-    (lambda: mlp.mlp_forward(np.ones((2, 3)), _two_layers(), ["tanh"]), ValueError,
-     r"^mlp_forward: activations must be a list of 2 names"),
-    (lambda: mlp.mlp_forward(np.ones((2, 3)), _two_layers(), ["tanh", "swish"]), ValueError,
-     r"^mlp_forward: activations\[1\] must be one of .*; got 'swish'"),
-    (lambda: mlp.mlp_forward(np.ones((2, 5)), _two_layers(), ["tanh", "tanh"]), ValueError,
-     r"^mlp_forward: params\[0\] must take 5 inputs"),
-    (lambda: mlp.mlp_backward(np.ones((2, 3)), np.ones((2, 3)), _two_layers(), ["tanh"] * 2),
-     ValueError, r"^mlp_backward: dy must have the output's shape \(2, 2\); got shape \(2, 3\)"),
-    (lambda: mlp.train_classifier(np.ones((2, 3)), np.array([0, 1]), _two_layers(),
-                                  ["tanh", "softmax"], lr=0.1, batch_size=1, epochs=1,
-                                  rng=np.random.default_rng(0)), ValueError,
-     r"^train_classifier: the last layer must output logits"),
-    (lambda: mlp.train_classifier(np.ones((2, 3)), np.array([0, 1]), _two_layers(),
-                                  ["tanh", "identity"], lr=-0.1, batch_size=1, epochs=1,
-                                  rng=np.random.default_rng(0)), ValueError,
-     r"^train_classifier: lr must be > 0"),
-    (lambda: mlp.train_regressor(np.ones((2, 3)), np.ones((2, 3)), _two_layers(),
-                                 ["tanh", "identity"], lr=0.1, batch_size=1, epochs=1,
-                                 rng=np.random.default_rng(0)), ValueError,
-     r"^train_regressor: Y must have shape \(2, 2\)"),
-    (lambda: dn.dense(np.ones((2, 3)), np.ones((4, 2)), np.ones(2)), ValueError,
-     r"^dense: W must have 3 rows"),
-    (lambda: dn.dense(np.ones((2, 3)), np.ones((3, 2)), np.ones(3)), ValueError,
-     r"^dense: b must have shape \(2,\)"),
-])
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: mlp.mlp_forward(np.ones((2, 3)), _two_layers(), ["tanh"]),
+            ValueError,
+            r"^mlp_forward: activations must be a list of 2 names",
+        ),
+        (
+            lambda: mlp.mlp_forward(np.ones((2, 3)), _two_layers(), ["tanh", "swish"]),
+            ValueError,
+            r"^mlp_forward: activations\[1\] must be one of .*; got 'swish'",
+        ),
+        (
+            lambda: mlp.mlp_forward(np.ones((2, 5)), _two_layers(), ["tanh", "tanh"]),
+            ValueError,
+            r"^mlp_forward: params\[0\] must take 5 inputs",
+        ),
+        (
+            lambda: mlp.mlp_backward(np.ones((2, 3)), np.ones((2, 3)), _two_layers(), ["tanh"] * 2),
+            ValueError,
+            r"^mlp_backward: dy must have the output's shape \(2, 2\); got shape \(2, 3\)",
+        ),
+        (
+            lambda: mlp.train_classifier(
+                np.ones((2, 3)),
+                np.array([0, 1]),
+                _two_layers(),
+                ["tanh", "softmax"],
+                lr=0.1,
+                batch_size=1,
+                epochs=1,
+                rng=np.random.default_rng(0),
+            ),
+            ValueError,
+            r"^train_classifier: the last layer must output logits",
+        ),
+        (
+            lambda: mlp.train_classifier(
+                np.ones((2, 3)),
+                np.array([0, 1]),
+                _two_layers(),
+                ["tanh", "identity"],
+                lr=-0.1,
+                batch_size=1,
+                epochs=1,
+                rng=np.random.default_rng(0),
+            ),
+            ValueError,
+            r"^train_classifier: lr must be > 0",
+        ),
+        (
+            lambda: mlp.train_regressor(
+                np.ones((2, 3)),
+                np.ones((2, 3)),
+                _two_layers(),
+                ["tanh", "identity"],
+                lr=0.1,
+                batch_size=1,
+                epochs=1,
+                rng=np.random.default_rng(0),
+            ),
+            ValueError,
+            r"^train_regressor: Y must have shape \(2, 2\)",
+        ),
+        (
+            lambda: dn.dense(np.ones((2, 3)), np.ones((4, 2)), np.ones(2)),
+            ValueError,
+            r"^dense: W must have 3 rows",
+        ),
+        (
+            lambda: dn.dense(np.ones((2, 3)), np.ones((3, 2)), np.ones(3)),
+            ValueError,
+            r"^dense: b must have shape \(2,\)",
+        ),
+    ],
+)
 def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
     """Bad networks and settings are refused with the function and argument named.
 
@@ -263,5 +383,6 @@ def test_a_learning_rate_too_large_is_reported_with_the_step() -> None:
     X = rng.standard_normal((20, 2)) * 100.0
     params = [(rng.standard_normal((2, 1)), np.zeros(1))]
     with pytest.raises(NonFiniteLossError, match=r"^train_regressor: the loss became .* lr = "):
-        mlp.train_regressor(X, X[:, :1], params, ["identity"], lr=1e3, batch_size=4, epochs=50,
-                            rng=rng)
+        mlp.train_regressor(
+            X, X[:, :1], params, ["identity"], lr=1e3, batch_size=4, epochs=50, rng=rng
+        )

@@ -35,14 +35,16 @@ def test_outputs_have_mean_zero_and_variance_one(example) -> None:
     y, _, var = bn.batchnorm_train(x, np.ones(channels), np.zeros(channels), eps=eps)
     axes = _axes(x)
     m = x.size // channels
-    assert_close(y.mean(axis=axes), np.zeros(channels), gauge=np.abs(y).mean(axis=axes),
-                 terms=2 * m + 8)
+    assert_close(
+        y.mean(axis=axes), np.zeros(channels), gauge=np.abs(y).mean(axis=axes), terms=2 * m + 8
+    )
     assert_close(y.var(axis=axes), var / (var + eps), terms=3 * m + 8)
 
 
 @given(examples, st.floats(0.25, 4.0), st.floats(-10.0, 10.0))
-def test_the_output_ignores_a_positive_affine_map_of_a_feature(example, scale: float,
-                                                               shift: float) -> None:
+def test_the_output_ignores_a_positive_affine_map_of_a_feature(
+    example, scale: float, shift: float
+) -> None:
     """Scaling a feature by a > 0 and shifting it leaves the output unchanged, up to eps.
 
     x -> a x + c (a > 0) leaves y unchanged up to eps: x_hat = (x - mu)/sqrt(var + eps) moves
@@ -54,12 +56,14 @@ def test_the_output_ignores_a_positive_affine_map_of_a_feature(example, scale: f
     y, _, var = bn.batchnorm_train(x, g, b, eps=eps)
     moved, _, moved_var = bn.batchnorm_train(scale * x + shift, g, b, eps=eps)
     normalised = (y - _per_feature(b, x)) / _per_feature(np.where(g == 0.0, 1.0, g), x)
-    drift = np.abs(normalised) * _per_feature(np.abs(g) * np.abs(
-        1.0 - np.sqrt((var + eps) / (moved_var + eps)) * scale), x)
+    drift = np.abs(normalised) * _per_feature(
+        np.abs(g) * np.abs(1.0 - np.sqrt((var + eps) / (moved_var + eps)) * scale), x
+    )
     terms = catalog.get("batchnorm_train").terms(example)
     gauge = catalog.get("batchnorm_train").gauge(example)
     moved_gauge = catalog.get("batchnorm_train").gauge(
-        catalog.Example((scale * x + shift, g, b), example.attrs))
+        catalog.Example((scale * x + shift, g, b), example.attrs)
+    )
     assert np.all(np.abs(moved - y) <= gamma(2 * terms) * (gauge + moved_gauge) + drift)
 
 
@@ -80,16 +84,21 @@ def test_the_input_gradient_sums_to_zero_and_is_orthogonal_to_x_hat(example, see
     axes = _axes(x)
     m = x.size // x.shape[1]
     scale = _per_feature(np.abs(g) / np.sqrt(var + eps) / m, x)
-    terms = scale * (m * np.abs(dy) + _per_feature(np.abs(dy).sum(axis=axes), x)
-                     + np.abs(normalised) * _per_feature(np.abs(dy * normalised).sum(axis=axes),
-                                                         x))
+    terms = scale * (
+        m * np.abs(dy)
+        + _per_feature(np.abs(dy).sum(axis=axes), x)
+        + np.abs(normalised) * _per_feature(np.abs(dy * normalised).sum(axis=axes), x)
+    )
     total = (terms * (1.0 + np.abs(normalised))).sum(axis=axes)
     # sum dx x_hat = g / sqrt(var + eps) dgamma (1 - sum x_hat^2 / m) = ... eps / (var + eps)
-    eps_term = np.abs(g) / np.sqrt(var + eps) * np.abs((dy * normalised).sum(axis=axes)) * (
-        eps / (var + eps))
+    eps_term = (
+        np.abs(g)
+        / np.sqrt(var + eps)
+        * np.abs((dy * normalised).sum(axis=axes))
+        * (eps / (var + eps))
+    )
     assert np.all(np.abs(dx.sum(axis=axes)) <= gamma(2 * m + 8) * total)
-    assert np.all(np.abs((dx * normalised).sum(axis=axes))
-                  <= gamma(2 * m + 8) * total + eps_term)
+    assert np.all(np.abs((dx * normalised).sum(axis=axes)) <= gamma(2 * m + 8) * total + eps_term)
 
 
 @given(examples)
@@ -103,13 +112,16 @@ def test_inference_with_the_batch_statistics_reproduces_training(example) -> Non
     eps = example.attrs["eps"]
     y, mean, var = bn.batchnorm_train(x, g, b, eps=eps)
     terms = catalog.get("batchnorm_train").terms(example)
-    assert_close(bn.batchnorm_infer(x, g, b, mean, var, eps=eps), y,
-                 gauge=catalog.get("batchnorm_train").gauge(example), terms=2 * terms)
+    assert_close(
+        bn.batchnorm_infer(x, g, b, mean, var, eps=eps),
+        y,
+        gauge=catalog.get("batchnorm_train").gauge(example),
+        terms=2 * terms,
+    )
 
 
 @given(st.integers(2, 64), st.integers(1, 5), nst.seeds())
-def test_running_statistics_follow_the_written_convention(n: int, channels: int,
-                                                          seed: int) -> None:
+def test_running_statistics_follow_the_written_convention(n: int, channels: int, seed: int) -> None:
     """Running statistics move toward the batch's by the stated momentum, as PyTorch and ONNX do.
 
     momentum is the weight of the old value: PyTorch's momentum 0.1 is ours 0.9 with the
@@ -119,48 +131,82 @@ def test_running_statistics_follow_the_written_convention(n: int, channels: int,
     rng = np.random.default_rng(seed)
     running_mean, running_var = rng.standard_normal(channels), rng.random(channels) + 0.5
     batch_mean, batch_var = rng.standard_normal(channels), rng.random(channels)
-    new_mean, new_var = bn.update_running_stats(running_mean, running_var, batch_mean,
-                                                batch_var, n, momentum=0.9)
+    new_mean, new_var = bn.update_running_stats(
+        running_mean, running_var, batch_mean, batch_var, n, momentum=0.9
+    )
     torch_mean = (1 - 0.1) * running_mean + 0.1 * batch_mean
     torch_var = (1 - 0.1) * running_var + 0.1 * batch_var * n / (n - 1)
     assert_close(new_mean, torch_mean, gauge=np.abs(running_mean) + np.abs(batch_mean), terms=4)
     assert_close(new_var, torch_var, gauge=running_var + batch_var * n / (n - 1), terms=6)
-    onnx_mean, onnx_var = bn.update_running_stats(running_mean, running_var, batch_mean,
-                                                  batch_var * (n - 1) / n, n, momentum=0.9)
-    assert_close(onnx_var, running_var * 0.9 + batch_var * (1 - 0.9),
-                 gauge=running_var + batch_var, terms=8)
+    onnx_mean, onnx_var = bn.update_running_stats(
+        running_mean, running_var, batch_mean, batch_var * (n - 1) / n, n, momentum=0.9
+    )
+    assert_close(
+        onnx_var, running_var * 0.9 + batch_var * (1 - 0.9), gauge=running_var + batch_var, terms=8
+    )
     assert np.array_equal(onnx_mean, new_mean)
 
 
 def test_a_batch_of_one_in_training_mode_gets_a_clear_error() -> None:
     """One example of (N, F) data has no batch variance: refused, pointing at batchnorm_infer."""
-    with pytest.raises(ValueError, match=r"^batchnorm_train: training needs more than one value "
-                                         r"per feature .* batchnorm_infer"):
+    with pytest.raises(
+        ValueError,
+        match=r"^batchnorm_train: training needs more than one value "
+        r"per feature .* batchnorm_infer",
+    ):
         bn.batchnorm_train(np.ones((1, 3)), np.ones(3), np.zeros(3))
     y = bn.batchnorm_infer(np.ones((1, 3)), np.ones(3), np.zeros(3), np.ones(3), np.ones(3))
     assert np.array_equal(y, np.zeros((1, 3)))
 
 
-@pytest.mark.parametrize(("call", "error", "message"), [
-    (lambda: bn.batchnorm_train(np.ones((4, 3, 2)), np.ones(3), np.zeros(3)), ValueError,
-     r"^batchnorm_train: x must be a 2-D array \(N, F\) or a 4-D array"),
-    (lambda: bn.batchnorm_train(np.ones((4, 3)), np.ones(2), np.zeros(3)), ValueError,
-     r"^batchnorm_train: gamma must have shape \(3,\)"),
-    (lambda: bn.batchnorm_train(np.ones((4, 3)), np.ones(3), np.zeros(3), eps=0.0), ValueError,
-     r"^batchnorm_train: eps must be > 0"),
-    (lambda: bn.update_running_stats(np.zeros(2), np.ones(2), np.zeros(2), np.ones(2), 1,
-                                     momentum=0.9), ValueError,
-     r"^update_running_stats: n must be an integer of at least 2"),
-    (lambda: bn.update_running_stats(np.zeros(2), np.ones(2), np.zeros(2), np.ones(2), 4,
-                                     momentum=1.5), ValueError,
-     r"^update_running_stats: momentum must be in \[0, 1\]"),
-    (lambda: bn.update_running_stats(np.zeros(2), np.ones(3), np.zeros(2), np.ones(2), 4,
-                                     momentum=0.9), ValueError,
-     r"^update_running_stats: running_var must have shape \(2,\)"),
-    (lambda: bn.batchnorm_infer(np.ones((2, 2)), np.ones(2), np.zeros(2), np.zeros(2),
-                                -np.ones(2)), ValueError,
-     r"^batchnorm_infer: running_var must not be negative"),
-])
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: bn.batchnorm_train(np.ones((4, 3, 2)), np.ones(3), np.zeros(3)),
+            ValueError,
+            r"^batchnorm_train: x must be a 2-D array \(N, F\) or a 4-D array",
+        ),
+        (
+            lambda: bn.batchnorm_train(np.ones((4, 3)), np.ones(2), np.zeros(3)),
+            ValueError,
+            r"^batchnorm_train: gamma must have shape \(3,\)",
+        ),
+        (
+            lambda: bn.batchnorm_train(np.ones((4, 3)), np.ones(3), np.zeros(3), eps=0.0),
+            ValueError,
+            r"^batchnorm_train: eps must be > 0",
+        ),
+        (
+            lambda: bn.update_running_stats(
+                np.zeros(2), np.ones(2), np.zeros(2), np.ones(2), 1, momentum=0.9
+            ),
+            ValueError,
+            r"^update_running_stats: n must be an integer of at least 2",
+        ),
+        (
+            lambda: bn.update_running_stats(
+                np.zeros(2), np.ones(2), np.zeros(2), np.ones(2), 4, momentum=1.5
+            ),
+            ValueError,
+            r"^update_running_stats: momentum must be in \[0, 1\]",
+        ),
+        (
+            lambda: bn.update_running_stats(
+                np.zeros(2), np.ones(3), np.zeros(2), np.ones(2), 4, momentum=0.9
+            ),
+            ValueError,
+            r"^update_running_stats: running_var must have shape \(2,\)",
+        ),
+        (
+            lambda: bn.batchnorm_infer(
+                np.ones((2, 2)), np.ones(2), np.zeros(2), np.zeros(2), -np.ones(2)
+            ),
+            ValueError,
+            r"^batchnorm_infer: running_var must not be negative",
+        ),
+    ],
+)
 def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
     """Refused with the function and argument named.
 

@@ -54,8 +54,9 @@ def _case(name: str, case: str) -> catalog.Example:
 
 def _check_gradient(entry: catalog.OpEntry, example: catalog.Example, seed: int) -> None:
     example = entry.prepared(example)
-    assert_gradient(entry.op, entry.op_backward, example.inputs, attrs=example.attrs,
-                    wrt=entry.wrt, seed=seed)
+    assert_gradient(
+        entry.op, entry.op_backward, example.inputs, attrs=example.attrs, wrt=entry.wrt, seed=seed
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -74,8 +75,12 @@ def test_backward_is_the_gradient_of_the_forward_on_the_named_cases(name: str, c
 
 def _check_agreement(entry: catalog.OpEntry, example: catalog.Example) -> None:
     example = entry.prepared(example)
-    assert_close(entry.call_forward(example), example.call(entry.independent),
-                 gauge=entry.gauge(example), terms=2 * entry.terms(example))
+    assert_close(
+        entry.call_forward(example),
+        example.call(entry.independent),
+        gauge=entry.gauge(example),
+        terms=2 * entry.terms(example),
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -87,8 +92,9 @@ def test_forward_agrees_with_an_independent_computation(name: str, data: st.Data
 
 
 @pytest.mark.parametrize(("name", "case"), CASES)
-def test_forward_agrees_with_an_independent_computation_on_the_named_cases(name: str,
-                                                                           case: str) -> None:
+def test_forward_agrees_with_an_independent_computation_on_the_named_cases(
+    name: str, case: str
+) -> None:
     """The same agreement on each named edge case of the op."""
     _check_agreement(catalog.get(name), _case(name, case))
 
@@ -124,31 +130,43 @@ def _check_layout(entry: catalog.OpEntry, example: catalog.Example) -> None:
     output = np.asarray(entry.call_forward(example))
 
     def changed(convert: object) -> catalog.Example:
-        return catalog.Example(tuple(convert(v) if i in entry.array_inputs else v  # type: ignore[operator]
-                                     for i, v in enumerate(example.inputs)), example.attrs)
+        return catalog.Example(
+            tuple(
+                convert(v) if i in entry.array_inputs else v  # type: ignore[operator]
+                for i, v in enumerate(example.inputs)
+            ),
+            example.attrs,
+        )
 
     contiguous = changed(np.ascontiguousarray)
     assert np.array_equal(np.asarray(entry.call_forward(contiguous)), output)
     as_float32 = changed(lambda v: np.asarray(v, dtype=np.float32))
-    widened = catalog.Example(tuple(np.asarray(v, dtype=np.float64) if i in entry.array_inputs
-                                    else v for i, v in enumerate(as_float32.inputs)),
-                              example.attrs)
-    assert np.array_equal(np.asarray(entry.call_forward(as_float32)),
-                          np.asarray(entry.call_forward(widened)))
+    widened = catalog.Example(
+        tuple(
+            np.asarray(v, dtype=np.float64) if i in entry.array_inputs else v
+            for i, v in enumerate(as_float32.inputs)
+        ),
+        example.attrs,
+    )
+    assert np.array_equal(
+        np.asarray(entry.call_forward(as_float32)), np.asarray(entry.call_forward(widened))
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
 @given(data=st.data())
-def test_layout_and_input_precision_do_not_change_the_result(name: str,
-                                                            data: st.DataObject) -> None:
+def test_layout_and_input_precision_do_not_change_the_result(
+    name: str, data: st.DataObject
+) -> None:
     """A strided view, a transposed copy or float32 data give exactly the contiguous answer."""
     entry = catalog.get(name)
     _check_layout(entry, data.draw(entry.examples))
 
 
 def _replace(example: catalog.Example, position: int, value: object) -> catalog.Example:
-    return catalog.Example(tuple(value if i == position else v
-                                 for i, v in enumerate(example.inputs)), example.attrs)
+    return catalog.Example(
+        tuple(value if i == position else v for i, v in enumerate(example.inputs)), example.attrs
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -159,8 +177,12 @@ def test_integer_complex_and_boolean_data_are_refused(name: str) -> None:
     d_out = _d_out(entry.call_forward(example))
     for position in entry.array_inputs:
         value = np.asarray(example.inputs[position])
-        for bad in (value.astype(np.int64), value.astype(np.complex128), value > 0,
-                    value.astype(object)):
+        for bad in (
+            value.astype(np.int64),
+            value.astype(np.complex128),
+            value > 0,
+            value.astype(object),
+        ):
             wrong = _replace(example, position, bad)
             with pytest.raises(TypeError, match=rf"^{entry.forward.__name__}: .* floating"):
                 entry.call_forward(wrong)
@@ -169,8 +191,9 @@ def test_integer_complex_and_boolean_data_are_refused(name: str) -> None:
                     entry.call_backward(d_out, wrong)
 
 
-RANKED = [name for name in NAMES
-          if set(catalog.get(name).array_inputs) - set(catalog.get(name).any_rank)]
+RANKED = [
+    name for name in NAMES if set(catalog.get(name).array_inputs) - set(catalog.get(name).any_rank)
+]
 
 
 @pytest.mark.parametrize("name", RANKED)

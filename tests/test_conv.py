@@ -39,8 +39,13 @@ def test_the_classic_three_by_three_kernel_over_a_five_by_five_image() -> None:
     kernel = np.array([[[[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]]]])
     y = conv.conv2d(image, kernel)
     assert y.shape == (1, 1, 3, 3)
-    expected = [[sum(image[0, 0, i + p, j + q] * kernel[0, 0, p, q]
-                     for p in range(3) for q in range(3)) for j in range(3)] for i in range(3)]
+    expected = [
+        [
+            sum(image[0, 0, i + p, j + q] * kernel[0, 0, p, q] for p in range(3) for q in range(3))
+            for j in range(3)
+        ]
+        for i in range(3)
+    ]
     assert np.array_equal(y[0, 0], expected)
     assert np.all(y == -8.0)  # a horizontal ramp of slope 1 under a Sobel-like kernel
 
@@ -61,7 +66,7 @@ def test_the_classic_two_kernels_over_a_five_by_five_rgb_image() -> None:
     for o in range(2):
         for i in range(5):
             for j in range(5):
-                patch = padded[0, :, i:i + 3, j:j + 3]
+                patch = padded[0, :, i : i + 3, j : j + 3]
                 assert y[0, o, i, j] == np.sum(patch * kernels[o]) + bias[o]
 
 
@@ -78,19 +83,29 @@ def test_the_backward_is_the_adjoint_of_the_forward(example, seed: int) -> None:
     rng = np.random.default_rng(seed)
     zero = np.zeros(w.shape[0])
     y = conv.conv2d(x, w, zero, **example.attrs)
-    dy, v, V = rng.standard_normal(y.shape), rng.standard_normal(x.shape), rng.standard_normal(
-        w.shape)
+    dy, v, V = (
+        rng.standard_normal(y.shape),
+        rng.standard_normal(x.shape),
+        rng.standard_normal(w.shape),
+    )
     dx, dw, _ = conv.conv2d_backward(dy, x, w, zero, **example.attrs)
     terms = 2 * (_terms(w) + x.size + y.size)
-    assert_close(np.sum(dx * v), np.sum(dy * conv.conv2d(v, w, zero, **example.attrs)),
-                 gauge=np.sum(np.abs(dy) * _gauge(v, w, **example.attrs)), terms=terms)
-    assert_close(np.sum(dw * V), np.sum(dy * conv.conv2d(x, V, zero, **example.attrs)),
-                 gauge=np.sum(np.abs(dy) * _gauge(x, V, **example.attrs)), terms=terms)
+    assert_close(
+        np.sum(dx * v),
+        np.sum(dy * conv.conv2d(v, w, zero, **example.attrs)),
+        gauge=np.sum(np.abs(dy) * _gauge(v, w, **example.attrs)),
+        terms=terms,
+    )
+    assert_close(
+        np.sum(dw * V),
+        np.sum(dy * conv.conv2d(x, V, zero, **example.attrs)),
+        gauge=np.sum(np.abs(dy) * _gauge(x, V, **example.attrs)),
+        terms=terms,
+    )
 
 
 @given(examples, nst.scalars(3.0), nst.seeds())
-def test_conv_is_linear_in_the_input_and_in_the_kernel(example, scale: float,
-                                                               seed: int) -> None:
+def test_conv_is_linear_in_the_input_and_in_the_kernel(example, scale: float, seed: int) -> None:
     """Convolving a x + v gives a times the first map plus the second, and the same for kernels.
 
     conv(a x + v, w) = a conv(x, w) + conv(v, w), and the same in w (no bias): within gamma_{2
@@ -101,18 +116,25 @@ def test_conv_is_linear_in_the_input_and_in_the_kernel(example, scale: float,
     v, V = rng.standard_normal(x.shape), rng.standard_normal(w.shape)
     attrs = example.attrs
     combined = conv.conv2d(scale * x + v, w, **attrs)
-    assert_close(combined, scale * conv.conv2d(x, w, **attrs) + conv.conv2d(v, w, **attrs),
-                 gauge=_gauge(abs(scale) * np.abs(x) + np.abs(v), w, **attrs),
-                 terms=2 * _terms(w) + 3)
+    assert_close(
+        combined,
+        scale * conv.conv2d(x, w, **attrs) + conv.conv2d(v, w, **attrs),
+        gauge=_gauge(abs(scale) * np.abs(x) + np.abs(v), w, **attrs),
+        terms=2 * _terms(w) + 3,
+    )
     combined = conv.conv2d(x, scale * w + V, **attrs)
-    assert_close(combined, scale * conv.conv2d(x, w, **attrs) + conv.conv2d(x, V, **attrs),
-                 gauge=_gauge(x, abs(scale) * np.abs(w) + np.abs(V), **attrs),
-                 terms=2 * _terms(w) + 3)
+    assert_close(
+        combined,
+        scale * conv.conv2d(x, w, **attrs) + conv.conv2d(x, V, **attrs),
+        gauge=_gauge(x, abs(scale) * np.abs(w) + np.abs(V), **attrs),
+        terms=2 * _terms(w) + 3,
+    )
 
 
 @given(st.integers(1, 3), st.integers(1, 3), st.integers(0, 3), st.integers(0, 3), nst.seeds())
 def test_conv_commutes_with_translation_away_from_the_borders(
-        kernel_h: int, kernel_w: int, down: int, right: int, seed: int) -> None:
+    kernel_h: int, kernel_w: int, down: int, right: int, seed: int
+) -> None:
     """Shifting the image shifts the feature map by the same amount, away from the borders.
 
     Shifting the image shifts the map (stride 1): conv(shift(x)) = shift(conv(x)) wherever
@@ -126,8 +148,9 @@ def test_conv_commutes_with_translation_away_from_the_borders(
     y, y_shifted = conv.conv2d_direct(x, w), conv.conv2d_direct(shifted, w)
     rows, cols = y.shape[2] - down, y.shape[3] - right
     assert np.array_equal(y_shifted[:, :, down:, right:], y[:, :, :rows, :cols])
-    assert np.array_equal(conv.conv2d(shifted, w)[:, :, down:, right:],
-                          conv.conv2d(x, w)[:, :, :rows, :cols])
+    assert np.array_equal(
+        conv.conv2d(shifted, w)[:, :, down:, right:], conv.conv2d(x, w)[:, :, :rows, :cols]
+    )
 
 
 def _toeplitz(w: np.ndarray, x_shape: tuple[int, ...], attrs: dict) -> np.ndarray:
@@ -163,14 +186,18 @@ def test_conv_is_a_product_with_its_toeplitz_matrix(example) -> None:
     y = conv.conv2d(x, w, b, **example.attrs)
     bias = np.repeat(b, y.shape[2] * y.shape[3])
     for n in range(x.shape[0]):
-        assert_close(y[n].ravel(), T @ x[n].ravel() + bias,
-                     gauge=np.abs(T) @ np.abs(x[n].ravel()) + np.abs(bias), terms=2 * _terms(w))
+        assert_close(
+            y[n].ravel(),
+            T @ x[n].ravel() + bias,
+            gauge=np.abs(T) @ np.abs(x[n].ravel()) + np.abs(bias),
+            terms=2 * _terms(w),
+        )
 
 
 @given(st.integers(1, 3), st.integers(1, 4), st.integers(1, 4), nst.seeds())
-def test_a_one_by_one_convolution_is_a_dense_layer_over_channels(batch: int, channels_in: int,
-                                                                 channels_out: int,
-                                                                 seed: int) -> None:
+def test_a_one_by_one_convolution_is_a_dense_layer_over_channels(
+    batch: int, channels_in: int, channels_out: int, seed: int
+) -> None:
     """A 1x1 convolution applies the same dense layer to the channels of every pixel.
 
     A 1x1 kernel mixes channels pixel by pixel: conv(x, w) at each pixel is dense(pixel, w^T)
@@ -182,13 +209,18 @@ def test_a_one_by_one_convolution_is_a_dense_layer_over_channels(batch: int, cha
     b = rng.standard_normal(channels_out)
     pixels = x.transpose(0, 2, 3, 1).reshape(-1, channels_in)
     expected = dense(pixels, w[:, :, 0, 0].T, b).reshape(batch, 4, 5, channels_out)
-    assert_close(conv.conv2d(x, w, b), expected.transpose(0, 3, 1, 2),
-                 gauge=_gauge(x, w, b), terms=2 * (channels_in + 1))
+    assert_close(
+        conv.conv2d(x, w, b),
+        expected.transpose(0, 3, 1, 2),
+        gauge=_gauge(x, w, b),
+        terms=2 * (channels_in + 1),
+    )
 
 
 @given(st.integers(1, 4), st.integers(1, 3), nst.seeds())
-def test_groups_equal_to_channels_convolve_each_channel_alone(channels: int, kernel: int,
-                                                              seed: int) -> None:
+def test_groups_equal_to_channels_convolve_each_channel_alone(
+    channels: int, kernel: int, seed: int
+) -> None:
     """With one group per channel (depthwise), each channel is convolved on its own.
 
     groups = C_in with one filter per group (depthwise) equals C_in separate one-channel
@@ -199,15 +231,25 @@ def test_groups_equal_to_channels_convolve_each_channel_alone(channels: int, ker
     w = rng.standard_normal((channels, 1, kernel, kernel))
     b = rng.standard_normal(channels)
     grouped = conv.conv2d(x, w, b, padding="same", groups=channels)
-    alone = np.concatenate([conv.conv2d(x[:, c:c + 1], w[c:c + 1], b[c:c + 1], padding="same")
-                            for c in range(channels)], axis=1)
-    assert_close(grouped, alone, gauge=_gauge(x, w, b, padding="same", groups=channels),
-                 terms=2 * (kernel * kernel + 1))
+    alone = np.concatenate(
+        [
+            conv.conv2d(x[:, c : c + 1], w[c : c + 1], b[c : c + 1], padding="same")
+            for c in range(channels)
+        ],
+        axis=1,
+    )
+    assert_close(
+        grouped,
+        alone,
+        gauge=_gauge(x, w, b, padding="same", groups=channels),
+        terms=2 * (kernel * kernel + 1),
+    )
 
 
 @given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), nst.seeds())
-def test_dilation_is_the_kernel_with_zeros_inserted(kernel_h: int, kernel_w: int, dilation_h: int,
-                                                    dilation_w: int, seed: int) -> None:
+def test_dilation_is_the_kernel_with_zeros_inserted(
+    kernel_h: int, kernel_w: int, dilation_h: int, dilation_w: int, seed: int
+) -> None:
     """A dilated kernel computes what the kernel with d - 1 zeros between its taps computes.
 
     Dilation d places d - 1 zeros between the taps: conv(x, w, dilation=d) = conv(x, w_d). The
@@ -220,14 +262,23 @@ def test_dilation_is_the_kernel_with_zeros_inserted(kernel_h: int, kernel_w: int
     spread[:, :, ::dilation_h, ::dilation_w] = w
     dilated = conv.conv2d_direct(x, w, dilation=(dilation_h, dilation_w))
     assert np.array_equal(dilated, conv.conv2d_direct(x, spread))
-    assert_close(conv.conv2d(x, w, dilation=(dilation_h, dilation_w)), dilated,
-                 gauge=_gauge(x, w, dilation=(dilation_h, dilation_w)), terms=2 * _terms(w))
+    assert_close(
+        conv.conv2d(x, w, dilation=(dilation_h, dilation_w)),
+        dilated,
+        gauge=_gauge(x, w, dilation=(dilation_h, dilation_w)),
+        terms=2 * _terms(w),
+    )
 
 
-@given(st.integers(1, 3), st.integers(1, 3), st.sampled_from(["valid", "same", "same_lower"]),
-       nst.seeds())
+@given(
+    st.integers(1, 3),
+    st.integers(1, 3),
+    st.sampled_from(["valid", "same", "same_lower"]),
+    nst.seeds(),
+)
 def test_the_backward_of_a_convolution_is_a_convolution_with_the_flipped_kernel(
-        kernel_h: int, kernel_w: int, padding: str, seed: int) -> None:
+    kernel_h: int, kernel_w: int, padding: str, seed: int
+) -> None:
     """The input gradient is the upstream gradient convolved with the kernel turned by 180 degrees.
 
     Stride 1: dx = conv(dy, w'), where w'[c, o] is w[o, c] turned by 180 degrees and the padding
@@ -243,10 +294,16 @@ def test_the_backward_of_a_convolution_is_a_convolution_with_the_flipped_kernel(
     assert db is None
     (top, bottom), (left, right) = conv.conv2d_padding(x.shape, w.shape, padding=padding)
     turned = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-    back = ((kernel_h - 1 - top, kernel_h - 1 - bottom),
-            (kernel_w - 1 - left, kernel_w - 1 - right))
-    assert_close(dx, conv.conv2d(dy, turned, padding=back),
-                 gauge=_gauge(dy, turned, padding=back), terms=2 * (4 * kernel_h * kernel_w + 1))
+    back = (
+        (kernel_h - 1 - top, kernel_h - 1 - bottom),
+        (kernel_w - 1 - left, kernel_w - 1 - right),
+    )
+    assert_close(
+        dx,
+        conv.conv2d(dy, turned, padding=back),
+        gauge=_gauge(dy, turned, padding=back),
+        terms=2 * (4 * kernel_h * kernel_w + 1),
+    )
 
 
 @given(examples)
@@ -259,8 +316,12 @@ def test_the_fast_path_agrees_with_the_definition(example) -> None:
     """
     x, w, b = example.inputs
     attrs = example.attrs
-    assert_close(conv.conv2d(x, w, b, **attrs), conv.conv2d_direct(x, w, b, **attrs),
-                 gauge=_gauge(x, w, b, **attrs), terms=2 * _terms(w))
+    assert_close(
+        conv.conv2d(x, w, b, **attrs),
+        conv.conv2d_direct(x, w, b, **attrs),
+        gauge=_gauge(x, w, b, **attrs),
+        terms=2 * _terms(w),
+    )
     dy = np.ones(conv.conv2d_output_shape(x.shape, w.shape, **attrs))
     fast = conv.conv2d_backward(dy, x, w, b, **attrs)
     slow = conv.conv2d_direct_backward(dy, x, w, b, **attrs)
@@ -291,15 +352,19 @@ def test_the_output_shape_follows_the_formula(example) -> None:
         if padding in ("same", "same_lower"):
             expected = -(-size // stride[axis])
         else:
-            pads = (padding, padding) if isinstance(padding, int) else (
-                (0, 0) if padding == "valid" else padding[axis])
+            pads = (
+                (padding, padding)
+                if isinstance(padding, int)
+                else ((0, 0) if padding == "valid" else padding[axis])
+            )
             expected = (size + sum(pads) - span) // stride[axis] + 1
         assert shape[2 + axis] == expected
 
 
 @given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), nst.seeds())
 def test_same_padding_puts_the_odd_pixel_at_the_end_and_same_lower_at_the_start(
-        kernel_h: int, kernel_w: int, stride: int, seed: int) -> None:
+    kernel_h: int, kernel_w: int, stride: int, seed: int
+) -> None:
     """'same' puts the odd pixel of padding at the end and 'same_lower' at the start.
 
     'same' (ONNX SAME_UPPER, TensorFlow SAME) pads total = (ceil(H/s) - 1) s + k - H, with total
@@ -315,10 +380,14 @@ def test_same_padding_puts_the_odd_pixel_at_the_end_and_same_lower_at_the_start(
         pads.append((total // 2, total - total // 2))
     upper = (pads[0], pads[1])
     lower = (pads[0][::-1], pads[1][::-1])
-    assert np.array_equal(conv.conv2d_direct(x, w, stride=stride, padding="same"),
-                          conv.conv2d_direct(x, w, stride=stride, padding=upper))
-    assert np.array_equal(conv.conv2d_direct(x, w, stride=stride, padding="same_lower"),
-                          conv.conv2d_direct(x, w, stride=stride, padding=lower))
+    assert np.array_equal(
+        conv.conv2d_direct(x, w, stride=stride, padding="same"),
+        conv.conv2d_direct(x, w, stride=stride, padding=upper),
+    )
+    assert np.array_equal(
+        conv.conv2d_direct(x, w, stride=stride, padding="same_lower"),
+        conv.conv2d_direct(x, w, stride=stride, padding=lower),
+    )
 
 
 def test_why_convolution_the_parameter_count() -> None:

@@ -28,8 +28,10 @@ Z = 6.0
 
 weight_shapes = st.one_of(
     st.tuples(st.integers(128, 256), st.integers(128, 256)),
-    st.tuples(st.integers(16, 32), st.integers(8, 16), st.sampled_from([3, 5]),
-              st.sampled_from([3, 5])))
+    st.tuples(
+        st.integers(16, 32), st.integers(8, 16), st.sampled_from([3, 5]), st.sampled_from([3, 5])
+    ),
+)
 
 
 def test_fan_in_and_fan_out_count_the_receptive_field() -> None:
@@ -40,11 +42,13 @@ def test_fan_in_and_fan_out_count_the_receptive_field() -> None:
         init.fan_in_fan_out((5,))
 
 
-@pytest.mark.parametrize(("initialiser", "variance", "kurtosis"), LAWS,
-                         ids=[law[0].__name__ for law in LAWS])
+@pytest.mark.parametrize(
+    ("initialiser", "variance", "kurtosis"), LAWS, ids=[law[0].__name__ for law in LAWS]
+)
 @given(shape=weight_shapes, seed=nst.seeds())
-def test_each_sample_variance_matches_its_formula(initialiser, variance, kurtosis,
-                                                  shape: tuple[int, ...], seed: int) -> None:
+def test_each_sample_variance_matches_its_formula(
+    initialiser, variance, kurtosis, shape: tuple[int, ...], seed: int
+) -> None:
     """The mean of w^2 over n >= 2^14 weights is sigma^2 within Z sqrt((kappa - 1) / n) relative.
 
     The weights have mean 0, so E[w^2] = sigma^2 and Var[w^2] = (kappa - 1) sigma^4, with
@@ -90,8 +94,9 @@ def test_orthogonal_matrices_are_uniformly_distributed() -> None:
 
 def _run(initialiser, activation, activation_backward, scale: float = 1.0) -> init.Propagation:
     """50 layers of 256 units, a batch of 512, seed 0: the experiment of the page's figure."""
-    return init.propagate(initialiser, activation, activation_backward, np.random.default_rng(0),
-                          scale=scale)
+    return init.propagate(
+        initialiser, activation, activation_backward, np.random.default_rng(0), scale=scale
+    )
 
 
 @given(nst.seeds(), st.floats(0.1, 3.0))
@@ -107,8 +112,16 @@ def test_the_propagation_experiment_is_the_chain_rule(seed: int, scale: float) -
     additions, the square and the division: held to gamma_{2(k (4 + 4) + 22)} of
     2 mean(G |g|) + mean(g^2), both sides being rounded.
     """
-    run = init.propagate(init.glorot_normal, act.tanh, act.tanh_backward,
-                         np.random.default_rng(seed), depth=3, width=4, batch=5, scale=scale)
+    run = init.propagate(
+        init.glorot_normal,
+        act.tanh,
+        act.tanh_backward,
+        np.random.default_rng(seed),
+        depth=3,
+        width=4,
+        batch=5,
+        scale=scale,
+    )
     rng = np.random.default_rng(seed)
     activity = rng.standard_normal((5, 4))
     size = activity.size
@@ -135,8 +148,9 @@ def test_the_propagation_experiment_is_the_chain_rule(seed: int, scale: float) -
         backward_gauge.append(2.0 * np.mean(gauge * np.abs(gradient)) + backward[-1])
         backward_terms.append(layer * (4 + 4) + size + 2)
     assert_close(run.forward, forward, gauge=forward_gauge, terms=2 * max(forward_terms))
-    assert_close(run.backward, backward[::-1], gauge=backward_gauge[::-1],
-                 terms=2 * max(backward_terms))
+    assert_close(
+        run.backward, backward[::-1], gauge=backward_gauge[::-1], terms=2 * max(backward_terms)
+    )
     # each layer: 4 products and sums, and tanh (within 4u: 4 more terms), through 3 layers
     assert_close(run.output, activity, gauge=1.0, terms=2 * 3 * (4 + 4))
 
@@ -181,6 +195,7 @@ def test_gradients_keep_their_variance_backward_too() -> None:
     same slow decay as forward), where weights 10x too small make it vanish below 1e-6 and 10x
     too large make it explode above 1e6.
     """
+
     def ratio(scale: float) -> float:
         backward = _run(init.glorot_uniform, act.tanh, act.tanh_backward, scale).backward
         return float(backward[0] / backward[-1])
@@ -190,18 +205,36 @@ def test_gradients_keep_their_variance_backward_too() -> None:
     assert ratio(10.0) > 1e6
 
 
-@pytest.mark.parametrize(("call", "error", "message"), [
-    (lambda: init.glorot_uniform((5,), np.random.default_rng(0)), ValueError,
-     r"^fan_in_fan_out: shape must have at least 2 axes .* no fan-in"),
-    (lambda: init.he_normal((0, 3), np.random.default_rng(0)), ValueError,
-     r"^he_normal: shape must have sides of at least 1"),
-    (lambda: init.lecun_normal((3, 3), 0), TypeError,
-     r"^lecun_normal: rng must be a numpy.random.Generator"),
-    (lambda: init.uniform((3, 3), np.random.default_rng(0), scale=-1.0), ValueError,
-     r"^uniform: scale must be >= 0.0"),
-    (lambda: init.orthogonal((3, 2.5), np.random.default_rng(0)), TypeError,
-     r"^orthogonal: shape must be a tuple of ints"),
-])
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: init.glorot_uniform((5,), np.random.default_rng(0)),
+            ValueError,
+            r"^fan_in_fan_out: shape must have at least 2 axes .* no fan-in",
+        ),
+        (
+            lambda: init.he_normal((0, 3), np.random.default_rng(0)),
+            ValueError,
+            r"^he_normal: shape must have sides of at least 1",
+        ),
+        (
+            lambda: init.lecun_normal((3, 3), 0),
+            TypeError,
+            r"^lecun_normal: rng must be a numpy.random.Generator",
+        ),
+        (
+            lambda: init.uniform((3, 3), np.random.default_rng(0), scale=-1.0),
+            ValueError,
+            r"^uniform: scale must be >= 0.0",
+        ),
+        (
+            lambda: init.orthogonal((3, 2.5), np.random.default_rng(0)),
+            TypeError,
+            r"^orthogonal: shape must be a tuple of ints",
+        ),
+    ],
+)
 def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
     """A shape with no fan-in, an empty side, no generator, a negative scale, a float side."""
     with pytest.raises(error, match=message):

@@ -32,7 +32,7 @@ STANDALONE_TOOLKIT = ("numerics/gradcheck.py", "numerics/tolerance.py", "numeric
 def _imports(tree: ast.AST, *, top_level_only: bool = False) -> list[tuple[str, str | None, int]]:
     """(module, imported name or None, line) for every import in the tree (or its top level)."""
     found = []
-    for node in (tree.body if top_level_only and isinstance(tree, ast.Module) else ast.walk(tree)):
+    for node in tree.body if top_level_only and isinstance(tree, ast.Module) else ast.walk(tree):
         if isinstance(node, ast.Import):
             found += [(alias.name, None, node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -75,11 +75,14 @@ def _private_crossings(path: Path, text: str) -> list[str]:
             problems.append(f"{_where(path)}:{line} imports {'.'.join(parts)}")
         foreign_modules.add(name if name else module.split(".")[0])
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                and node.value.id in foreign_modules and node.attr.startswith("_")
-                and not node.attr.startswith("__")):
-            problems.append(f"{_where(path)}:{node.lineno} reads "
-                            f"{node.value.id}.{node.attr}")
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in foreign_modules
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
+            problems.append(f"{_where(path)}:{node.lineno} reads {node.value.id}.{node.attr}")
     return problems
 
 
@@ -90,16 +93,22 @@ def _outside(path: Path, allowed: set[str]) -> list[str]:
     """
     tree = ast.parse(path.read_text(encoding="utf-8"))
     top_level = {line for *_, line in _imports(tree, top_level_only=True)}
-    return [f"{_where(path)}:{line} imports {module}"
-            for module, _, line in _imports(tree)
-            if _top(module) not in allowed and _top(module) not in sys.stdlib_module_names
-            and not (_top(module) in DATA_PACKAGES and line not in top_level)]
+    return [
+        f"{_where(path)}:{line} imports {module}"
+        for module, _, line in _imports(tree)
+        if _top(module) not in allowed
+        and _top(module) not in sys.stdlib_module_names
+        and not (_top(module) in DATA_PACKAGES and line not in top_level)
+    ]
 
 
 def test_the_reference_imports_only_numpy_numba_scipy_and_itself() -> None:
     """A learner can read (and a port can copy) reference/ with no other dependency."""
-    problems = [p for path in _python_files("reference")
-                for p in _outside(path, {"numpy", "numba", "scipy", "reference"})]
+    problems = [
+        p
+        for path in _python_files("reference")
+        for p in _outside(path, {"numpy", "numba", "scipy", "reference"})
+    ]
     assert not problems, "\n".join(problems)
 
 
@@ -113,21 +122,34 @@ def test_the_toolkit_that_checks_other_code_does_not_import_the_reference(name: 
 
 def test_no_file_uses_a_private_name_of_another_package() -> None:
     """Names that start with an underscore stay inside their package: they may change at will."""
-    problems = [p for path in _python_files(*PACKAGES)
-                for p in _private_crossings(path, path.read_text(encoding="utf-8"))]
+    problems = [
+        p
+        for path in _python_files(*PACKAGES)
+        for p in _private_crossings(path, path.read_text(encoding="utf-8"))
+    ]
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize(("package", "source", "found"), [
-    ("tests", "from reference._windows import windows\n", "imports reference._windows"),
-    ("docs", "from numerics import gradcheck\ngradcheck._noise(1, 2, 3)\n",
-     "reads gradcheck._noise"),
-    ("benchmarks", "import reference._validation\n", "imports reference._validation"),
-    ("tests/test_conv.py", "from reference import pooling\npooling._taps(1)\n",
-     "reads pooling._taps"),
-])
-def test_the_private_name_check_finds_a_planted_crossing(package: str, source: str,
-                                                         found: str) -> None:
+@pytest.mark.parametrize(
+    ("package", "source", "found"),
+    [
+        ("tests", "from reference._windows import windows\n", "imports reference._windows"),
+        (
+            "docs",
+            "from numerics import gradcheck\ngradcheck._noise(1, 2, 3)\n",
+            "reads gradcheck._noise",
+        ),
+        ("benchmarks", "import reference._validation\n", "imports reference._validation"),
+        (
+            "tests/test_conv.py",
+            "from reference import pooling\npooling._taps(1)\n",
+            "reads pooling._taps",
+        ),
+    ],
+)
+def test_the_private_name_check_finds_a_planted_crossing(
+    package: str, source: str, found: str
+) -> None:
     """The check itself sees each form of the mistake: a private module, attribute or import."""
     path = ROOT / package if package.endswith(".py") else ROOT / package / "planted.py"
     problems = _private_crossings(path, source)
@@ -138,9 +160,13 @@ def test_the_private_name_check_finds_a_planted_crossing(package: str, source: s
 def test_the_dependency_check_finds_a_planted_import(tmp_path: Path) -> None:
     """A reference module importing torch, or a toolkit module importing reference, is found."""
     planted = tmp_path / "planted.py"
-    planted.write_text("import torch\nfrom reference import conv\nimport math\n"
-                       "import sklearn\n\n\ndef load():\n    import sklearn\n")
+    planted.write_text(
+        "import torch\nfrom reference import conv\nimport math\n"
+        "import sklearn\n\n\ndef load():\n    import sklearn\n"
+    )
     found = [p.rsplit(" ", 1)[-1] for p in _outside(planted, {"numpy", "reference"})]
     assert found == ["torch", "sklearn"]  # the import inside load() is a data loader's
-    assert [p.rsplit(" ", 1)[-1] for p in _outside(planted, {"numpy", "torch"})] == ["reference",
-                                                                                  "sklearn"]
+    assert [p.rsplit(" ", 1)[-1] for p in _outside(planted, {"numpy", "torch"})] == [
+        "reference",
+        "sklearn",
+    ]

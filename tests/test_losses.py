@@ -14,7 +14,8 @@ from numerics.catalog import Example
 from reference import activations, losses
 
 pairs = nst.shapes(min_dims=1, max_dims=3, max_side=6).flatmap(
-    lambda shape: st.tuples(nst.arrays(shape, scale=100.0), nst.arrays(shape, scale=100.0)))
+    lambda shape: st.tuples(nst.arrays(shape, scale=100.0), nst.arrays(shape, scale=100.0))
+)
 
 
 @given(pairs)
@@ -52,12 +53,14 @@ def test_squared_loss_is_the_mean_over_every_element(pair: tuple) -> None:
 # residuals up to 20 and sigma >= 1 keep each density above exp(-200): a normal number, so
 # that the naive log(exp(...)) below is accurate
 small_pairs = nst.shapes(min_dims=1, max_dims=3, max_side=6).flatmap(
-    lambda shape: st.tuples(nst.arrays(shape, scale=10.0), nst.arrays(shape, scale=10.0)))
+    lambda shape: st.tuples(nst.arrays(shape, scale=10.0), nst.arrays(shape, scale=10.0))
+)
 
 
 @given(small_pairs, st.floats(1.0, 10.0))
 def test_gaussian_negative_log_likelihood_is_the_squared_loss_up_to_constants(
-        pair: tuple, sigma: float) -> None:
+    pair: tuple, sigma: float
+) -> None:
     """-mean log N(y | y_hat, sigma^2) = L / sigma^2 + log(2 pi sigma^2) / 2: maximum likelihood."""
     y_hat, y = pair
     density = np.exp(-((y - y_hat) ** 2) / (2 * sigma**2)) / np.sqrt(2 * np.pi * sigma**2)
@@ -73,14 +76,19 @@ def test_gaussian_negative_log_likelihood_is_the_squared_loss_up_to_constants(
 
 
 @given(pairs, nst.scalars(4.0))
-def test_squared_loss_backward_is_linear_in_its_incoming_gradient(pair: tuple,
-                                                                  d_loss: float) -> None:
+def test_squared_loss_backward_is_linear_in_its_incoming_gradient(
+    pair: tuple, d_loss: float
+) -> None:
     """The backward is d_loss (y_hat - y) / N: scaling d_loss scales it, element by element."""
     y_hat, y = pair
     unit = losses.squared_loss_backward(1.0, y_hat, y)
     assert unit.shape == y_hat.shape
-    assert_close(losses.squared_loss_backward(d_loss, y_hat, y), d_loss * unit,
-                 gauge=np.abs(d_loss * unit), terms=4)
+    assert_close(
+        losses.squared_loss_backward(d_loss, y_hat, y),
+        d_loss * unit,
+        gauge=np.abs(d_loss * unit),
+        terms=4,
+    )
     assert_close(unit, (y_hat - y) / y.size, terms=2)
 
 
@@ -93,47 +101,107 @@ def test_a_constant_prediction_is_best_at_the_mean() -> None:
         assert losses.squared_loss(best + shift, y) > losses.squared_loss(best, y)
 
 
-@pytest.mark.parametrize(("call", "error", "message"), [
-    (lambda: losses.squared_loss(np.ones(3), np.ones(4)), ValueError,
-     r"squared_loss: y_hat and y must have the same shape; got \(3,\) and \(4,\)"),
-    (lambda: losses.squared_loss(np.ones((0,)), np.ones((0,))), ValueError,
-     r"squared_loss: y_hat must hold at least one element"),
-    (lambda: losses.squared_loss(np.ones(3), np.arange(3)), TypeError,
-     r"squared_loss: y must be a real floating-point array; got integer data"),
-    (lambda: losses.squared_loss_backward("1", np.ones(3), np.ones(3)), TypeError,
-     r"squared_loss_backward: d_loss must be a real scalar"),
-    (lambda: losses.squared_loss_backward(np.ones(3), np.ones(3), np.ones(3)), TypeError,
-     r"squared_loss_backward: d_loss must be a real scalar"),
-    (lambda: losses.cross_entropy_with_logits(np.zeros((2, 3)), np.array([0, 3])), ValueError,
-     r"cross_entropy_with_logits: labels must be classes in \[0, 3\); got 3 at index 1"),
-    (lambda: losses.cross_entropy_with_logits(np.zeros((2, 3)), np.array([-1, 0])), ValueError,
-     r"cross_entropy_with_logits: labels must be classes in \[0, 3\); got -1 at index 0"),
-    (lambda: losses.cross_entropy_with_logits(np.zeros((2, 3)), np.array([0, 1, 2])), ValueError,
-     r"cross_entropy_with_logits: integer labels must have shape \(2,\)"),
-    (lambda: losses.cross_entropy_with_logits(np.zeros((2, 3)), np.array([0.0, 1.0])), TypeError,
-     r"cross_entropy_with_logits: labels must be integer classes of shape \(2,\) or "
-     r"floating-point one-hot rows of shape \(2, 3\)"),
-    (lambda: losses.cross_entropy_with_logits(np.zeros((2, 3)), np.ones((2, 3))), ValueError,
-     r"cross_entropy_with_logits: each row of labels must sum to 1 .* row 0 sums to 3.0"),
-    (lambda: losses.cross_entropy_with_logits(np.zeros((2, 3)), np.eye(2)), ValueError,
-     r"cross_entropy_with_logits: one-hot labels must have the shape of z, \(2, 3\)"),
-    (lambda: losses.cross_entropy_with_logits(np.zeros(3), np.array([0])), ValueError,
-     r"cross_entropy_with_logits: z must be a 2-D array of shape \(N, K\)"),
-    (lambda: losses.binary_cross_entropy(np.array([0.5, 1.5]), np.ones(2)), ValueError,
-     r"binary_cross_entropy: p must lie in \[0, 1\]; got 1.5 at index \(1,\)"),
-    (lambda: losses.binary_cross_entropy(np.array([0.5, np.nan]), np.ones(2)), ValueError,
-     r"binary_cross_entropy: p must lie in \[0, 1\]; got nan"),
-    (lambda: losses.binary_cross_entropy(np.array([0.5]), np.array([-0.5])), ValueError,
-     r"binary_cross_entropy: y must lie in \[0, 1\]; got -0.5"),
-    (lambda: losses.binary_cross_entropy_with_logits(np.zeros(2), np.array([0.0, 2.0])),
-     ValueError, r"binary_cross_entropy_with_logits: y must lie in \[0, 1\]; got 2.0"),
-    (lambda: losses.binary_cross_entropy_with_logits(np.zeros(2), np.zeros(3)), ValueError,
-     r"binary_cross_entropy_with_logits: z and y must have the same shape"),
-    (lambda: losses.zero_one_loss(np.zeros((2, 3)), np.array([0, 5])), ValueError,
-     r"zero_one_loss: y must be classes in \[0, 3\); got 5 at index 1"),
-    (lambda: losses.absolute_error_backward(1.0, np.ones((2, 2)), np.ones(4)), ValueError,
-     r"absolute_error_backward: y_hat and y must have the same shape"),
-])
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: losses.squared_loss(np.ones(3), np.ones(4)),
+            ValueError,
+            r"squared_loss: y_hat and y must have the same shape; got \(3,\) and \(4,\)",
+        ),
+        (
+            lambda: losses.squared_loss(np.ones((0,)), np.ones((0,))),
+            ValueError,
+            r"squared_loss: y_hat must hold at least one element",
+        ),
+        (
+            lambda: losses.squared_loss(np.ones(3), np.arange(3)),
+            TypeError,
+            r"squared_loss: y must be a real floating-point array; got integer data",
+        ),
+        (
+            lambda: losses.squared_loss_backward("1", np.ones(3), np.ones(3)),
+            TypeError,
+            r"squared_loss_backward: d_loss must be a real scalar",
+        ),
+        (
+            lambda: losses.squared_loss_backward(np.ones(3), np.ones(3), np.ones(3)),
+            TypeError,
+            r"squared_loss_backward: d_loss must be a real scalar",
+        ),
+        (
+            lambda: losses.cross_entropy_with_logits(np.zeros((2, 3)), np.array([0, 3])),
+            ValueError,
+            r"cross_entropy_with_logits: labels must be classes in \[0, 3\); got 3 at index 1",
+        ),
+        (
+            lambda: losses.cross_entropy_with_logits(np.zeros((2, 3)), np.array([-1, 0])),
+            ValueError,
+            r"cross_entropy_with_logits: labels must be classes in \[0, 3\); got -1 at index 0",
+        ),
+        (
+            lambda: losses.cross_entropy_with_logits(np.zeros((2, 3)), np.array([0, 1, 2])),
+            ValueError,
+            r"cross_entropy_with_logits: integer labels must have shape \(2,\)",
+        ),
+        (
+            lambda: losses.cross_entropy_with_logits(np.zeros((2, 3)), np.array([0.0, 1.0])),
+            TypeError,
+            r"cross_entropy_with_logits: labels must be integer classes of shape \(2,\) or "
+            r"floating-point one-hot rows of shape \(2, 3\)",
+        ),
+        (
+            lambda: losses.cross_entropy_with_logits(np.zeros((2, 3)), np.ones((2, 3))),
+            ValueError,
+            r"cross_entropy_with_logits: each row of labels must sum to 1 .* row 0 sums to 3.0",
+        ),
+        (
+            lambda: losses.cross_entropy_with_logits(np.zeros((2, 3)), np.eye(2)),
+            ValueError,
+            r"cross_entropy_with_logits: one-hot labels must have the shape of z, \(2, 3\)",
+        ),
+        (
+            lambda: losses.cross_entropy_with_logits(np.zeros(3), np.array([0])),
+            ValueError,
+            r"cross_entropy_with_logits: z must be a 2-D array of shape \(N, K\)",
+        ),
+        (
+            lambda: losses.binary_cross_entropy(np.array([0.5, 1.5]), np.ones(2)),
+            ValueError,
+            r"binary_cross_entropy: p must lie in \[0, 1\]; got 1.5 at index \(1,\)",
+        ),
+        (
+            lambda: losses.binary_cross_entropy(np.array([0.5, np.nan]), np.ones(2)),
+            ValueError,
+            r"binary_cross_entropy: p must lie in \[0, 1\]; got nan",
+        ),
+        (
+            lambda: losses.binary_cross_entropy(np.array([0.5]), np.array([-0.5])),
+            ValueError,
+            r"binary_cross_entropy: y must lie in \[0, 1\]; got -0.5",
+        ),
+        (
+            lambda: losses.binary_cross_entropy_with_logits(np.zeros(2), np.array([0.0, 2.0])),
+            ValueError,
+            r"binary_cross_entropy_with_logits: y must lie in \[0, 1\]; got 2.0",
+        ),
+        (
+            lambda: losses.binary_cross_entropy_with_logits(np.zeros(2), np.zeros(3)),
+            ValueError,
+            r"binary_cross_entropy_with_logits: z and y must have the same shape",
+        ),
+        (
+            lambda: losses.zero_one_loss(np.zeros((2, 3)), np.array([0, 5])),
+            ValueError,
+            r"zero_one_loss: y must be classes in \[0, 3\); got 5 at index 1",
+        ),
+        (
+            lambda: losses.absolute_error_backward(1.0, np.ones((2, 2)), np.ones(4)),
+            ValueError,
+            r"absolute_error_backward: y_hat and y must have the same shape",
+        ),
+    ],
+)
 def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
     """Bad input is refused with the function and argument named.
 
@@ -154,8 +222,11 @@ def test_nan_propagates_as_ieee_arithmetic_says() -> None:
 # classification
 
 logits_and_labels = st.tuples(st.integers(1, 6), st.integers(1, 6)).flatmap(
-    lambda nk: st.tuples(nst.arrays(nk, scale=60.0),
-                         hnp.arrays(np.int64, (nk[0],), elements=st.integers(0, nk[1] - 1))))
+    lambda nk: st.tuples(
+        nst.arrays(nk, scale=60.0),
+        hnp.arrays(np.int64, (nk[0],), elements=st.integers(0, nk[1] - 1)),
+    )
+)
 
 
 @given(logits_and_labels)
@@ -170,8 +241,12 @@ def test_softmax_cross_entropy_gradient_is_softmax_minus_one_hot_over_n(case: tu
     onehot = np.eye(classes)[labels]
     expected = (activations.softmax(z, axis=1) - onehot) / count
     softmax_gauge = catalog.get("softmax").gauge(Example((z,), {"axis": 1}))
-    assert_close(losses.cross_entropy_with_logits_backward(1.0, z, labels), expected,
-                 gauge=(softmax_gauge + onehot) / count, terms=2 * (classes + 5))
+    assert_close(
+        losses.cross_entropy_with_logits_backward(1.0, z, labels),
+        expected,
+        gauge=(softmax_gauge + onehot) / count,
+        terms=2 * (classes + 5),
+    )
 
 
 @given(logits_and_labels)
@@ -181,8 +256,10 @@ def test_one_hot_rows_and_integer_labels_give_the_same_loss(case: tuple) -> None
     onehot = np.eye(z.shape[1])[labels]
     from_labels = losses.cross_entropy_with_logits(z, labels)
     assert from_labels == losses.cross_entropy_with_logits(z, onehot)
-    assert np.array_equal(losses.cross_entropy_with_logits_backward(1.0, z, labels),
-                          losses.cross_entropy_with_logits_backward(1.0, z, onehot))
+    assert np.array_equal(
+        losses.cross_entropy_with_logits_backward(1.0, z, labels),
+        losses.cross_entropy_with_logits_backward(1.0, z, onehot),
+    )
     assert losses.zero_one_loss(z, labels) == losses.zero_one_loss(z, onehot)
 
 
@@ -213,9 +290,17 @@ def test_cross_entropy_keeps_a_confident_loss_to_full_accuracy() -> None:
 
 
 bce_cases = nst.shapes(min_dims=1, max_dims=2, max_side=6).flatmap(
-    lambda shape: st.tuples(nst.arrays(shape, scale=30.0), hnp.arrays(
-        np.float64, shape, elements=st.one_of(st.sampled_from([0.0, 1.0]),
-                                              st.floats(0.0, 1.0, allow_subnormal=False)))))
+    lambda shape: st.tuples(
+        nst.arrays(shape, scale=30.0),
+        hnp.arrays(
+            np.float64,
+            shape,
+            elements=st.one_of(
+                st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0, allow_subnormal=False)
+            ),
+        ),
+    )
+)
 
 
 @given(bce_cases)
@@ -233,8 +318,9 @@ def test_bce_with_logits_equals_bce_of_the_sigmoid(case: tuple) -> None:
         return  # BCE(sigma(z)) is infinite there; the law holds where both are finite
     terms = np.logaddexp(0.0, z) - y * z
     gauge = np.mean(2.0 + np.abs(z) * (1.0 + y) + (1.0 - y) * np.exp(z) + y * np.exp(-z) + terms)
-    assert_close(losses.binary_cross_entropy(p, y), with_logits, gauge=gauge,
-                 terms=2 * (z.size + 12))
+    assert_close(
+        losses.binary_cross_entropy(p, y), with_logits, gauge=gauge, terms=2 * (z.size + 12)
+    )
 
 
 def test_bce_with_logits_is_finite_up_to_ten_thousand() -> None:
@@ -261,9 +347,16 @@ def test_bce_at_the_edges_of_the_unit_interval() -> None:
     assert losses.binary_cross_entropy_backward(1.0, np.array([0.0]), np.array([1.0]))[0] == -np.inf
 
 
-@given(nst.shapes(min_dims=1, max_dims=2, max_side=6).flatmap(
-    lambda shape: st.tuples(nst.arrays(shape, scale=10.0), nst.arrays(shape, scale=10.0),
-                            hnp.arrays(np.bool_, shape), nst.arrays(shape, scale=10.0))))
+@given(
+    nst.shapes(min_dims=1, max_dims=2, max_side=6).flatmap(
+        lambda shape: st.tuples(
+            nst.arrays(shape, scale=10.0),
+            nst.arrays(shape, scale=10.0),
+            hnp.arrays(np.bool_, shape),
+            nst.arrays(shape, scale=10.0),
+        )
+    )
+)
 def test_absolute_error_backward_is_a_subgradient(case: tuple) -> None:
     """L(v) >= L(y_hat) + <g, v - y_hat> for every v, also where y_hat ties with y (the kink).
 
@@ -275,14 +368,22 @@ def test_absolute_error_backward_is_a_subgradient(case: tuple) -> None:
     assert np.all(np.abs(g) <= 1.0 / y.size)
     left = losses.absolute_error(v, y)
     right = losses.absolute_error(y_hat, y) + float(np.sum(g * (v - y_hat)))
-    slack = gamma(y.size + 3) * (left + losses.absolute_error(y_hat, y)
-                                 + float(np.sum(np.abs(g) * (np.abs(v) + np.abs(y_hat)))))
+    slack = gamma(y.size + 3) * (
+        left
+        + losses.absolute_error(y_hat, y)
+        + float(np.sum(np.abs(g) * (np.abs(v) + np.abs(y_hat))))
+    )
     assert left >= right - slack
 
 
-@given(st.tuples(st.integers(1, 8), st.integers(1, 5)).flatmap(
-    lambda nk: st.tuples(nst.separated_arrays(nk, min_gap=0.05),
-                         hnp.arrays(np.int64, (nk[0],), elements=st.integers(0, nk[1] - 1)))))
+@given(
+    st.tuples(st.integers(1, 8), st.integers(1, 5)).flatmap(
+        lambda nk: st.tuples(
+            nst.separated_arrays(nk, min_gap=0.05),
+            hnp.arrays(np.int64, (nk[0],), elements=st.integers(0, nk[1] - 1)),
+        )
+    )
+)
 def test_zero_one_loss_is_the_error_rate_and_flat(case: tuple) -> None:
     """The fraction of rows whose arg-max is not the class.
 
@@ -292,8 +393,9 @@ def test_zero_one_loss_is_the_error_rate_and_flat(case: tuple) -> None:
     scores, labels = case
     wrong = sum(int(np.argmax(row) != label) for row, label in zip(scores, labels, strict=True))
     assert losses.zero_one_loss(scores, labels) == wrong / len(labels)
-    assert np.array_equal(losses.zero_one_loss_backward(1.0, scores, labels),
-                          np.zeros(scores.shape))
+    assert np.array_equal(
+        losses.zero_one_loss_backward(1.0, scores, labels), np.zeros(scores.shape)
+    )
     assert losses.zero_one_loss(scores + 0.01, labels) == losses.zero_one_loss(scores, labels)
 
 
@@ -302,5 +404,7 @@ def test_squared_error_is_twice_the_squared_loss(pair: tuple) -> None:
     """MSE = 2 x (half MSE), bit for bit (a doubling is exact), and so are their gradients."""
     y_hat, y = pair
     assert losses.squared_error(y_hat, y) == 2.0 * losses.squared_loss(y_hat, y)
-    assert np.array_equal(losses.squared_error_backward(1.0, y_hat, y),
-                          2.0 * losses.squared_loss_backward(1.0, y_hat, y))
+    assert np.array_equal(
+        losses.squared_error_backward(1.0, y_hat, y),
+        2.0 * losses.squared_loss_backward(1.0, y_hat, y),
+    )

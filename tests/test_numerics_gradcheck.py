@@ -86,24 +86,36 @@ def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
 # long sums; each (forward, backward, inputs drawn from a generator)
 SPREAD = {
     "softmax of large logits": (
-        _softmax, lambda dy, x: _softmax(x) * (dy - (dy * _softmax(x)).sum(-1, keepdims=True)),
-        lambda rng: [5.0 * rng.standard_normal((2, 7))]),
+        _softmax,
+        lambda dy, x: _softmax(x) * (dy - (dy * _softmax(x)).sum(-1, keepdims=True)),
+        lambda rng: [5.0 * rng.standard_normal((2, 7))],
+    ),
     "log-sum-exp": (
-        lambda x: np.log(np.sum(np.exp(x - x.max()))) + x.max(), lambda dy, x: dy * _softmax(x),
-        lambda rng: [20.0 * rng.standard_normal(300)]),
+        lambda x: np.log(np.sum(np.exp(x - x.max()))) + x.max(),
+        lambda dy, x: dy * _softmax(x),
+        lambda rng: [20.0 * rng.standard_normal(300)],
+    ),
     "saturated sigmoid": (
-        _stable_sigmoid, lambda dy, x: dy * _stable_sigmoid(x) * (1 - _stable_sigmoid(x)),
-        lambda rng: [15.0 * rng.standard_normal(30)]),
+        _stable_sigmoid,
+        lambda dy, x: dy * _stable_sigmoid(x) * (1 - _stable_sigmoid(x)),
+        lambda rng: [15.0 * rng.standard_normal(30)],
+    ),
     "exp near overflow": (
-        np.exp, lambda dy, x: dy * np.exp(x), lambda rng: [700.0 + rng.standard_normal(20)]),
-    "log near its pole": (
-        np.log, lambda dy, x: dy / x, lambda rng: [0.01 + rng.random(20)]),
+        np.exp,
+        lambda dy, x: dy * np.exp(x),
+        lambda rng: [700.0 + rng.standard_normal(20)],
+    ),
+    "log near its pole": (np.log, lambda dy, x: dy / x, lambda rng: [0.01 + rng.random(20)]),
     "x^2 - y^2 with x close to y": (
-        lambda x, y: x * x - y * y, lambda dy, x, y: (2 * x * dy, -2 * y * dy),
-        lambda rng: [1e3 + rng.standard_normal(20), 1e3 + rng.standard_normal(20)]),
+        lambda x, y: x * x - y * y,
+        lambda dy, x, y: (2 * x * dy, -2 * y * dy),
+        lambda rng: [1e3 + rng.standard_normal(20), 1e3 + rng.standard_normal(20)],
+    ),
     "a sum of 40000 squares": (
-        lambda x: 0.5 * np.sum(x * x), lambda dy, x: dy * x,
-        lambda rng: [rng.standard_normal(40_000)]),
+        lambda x: 0.5 * np.sum(x * x),
+        lambda dy, x: dy * x,
+        lambda rng: [rng.standard_normal(40_000)],
+    ),
 }
 
 
@@ -127,8 +139,7 @@ def test_rejects_an_error_of_one_part_in_a_billion() -> None:
         return dX, dw * (1 + 1e-9), db
 
     for limit in MODES.values():
-        assert not check_gradient(regression.linear, nearly, [X, w, 0.5],
-                                  jacobian_limit=limit).ok
+        assert not check_gradient(regression.linear, nearly, [X, w, 0.5], jacobian_limit=limit).ok
 
 
 def test_accepts_a_scalar_input_and_a_scalar_output() -> None:
@@ -147,6 +158,7 @@ def _linear_with(plant):  # type: ignore[no-untyped-def]
     def backward(dy, X, w, b):  # type: ignore[no-untyped-def]
         dX, dw, db = regression.linear_backward(dy, X, w, b)
         return plant(dX, dw, db)
+
     return backward
 
 
@@ -164,8 +176,11 @@ PLANTED = {
     "a wrong bias gradient (relative 1e-4)": lambda dX, dw, db: (dX, dw, db * (1 + 1e-4)),
 }
 CONCERNS = {
-    "a flipped sign": 1, "a factor of two": 0, "one wrong entry (relative 1e-4)": 1,
-    "an error of 1e-4 relative everywhere": 0, "a wrong bias gradient (relative 1e-4)": 2,
+    "a flipped sign": 1,
+    "a factor of two": 0,
+    "one wrong entry (relative 1e-4)": 1,
+    "an error of 1e-4 relative everywhere": 0,
+    "a wrong bias gradient (relative 1e-4)": 2,
 }
 
 
@@ -175,8 +190,9 @@ def test_rejects_a_planted_mistake_and_names_its_input(mistake: str, mode: str) 
     """Each planted mistake fails the check, and the report names the input it is in."""
     rng = np.random.default_rng(1)
     X, w = rng.standard_normal((4, 3)), rng.standard_normal(3)
-    report = check_gradient(regression.linear, _linear_with(PLANTED[mistake]), [X, w, 0.5],
-                            jacobian_limit=MODES[mode])
+    report = check_gradient(
+        regression.linear, _linear_with(PLANTED[mistake]), [X, w, 0.5], jacobian_limit=MODES[mode]
+    )
     assert not report.ok, report
     assert report.input_index == CONCERNS[mistake]
     assert report.input_name == ("X", "w", "b")[CONCERNS[mistake]]
@@ -257,6 +273,7 @@ def test_reports_are_reproducible_from_the_seed() -> None:
 
 def test_labels_get_no_gradient_by_default() -> None:
     """Integer inputs (labels) are passed through and not differentiated."""
+
     def pick(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
         return x[np.arange(len(labels)), labels]
 

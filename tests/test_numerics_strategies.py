@@ -70,5 +70,6 @@ def test_generators_are_reproducible_and_show_their_seed(seed: int) -> None:
     first, second = nst.SeededGenerator(seed), nst.SeededGenerator(seed)
     assert np.array_equal(first.standard_normal(5), second.standard_normal(5))
     assert repr(first) == f"numpy.random.default_rng({seed})"
-    assert np.array_equal(nst.SeededGenerator(seed).standard_normal(3),
-                          np.random.default_rng(seed).standard_normal(3))
+    assert np.array_equal(
+        nst.SeededGenerator(seed).standard_normal(3), np.random.default_rng(seed).standard_normal(3)
+    )

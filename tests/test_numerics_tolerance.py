@@ -37,8 +37,11 @@ def test_gamma_refuses_where_the_bound_is_void() -> None:
         gamma(-1)
 
 
-@given(st.integers(1, 50).flatmap(lambda n: st.tuples(nst.arrays((n,), scale=1e3),
-                                                      nst.arrays((n,), scale=1e3))))
+@given(
+    st.integers(1, 50).flatmap(
+        lambda n: st.tuples(nst.arrays((n,), scale=1e3), nst.arrays((n,), scale=1e3))
+    )
+)
 def test_a_computed_dot_product_is_within_gamma_n_of_the_exact_one(pair: tuple) -> None:
     """Higham's bound holds: |fl(x.w) - x.w| <= gamma_n sum |x||w|, exact value by fractions.
 
@@ -90,16 +93,27 @@ def test_the_message_names_values_error_bound_and_ulps() -> None:
     with pytest.raises(AssertionError) as caught:
         assert_close([[1.0, 2.0]], [[1.0, 2.0 + 1e-9]], rtol=1e-12, err_msg="conv2d forward")
     message = str(caught.value)
-    for fragment in ("conv2d forward", "index (0, 1)", "actual 2.0", "expected 2.000000001",
-                     "error 1.000e-09", "rtol 1e-12", "ULPs apart"):
+    for fragment in (
+        "conv2d forward",
+        "index (0, 1)",
+        "actual 2.0",
+        "expected 2.000000001",
+        "error 1.000e-09",
+        "rtol 1e-12",
+        "ULPs apart",
+    ):
         assert fragment in message
 
 
 def test_nan_and_infinity_must_match() -> None:
     """IEEE special values propagate: NaN meets NaN, inf meets the same inf."""
     assert_close([np.nan, np.inf, -np.inf], [np.nan, np.inf, -np.inf])
-    for actual, expected in (([np.nan], [1.0]), ([1.0], [np.nan]), ([np.inf], [-np.inf]),
-                             ([1e308], [np.inf])):
+    for actual, expected in (
+        ([np.nan], [1.0]),
+        ([1.0], [np.nan]),
+        ([np.inf], [-np.inf]),
+        ([1e308], [np.inf]),
+    ):
         with pytest.raises(AssertionError):
             assert_close(actual, expected, rtol=1.0)
 

@@ -13,9 +13,11 @@ from numerics import assert_close
 from numerics import strategies as nst
 from reference import optim
 
-vectors = st.integers(1, 6).flatmap(lambda n: st.tuples(nst.arrays((n,), scale=4.0),
-                                                        nst.arrays((n,), scale=4.0),
-                                                        nst.arrays((n,), scale=4.0)))
+vectors = st.integers(1, 6).flatmap(
+    lambda n: st.tuples(
+        nst.arrays((n,), scale=4.0), nst.arrays((n,), scale=4.0), nst.arrays((n,), scale=4.0)
+    )
+)
 
 
 @given(vectors, st.floats(1e-3, 1.0))
@@ -30,15 +32,23 @@ def test_momentum_with_beta_zero_is_sgd(case: tuple, lr: float) -> None:
 def _quadratic(curvatures: np.ndarray):  # type: ignore[no-untyped-def]
     def loss_and_grad(w: np.ndarray) -> tuple[float, np.ndarray]:
         return 0.5 * float(np.sum(curvatures * w * w)), curvatures * w
+
     return loss_and_grad
 
 
-@given(st.integers(1, 5).flatmap(lambda n: st.tuples(nst.arrays((n,), scale=2.0),
-                                                     st.lists(st.floats(0.1, 2.0), min_size=n,
-                                                              max_size=n))),
-       st.floats(0.01, 0.5), st.floats(0.0, 0.95), st.booleans())
-def test_the_classic_and_pytorch_forms_follow_the_same_path(case: tuple, lr: float, beta: float,
-                                                            nesterov: bool) -> None:
+@given(
+    st.integers(1, 5).flatmap(
+        lambda n: st.tuples(
+            nst.arrays((n,), scale=2.0), st.lists(st.floats(0.1, 2.0), min_size=n, max_size=n)
+        )
+    ),
+    st.floats(0.01, 0.5),
+    st.floats(0.0, 0.95),
+    st.booleans(),
+)
+def test_the_classic_and_pytorch_forms_follow_the_same_path(
+    case: tuple, lr: float, beta: float, nesterov: bool
+) -> None:
     """The classic velocity form of momentum and PyTorch's form take the same steps.
 
     v <- beta v - lr g, w <- w + v (classic) and b <- beta b + g, w <- w - lr b (PyTorch; with
@@ -52,8 +62,7 @@ def test_the_classic_and_pytorch_forms_follow_the_same_path(case: tuple, lr: flo
     scale = np.abs(w0)
     for k in range(1, 31):
         stepper = optim.nesterov_step if nesterov else optim.momentum_step
-        classic, velocity = stepper(classic, loss_and_grad(classic)[1], velocity, lr=lr,
-                                    beta=beta)
+        classic, velocity = stepper(classic, loss_and_grad(classic)[1], velocity, lr=lr, beta=beta)
         grad = loss_and_grad(torch_w)[1]
         buffer = beta * buffer + grad
         torch_w = torch_w - lr * (grad + beta * buffer if nesterov else buffer)
@@ -61,10 +70,14 @@ def test_the_classic_and_pytorch_forms_follow_the_same_path(case: tuple, lr: flo
         assert_close(classic, torch_w, gauge=scale, terms=8 * k)
 
 
-@given(st.integers(1, 6).flatmap(lambda n: nst.arrays((n,), scale=1.0)),
-       st.integers(-30, 30), st.floats(1e-3, 1.0))
-def test_adams_first_step_moves_each_coordinate_by_the_learning_rate(g: np.ndarray, power: int,
-                                                                     lr: float) -> None:
+@given(
+    st.integers(1, 6).flatmap(lambda n: nst.arrays((n,), scale=1.0)),
+    st.integers(-30, 30),
+    st.floats(1e-3, 1.0),
+)
+def test_adams_first_step_moves_each_coordinate_by_the_learning_rate(
+    g: np.ndarray, power: int, lr: float
+) -> None:
     """Adam's first step moves every coordinate by the learning rate, whatever the gradient's scale.
 
     On the first step (m = v = 0, t = 1) m_hat = g and v_hat = g^2, so each coordinate moves by
@@ -81,10 +94,14 @@ def test_adams_first_step_moves_each_coordinate_by_the_learning_rate(g: np.ndarr
     assert np.all(stepped[~moving & (size == 0.0)] == 0.0)
 
 
-@given(st.integers(1, 5).flatmap(lambda n: st.tuples(nst.arrays((n,), scale=2.0),
-                                                     st.lists(st.floats(0.1, 2.0), min_size=n,
-                                                              max_size=n))),
-       st.integers(-20, 20))
+@given(
+    st.integers(1, 5).flatmap(
+        lambda n: st.tuples(
+            nst.arrays((n,), scale=2.0), st.lists(st.floats(0.1, 2.0), min_size=n, max_size=n)
+        )
+    ),
+    st.integers(-20, 20),
+)
 def test_adam_is_invariant_to_rescaling_the_loss(case: tuple, power: int) -> None:
     """Adam takes the same steps on c L as on L, for any c > 0.
 
@@ -106,8 +123,12 @@ def test_adam_is_invariant_to_rescaling_the_loss(case: tuple, power: int) -> Non
     assert np.array_equal(run(scale), run(1.0))
 
 
-@given(st.integers(1, 5).flatmap(lambda n: st.lists(nst.arrays((n,), scale=4.0), min_size=2,
-                                                    max_size=20)), st.floats(1e-3, 1.0))
+@given(
+    st.integers(1, 5).flatmap(
+        lambda n: st.lists(nst.arrays((n,), scale=4.0), min_size=2, max_size=20)
+    ),
+    st.floats(1e-3, 1.0),
+)
 def test_adagrads_effective_rate_never_grows(gradients: list, lr: float) -> None:
     """Adagrad's step size per coordinate, lr / (sqrt(G) + eps), can only shrink.
 
@@ -124,8 +145,9 @@ def test_adagrads_effective_rate_never_grows(gradients: list, lr: float) -> None
 
 
 @given(st.lists(st.floats(0.1, 10.0), min_size=1, max_size=5), nst.seeds())
-def test_gradient_descent_on_a_quadratic_converges_below_two_over_l(curvatures: list,
-                                                                    seed: int) -> None:
+def test_gradient_descent_on_a_quadratic_converges_below_two_over_l(
+    curvatures: list, seed: int
+) -> None:
     """Converges for lr < 2/L and diverges above.
 
     On L = 1/2 sum h_i w_i^2 with largest curvature L, each coordinate is multiplied by
@@ -142,6 +164,7 @@ def test_gradient_descent_on_a_quadratic_converges_below_two_over_l(curvatures: 
     def run(lr: float) -> np.ndarray:
         def step(w: np.ndarray, g: np.ndarray, state: object) -> tuple[np.ndarray, object]:
             return optim.sgd_step(w, g, lr=lr), None
+
         return optim.minimize(loss_and_grad, w0, step, steps=200)[1]
 
     converging = run(1.9 / largest)
@@ -159,9 +182,10 @@ def test_momentum_rolls_across_a_plateau_where_gradient_descent_stalls() -> None
     the plateau (w < -3, loss > 0); the heavy ball (beta = 0.95) gathers speed, about 1/(1 -
     beta) = 20 times more per step, and ends in the basin (|w - 5| < 0.5, loss < -0.5).
     """
+
     def loss_and_grad(w: np.ndarray) -> tuple[float, np.ndarray]:
         d = w - 5.0
-        return float(np.sum(1e-4 * d**2 - np.exp(-d**2))), 2e-4 * d + 2.0 * d * np.exp(-d**2)
+        return float(np.sum(1e-4 * d**2 - np.exp(-(d**2)))), 2e-4 * d + 2.0 * d * np.exp(-(d**2))
 
     def plain(w: np.ndarray, g: np.ndarray, state: object) -> tuple[np.ndarray, object]:
         return optim.sgd_step(w, g, lr=1.0), None
@@ -235,22 +259,46 @@ def test_rmsprop_is_adagrad_that_forgets() -> None:
     assert np.all(np.abs(second) < np.abs(ada))
 
 
-@pytest.mark.parametrize(("call", "error", "message"), [
-    (lambda: optim.sgd_step(np.ones(2), np.ones(2), lr=0.0), ValueError,
-     r"^sgd_step: lr must be > 0"),
-    (lambda: optim.momentum_step(np.ones(2), np.ones(2), np.ones(3), lr=0.1, beta=0.9),
-     ValueError, r"^momentum_step: velocity must have the shape of w, \(2,\); got shape \(3,\)"),
-    (lambda: optim.adam_step(np.ones(2), np.ones(2), np.ones(2), np.ones(2), 0, lr=0.1),
-     ValueError, r"^adam_step: t must be a positive integer; got 0"),
-    (lambda: optim.adam_step(np.ones(2), np.ones(2), np.ones(2), np.ones((2, 1)), 1, lr=0.1),
-     ValueError, r"^adam_step: v must have the shape of w"),
-    (lambda: optim.rmsprop_step(np.ones(2), np.ones(2), np.ones(2), lr=0.1, rho=1.0),
-     ValueError, r"^rmsprop_step: rho must be in \[0, 1\)"),
-    (lambda: optim.nesterov_step(np.ones(2), np.ones(3), np.ones(2), lr=0.1, beta=0.9),
-     ValueError, r"^nesterov_step: grad must have the shape of w"),
-    (lambda: optim.minimize(lambda w: (0.0, w), np.ones(2), None, steps=3), TypeError,
-     r"^minimize: loss_and_grad and step must be callables"),
-])
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: optim.sgd_step(np.ones(2), np.ones(2), lr=0.0),
+            ValueError,
+            r"^sgd_step: lr must be > 0",
+        ),
+        (
+            lambda: optim.momentum_step(np.ones(2), np.ones(2), np.ones(3), lr=0.1, beta=0.9),
+            ValueError,
+            r"^momentum_step: velocity must have the shape of w, \(2,\); got shape \(3,\)",
+        ),
+        (
+            lambda: optim.adam_step(np.ones(2), np.ones(2), np.ones(2), np.ones(2), 0, lr=0.1),
+            ValueError,
+            r"^adam_step: t must be a positive integer; got 0",
+        ),
+        (
+            lambda: optim.adam_step(np.ones(2), np.ones(2), np.ones(2), np.ones((2, 1)), 1, lr=0.1),
+            ValueError,
+            r"^adam_step: v must have the shape of w",
+        ),
+        (
+            lambda: optim.rmsprop_step(np.ones(2), np.ones(2), np.ones(2), lr=0.1, rho=1.0),
+            ValueError,
+            r"^rmsprop_step: rho must be in \[0, 1\)",
+        ),
+        (
+            lambda: optim.nesterov_step(np.ones(2), np.ones(3), np.ones(2), lr=0.1, beta=0.9),
+            ValueError,
+            r"^nesterov_step: grad must have the shape of w",
+        ),
+        (
+            lambda: optim.minimize(lambda w: (0.0, w), np.ones(2), None, steps=3),
+            TypeError,
+            r"^minimize: loss_and_grad and step must be callables",
+        ),
+    ],
+)
 def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
     """A non-positive rate, state of the wrong shape, a step count from 0, rho = 1, no step."""
     with pytest.raises(error, match=message):

@@ -109,8 +109,9 @@ def separable(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, float, float]:
 
 
 @given(separable(), nst.generators())
-def test_novikoff_at_most_r_over_gamma_squared_mistakes(case: tuple,
-                                                        rng: np.random.Generator) -> None:
+def test_novikoff_at_most_r_over_gamma_squared_mistakes(
+    case: tuple, rng: np.random.Generator
+) -> None:
     """At most (R / gamma)^2 mistakes, then convergence.
 
     On data separated with margin gamma inside radius R, whatever the order (R and gamma carry
@@ -135,9 +136,16 @@ def test_on_xor_the_rule_never_converges(rng: np.random.Generator) -> None:
     assert result.mistakes >= 500
 
 
-@given(st.integers(1, 12).flatmap(lambda n: st.tuples(
-    nst.arrays((n, 3), scale=5.0), st.lists(st.sampled_from([0.0, 1.0]), min_size=n,
-                                            max_size=n))), st.integers(1, 20), nst.seeds())
+@given(
+    st.integers(1, 12).flatmap(
+        lambda n: st.tuples(
+            nst.arrays((n, 3), scale=5.0),
+            st.lists(st.sampled_from([0.0, 1.0]), min_size=n, max_size=n),
+        )
+    ),
+    st.integers(1, 20),
+    nst.seeds(),
+)
 def test_the_rule_is_the_textbook_loop(case: tuple, epochs: int, seed: int) -> None:
     """perceptron_learn is, bit for bit, this plain loop.
 
@@ -188,32 +196,69 @@ def test_inputs_are_never_mutated() -> None:
     assert np.array_equal(y, AND)
     layers = pc.xor_network()
     pc.threshold_network(CORNERS, layers)
-    assert all(np.array_equal(a, b) for layer, fresh in zip(layers, pc.xor_network(), strict=True)
-               for a, b in zip(layer, fresh, strict=True))
+    assert all(
+        np.array_equal(a, b)
+        for layer, fresh in zip(layers, pc.xor_network(), strict=True)
+        for a, b in zip(layer, fresh, strict=True)
+    )
 
 
-@pytest.mark.parametrize(("call", "error", "message"), [
-    (lambda: pc.threshold_unit(np.ones((2, 3)), np.ones(2), 0.0), ValueError,
-     r"^threshold_unit: w must have shape \(3,\)"),
-    (lambda: pc.threshold_unit(np.ones(3), np.ones(3), 0.0), ValueError,
-     r"^threshold_unit: x must be a 2-D array of shape \(N, D\); got a 1-D array"),
-    (lambda: pc.threshold_network(np.ones((2, 2)), [(np.ones((3, 1)), np.ones(1))]), ValueError,
-     r"^threshold_network: layers\[0\] must take 2 inputs"),
-    (lambda: pc.threshold_network(np.ones((2, 2)), []), ValueError,
-     r"^threshold_network: layers must be a non-empty list"),
-    (lambda: pc.perceptron_learn(CORNERS, np.array([0.0, 2.0, 1.0, 0.0]), max_epochs=3,
-                                 rng=np.random.default_rng(0)), ValueError,
-     r"^perceptron_learn: y must hold targets 0 or 1; got \[2.\]"),
-    (lambda: pc.perceptron_learn(CORNERS, XOR[:3], max_epochs=3, rng=np.random.default_rng(0)),
-     ValueError, r"^perceptron_learn: y must have shape \(4,\)"),
-    (lambda: pc.perceptron_learn(CORNERS, XOR, max_epochs=0, rng=np.random.default_rng(0)),
-     ValueError, r"^perceptron_learn: max_epochs must be a positive integer; got 0"),
-    (lambda: pc.perceptron_learn(CORNERS, XOR, max_epochs=3, rng=0), TypeError,
-     r"^perceptron_learn: rng must be a numpy.random.Generator"),
-    (lambda: pc.perceptron_learn(CORNERS * np.nan, XOR, max_epochs=3,
-                                 rng=np.random.default_rng(0)), ValueError,
-     r"^perceptron_learn: X must be finite"),
-])
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: pc.threshold_unit(np.ones((2, 3)), np.ones(2), 0.0),
+            ValueError,
+            r"^threshold_unit: w must have shape \(3,\)",
+        ),
+        (
+            lambda: pc.threshold_unit(np.ones(3), np.ones(3), 0.0),
+            ValueError,
+            r"^threshold_unit: x must be a 2-D array of shape \(N, D\); got a 1-D array",
+        ),
+        (
+            lambda: pc.threshold_network(np.ones((2, 2)), [(np.ones((3, 1)), np.ones(1))]),
+            ValueError,
+            r"^threshold_network: layers\[0\] must take 2 inputs",
+        ),
+        (
+            lambda: pc.threshold_network(np.ones((2, 2)), []),
+            ValueError,
+            r"^threshold_network: layers must be a non-empty list",
+        ),
+        (
+            lambda: pc.perceptron_learn(
+                CORNERS, np.array([0.0, 2.0, 1.0, 0.0]), max_epochs=3, rng=np.random.default_rng(0)
+            ),
+            ValueError,
+            r"^perceptron_learn: y must hold targets 0 or 1; got \[2.\]",
+        ),
+        (
+            lambda: pc.perceptron_learn(
+                CORNERS, XOR[:3], max_epochs=3, rng=np.random.default_rng(0)
+            ),
+            ValueError,
+            r"^perceptron_learn: y must have shape \(4,\)",
+        ),
+        (
+            lambda: pc.perceptron_learn(CORNERS, XOR, max_epochs=0, rng=np.random.default_rng(0)),
+            ValueError,
+            r"^perceptron_learn: max_epochs must be a positive integer; got 0",
+        ),
+        (
+            lambda: pc.perceptron_learn(CORNERS, XOR, max_epochs=3, rng=0),
+            TypeError,
+            r"^perceptron_learn: rng must be a numpy.random.Generator",
+        ),
+        (
+            lambda: pc.perceptron_learn(
+                CORNERS * np.nan, XOR, max_epochs=3, rng=np.random.default_rng(0)
+            ),
+            ValueError,
+            r"^perceptron_learn: X must be finite",
+        ),
+    ],
+)
 def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
     """Shapes that do not chain, targets that are not 0/1, no epochs, no generator, NaN data."""
     with pytest.raises(error, match=message):

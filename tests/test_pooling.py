@@ -20,15 +20,22 @@ avg_examples = catalog.get("avg_pool2d").examples
 def tiled(draw: st.DrawFn, *, tie_free: bool = False) -> tuple[np.ndarray, tuple[int, int]]:
     """Non-overlapping windows that cover the map exactly: stride = kernel, H = a kH, W = b kW."""
     kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
-    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)), kernel[0] * draw(st.integers(1, 3)),
-             kernel[1] * draw(st.integers(1, 3)))
-    x = draw(nst.separated_arrays(shape, min_gap=0.05) if tie_free
-             else nst.arrays(shape, scale=4.0))
+    shape = (
+        draw(st.integers(1, 2)),
+        draw(st.integers(1, 3)),
+        kernel[0] * draw(st.integers(1, 3)),
+        kernel[1] * draw(st.integers(1, 3)),
+    )
+    x = draw(
+        nst.separated_arrays(shape, min_gap=0.05) if tie_free else nst.arrays(shape, scale=4.0)
+    )
     return x, kernel
 
 
-@given(max_examples, st.sampled_from([np.tanh, np.exp, np.arctan, lambda v: 2.0 * v + 1.0,
-                                      lambda v: v**3]))
+@given(
+    max_examples,
+    st.sampled_from([np.tanh, np.exp, np.arctan, lambda v: 2.0 * v + 1.0, lambda v: v**3]),
+)
 def test_max_pooling_commutes_with_every_increasing_map(example, increasing) -> None:
     """Applying an increasing function before or after max pooling gives the same map.
 
@@ -36,8 +43,10 @@ def test_max_pooling_commutes_with_every_increasing_map(example, increasing) -> 
     bit, since rounding keeps f non-decreasing.
     """
     x, kernel = example.inputs
-    assert np.array_equal(pooling.max_pool2d(increasing(x), kernel, **example.attrs),
-                          increasing(pooling.max_pool2d(x, kernel, **example.attrs)))
+    assert np.array_equal(
+        pooling.max_pool2d(increasing(x), kernel, **example.attrs),
+        increasing(pooling.max_pool2d(x, kernel, **example.attrs)),
+    )
 
 
 @given(tiled(), nst.seeds())
@@ -65,17 +74,18 @@ def test_average_pooling_is_linear(example, scale: float, seed: int) -> None:
     v = np.random.default_rng(seed).standard_normal(x.shape)
     attrs = example.attrs
     terms = int(np.prod(np.broadcast_to(kernel, 2))) + 1
-    assert_close(pooling.avg_pool2d(scale * x + v, kernel, **attrs),
-                 scale * pooling.avg_pool2d(x, kernel, **attrs) + pooling.avg_pool2d(v, kernel,
-                                                                                     **attrs),
-                 gauge=pooling.avg_pool2d(abs(scale) * np.abs(x) + np.abs(v), kernel, **attrs),
-                 terms=2 * terms + 3)
+    assert_close(
+        pooling.avg_pool2d(scale * x + v, kernel, **attrs),
+        scale * pooling.avg_pool2d(x, kernel, **attrs) + pooling.avg_pool2d(v, kernel, **attrs),
+        gauge=pooling.avg_pool2d(abs(scale) * np.abs(x) + np.abs(v), kernel, **attrs),
+        terms=2 * terms + 3,
+    )
 
 
 @given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(0, 1), nst.seeds())
-def test_average_pooling_is_a_convolution_with_a_constant_kernel(kernel_h: int, kernel_w: int,
-                                                                 stride: int, padding: int,
-                                                                 seed: int) -> None:
+def test_average_pooling_is_a_convolution_with_a_constant_kernel(
+    kernel_h: int, kernel_w: int, stride: int, padding: int, seed: int
+) -> None:
     """Average pooling is a convolution, channel by channel, with equal weights 1 / (kH kW).
 
     avg_pool(x) = conv(x, 1/(kH kW)) channel by channel, padding counted (zeros): within
@@ -88,10 +98,12 @@ def test_average_pooling_is_a_convolution_with_a_constant_kernel(kernel_h: int, 
     flat = x.reshape(6, 1, 7, 8)
     constant = np.full((1, 1, kernel_h, kernel_w), 1.0 / (kernel_h * kernel_w))
     convolved = conv.conv2d(flat, constant, stride=stride, padding=padding)
-    assert_close(pooled, convolved.reshape(pooled.shape),
-                 gauge=pooling.avg_pool2d(np.abs(x), (kernel_h, kernel_w), stride=stride,
-                                          padding=padding),
-                 terms=2 * (kernel_h * kernel_w + 1))
+    assert_close(
+        pooled,
+        convolved.reshape(pooled.shape),
+        gauge=pooling.avg_pool2d(np.abs(x), (kernel_h, kernel_w), stride=stride, padding=padding),
+        terms=2 * (kernel_h * kernel_w + 1),
+    )
 
 
 @given(avg_examples)
@@ -166,8 +178,9 @@ def test_ties_send_the_gradient_to_the_first_maximum() -> None:
     assert np.array_equal(dx[0, 0], expected)
 
 
-def _expected_size(size: int, kernel: int, stride: int, before: int, after: int,
-                   dilation: int, ceil_mode: bool) -> int:
+def _expected_size(
+    size: int, kernel: int, stride: int, before: int, after: int, dilation: int, ceil_mode: bool
+) -> int:
     span = dilation * (kernel - 1) + 1
     if ceil_mode:
         out = math.ceil((size + before + after - span) / stride) + 1
@@ -191,8 +204,13 @@ def test_the_output_shape_follows_the_padding_and_ceil_mode_formulas(example) ->
     pads = ((0, 0), (0, 0)) if padding == 0 else padding
     for axis in range(2):
         assert y.shape[2 + axis] == _expected_size(
-            x.shape[2 + axis], int(kernels[axis]), int(strides[axis]), *pads[axis],
-            attrs["dilation"], attrs["ceil_mode"])
+            x.shape[2 + axis],
+            int(kernels[axis]),
+            int(strides[axis]),
+            *pads[axis],
+            attrs["dilation"],
+            attrs["ceil_mode"],
+        )
 
 
 @given(st.integers(1, 3), st.booleans())
@@ -205,11 +223,16 @@ def test_padding_never_wins_and_counts_only_when_asked(padding: int, ceil_mode: 
     """
     kernel = 2 * padding + 1
     x = -np.ones((1, 1, 5, 6))
-    assert np.all(pooling.max_pool2d(x, kernel, stride=2, padding=padding,
-                                     ceil_mode=ceil_mode) == -1.0)
+    assert np.all(
+        pooling.max_pool2d(x, kernel, stride=2, padding=padding, ceil_mode=ceil_mode) == -1.0
+    )
     ones = np.ones((1, 1, 5, 6))
-    assert np.all(pooling.avg_pool2d(ones, kernel, stride=2, padding=padding, ceil_mode=ceil_mode,
-                                     count_include_pad=False) == 1.0)
+    assert np.all(
+        pooling.avg_pool2d(
+            ones, kernel, stride=2, padding=padding, ceil_mode=ceil_mode, count_include_pad=False
+        )
+        == 1.0
+    )
     counted = pooling.avg_pool2d(ones, kernel, stride=1, padding=padding)
     assert counted[0, 0, 0, 0] == (padding + 1) ** 2 / kernel**2
 
@@ -219,15 +242,25 @@ def test_global_average_pooling_is_average_pooling_over_the_whole_map(example) -
     """global_avg(x) = avg_pool(x, kernel = (H, W)): within gamma_{2(HW + 1)}."""
     (x,) = example.inputs
     whole = pooling.avg_pool2d(x, x.shape[2:])
-    assert_close(pooling.global_avg_pool2d(x), whole, gauge=np.abs(x).mean(axis=(2, 3),
-                                                                          keepdims=True),
-                 terms=2 * (x.shape[2] * x.shape[3] + 1))
+    assert_close(
+        pooling.global_avg_pool2d(x),
+        whole,
+        gauge=np.abs(x).mean(axis=(2, 3), keepdims=True),
+        terms=2 * (x.shape[2] * x.shape[3] + 1),
+    )
 
 
-@given(st.integers(1, 3), st.integers(1, 3), st.integers(2, 9), st.integers(2, 9), nst.seeds(),
-       st.booleans())
-def test_the_2x2_fast_path_is_the_general_kernel(batch: int, channels: int, height: int,
-                                                 width: int, seed: int, with_nan: bool) -> None:
+@given(
+    st.integers(1, 3),
+    st.integers(1, 3),
+    st.integers(2, 9),
+    st.integers(2, 9),
+    nst.seeds(),
+    st.booleans(),
+)
+def test_the_2x2_fast_path_is_the_general_kernel(
+    batch: int, channels: int, height: int, width: int, seed: int, with_nan: bool
+) -> None:
     """The written-out 2x2, stride 2 kernels give the general kernels' results bit for bit.
 
     Forward and backward, max and average, odd sizes (a last row or column in no window), ties
@@ -239,14 +272,26 @@ def test_the_2x2_fast_path_is_the_general_kernel(batch: int, channels: int, heig
         x[rng.random(x.shape) < 0.1] = np.nan
     dy = rng.standard_normal((batch, channels, height // 2, width // 2))
     planes, grads = x.reshape(-1, height, width), dy.reshape(-1, height // 2, width // 2)
-    geometry = pooling.Windows(kernel=(2, 2), stride=(2, 2), dilation=(1, 1), pad_before=(0, 0),
-                               pad_after=(0, 0), out=(height // 2, width // 2))
-    general = [pooling._max_pool_kernel(planes, geometry),
-               pooling._max_pool_backward_kernel(grads, planes, geometry),
-               pooling._avg_pool_kernel(planes, geometry, True),
-               pooling._avg_pool_backward_kernel(grads, planes, geometry, True)]
-    fast = [pooling.max_pool2d(x, 2), pooling.max_pool2d_backward(dy, x, 2),
-            pooling.avg_pool2d(x, 2), pooling.avg_pool2d_backward(dy, x, 2)]
+    geometry = pooling.Windows(
+        kernel=(2, 2),
+        stride=(2, 2),
+        dilation=(1, 1),
+        pad_before=(0, 0),
+        pad_after=(0, 0),
+        out=(height // 2, width // 2),
+    )
+    general = [
+        pooling._max_pool_kernel(planes, geometry),
+        pooling._max_pool_backward_kernel(grads, planes, geometry),
+        pooling._avg_pool_kernel(planes, geometry, True),
+        pooling._avg_pool_backward_kernel(grads, planes, geometry, True),
+    ]
+    fast = [
+        pooling.max_pool2d(x, 2),
+        pooling.max_pool2d_backward(dy, x, 2),
+        pooling.avg_pool2d(x, 2),
+        pooling.avg_pool2d_backward(dy, x, 2),
+    ]
     for mine, reference in zip(fast, general, strict=True):
         assert np.array_equal(mine.reshape(reference.shape), reference, equal_nan=True)
 

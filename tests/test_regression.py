@@ -55,8 +55,7 @@ def theta_of(w: np.ndarray, b: float) -> np.ndarray:
     return np.append(w, b)
 
 
-def exact_data_error(X: np.ndarray, true_w: np.ndarray, true_b: float,
-                     theta: np.ndarray) -> float:
+def exact_data_error(X: np.ndarray, true_w: np.ndarray, true_b: float, theta: np.ndarray) -> float:
     """How far a fit of y = X w* + b* may land from (w*, b*).
 
     The solver's forward error, plus the rounding of y itself (at most
@@ -65,13 +64,15 @@ def exact_data_error(X: np.ndarray, true_w: np.ndarray, true_b: float,
     A = design(X)
     y = X @ true_w + true_b
     sigma = np.linalg.svd(A, compute_uv=False)
-    target_error = np.linalg.norm(gamma(X.shape[1] + 1) * (np.abs(X) @ np.abs(true_w)
-                                                             + abs(true_b)))
+    target_error = np.linalg.norm(
+        gamma(X.shape[1] + 1) * (np.abs(X) @ np.abs(true_w) + abs(true_b))
+    )
     return forward_error(A, y, theta) + target_error / sigma[-1]
 
 
-def well_conditioned(rng: np.random.Generator, count: int, width: int,
-                     noise: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def well_conditioned(
+    rng: np.random.Generator, count: int, width: int, noise: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian features (well conditioned with overwhelming probability), a noisy target."""
     scales, offsets = rng.uniform(0.5, 2.0, width), rng.uniform(-3, 3, width)
     X = rng.standard_normal((count, width)) * scales + offsets
@@ -84,8 +85,9 @@ def problems(draw: st.DrawFn, min_count: int = 3) -> tuple[np.ndarray, np.ndarra
     """Least-squares problems with more samples than unknowns, kept well conditioned."""
     width = draw(st.integers(1, 4))
     count = draw(st.integers(max(min_count, width + 2), 40))
-    X, y = well_conditioned(draw(nst.generators()), count, width,
-                            noise=draw(st.sampled_from([0.0, 0.1, 1.0])))
+    X, y = well_conditioned(
+        draw(nst.generators()), count, width, noise=draw(st.sampled_from([0.0, 0.1, 1.0]))
+    )
     sigma = np.linalg.svd(design(X), compute_uv=False)
     assume(sigma[0] / sigma[-1] < 1e4)
     return X, y
@@ -105,12 +107,17 @@ def test_residual_is_orthogonal_to_every_column(problem: tuple) -> None:
     norm_A = np.linalg.norm(A, 2)
     eps = solver_eps(A)
     # backward error: eps |A| (|r| + |A||theta| + |y|), plus its square
-    backward = eps * (1 + eps) * norm_A * (np.linalg.norm(r) + norm_A * np.linalg.norm(theta)
-                                           + np.linalg.norm(y))
+    backward = (
+        eps
+        * (1 + eps)
+        * norm_A
+        * (np.linalg.norm(r) + norm_A * np.linalg.norm(theta) + np.linalg.norm(y))
+    )
     # rounding of r (n + 1 terms) and of A^T r (m terms)
     evaluation = np.linalg.norm(
         gamma(A.shape[1] + 1) * np.abs(A).T @ (np.abs(A) @ np.abs(theta) + np.abs(y))
-        + gamma(A.shape[0]) * np.abs(A).T @ np.abs(r))
+        + gamma(A.shape[0]) * np.abs(A).T @ np.abs(r)
+    )
     assert np.linalg.norm(A.T @ r) <= backward + evaluation
 
 
@@ -126,8 +133,9 @@ def test_agrees_with_an_independent_solver(problem: tuple) -> None:
 
 
 @given(problems(), nst.generators())
-def test_permuting_the_samples_does_not_change_the_solution(problem: tuple,
-                                                            rng: np.random.Generator) -> None:
+def test_permuting_the_samples_does_not_change_the_solution(
+    problem: tuple, rng: np.random.Generator
+) -> None:
     """The loss is a sum over samples, so their order cannot matter."""
     X, y = problem
     order = rng.permutation(len(y))
@@ -138,16 +146,19 @@ def test_permuting_the_samples_does_not_change_the_solution(problem: tuple,
 
 
 @given(problems(), st.sampled_from([0.0, 0.5, 3.0]))
-def test_duplicating_the_data_set_does_not_change_the_solution(problem: tuple,
-                                                               ridge: float) -> None:
+def test_duplicating_the_data_set_does_not_change_the_solution(
+    problem: tuple, ridge: float
+) -> None:
     """Two copies of every sample double the loss; with ridge doubled too, the minimiser stays."""
     X, y = problem
     first = theta_of(*regression.fit_least_squares(X, y, ridge=ridge))
-    doubled = theta_of(*regression.fit_least_squares(np.vstack([X, X]), np.concatenate([y, y]),
-                                                     ridge=2.0 * ridge))
+    doubled = theta_of(
+        *regression.fit_least_squares(np.vstack([X, X]), np.concatenate([y, y]), ridge=2.0 * ridge)
+    )
     A, A2 = _ridge_design(X, ridge), _ridge_design(np.vstack([X, X]), 2.0 * ridge)
-    bound = (forward_error(A, _ridge_target(y, X), first)
-             + forward_error(A2, _ridge_target(np.concatenate([y, y]), X), doubled))
+    bound = forward_error(A, _ridge_target(y, X), first) + forward_error(
+        A2, _ridge_target(np.concatenate([y, y]), X), doubled
+    )
     assert np.linalg.norm(first - doubled) <= bound
 
 
@@ -163,8 +174,9 @@ def _ridge_target(y: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 
 @given(problems(), st.integers(-20, 20))
-def test_scaling_y_by_a_power_of_two_scales_the_solution_exactly(problem: tuple,
-                                                                 power: int) -> None:
+def test_scaling_y_by_a_power_of_two_scales_the_solution_exactly(
+    problem: tuple, power: int
+) -> None:
     """Multiplying by 2^k is exact in binary floating point, so every rounding scales with it."""
     X, y = problem
     scale = 2.0**power
@@ -195,8 +207,9 @@ def test_ridge_tends_to_least_squares_at_the_rate_of_its_formula(problem: tuple)
     for relative in (1e-1, 1e-3, 1e-5, 1e-7, 1e-9):
         ridge = relative * sigma[-1] ** 2
         w, b = regression.fit_least_squares(X, y, ridge=ridge)
-        rounding = (forward_error(_ridge_design(X, ridge), _ridge_target(y, X), theta_of(w, b))
-                    + forward_error(design(X), y, theta_of(w0, b0)))
+        rounding = forward_error(
+            _ridge_design(X, ridge), _ridge_target(y, X), theta_of(w, b)
+        ) + forward_error(design(X), y, theta_of(w0, b0))
         distance = np.linalg.norm(w - w0)
         assert distance <= ridge / (sigma[-1] ** 2 + ridge) * np.linalg.norm(w0) + rounding
         assert distance >= ridge / (sigma[0] ** 2 + ridge) * np.linalg.norm(w0) - rounding
@@ -205,8 +218,9 @@ def test_ridge_tends_to_least_squares_at_the_rate_of_its_formula(problem: tuple)
 
 
 @given(nst.generators(), st.integers(1, 4), st.integers(8, 40))
-def test_noise_free_data_are_fitted_exactly(rng: np.random.Generator, width: int,
-                                            count: int) -> None:
+def test_noise_free_data_are_fitted_exactly(
+    rng: np.random.Generator, width: int, count: int
+) -> None:
     """Data with no noise, y = X w* + b*, give back (w*, b*), up to the rounding of y itself."""
     X, _ = well_conditioned(rng, count, width)
     true_w, true_b = rng.standard_normal(width), float(rng.uniform(-5, 5))
@@ -216,8 +230,9 @@ def test_noise_free_data_are_fitted_exactly(rng: np.random.Generator, width: int
 
 
 @given(nst.generators(), st.integers(10, 40))
-def test_a_rank_deficient_problem_gets_the_minimum_norm_solution(rng: np.random.Generator,
-                                                                 count: int) -> None:
+def test_a_rank_deficient_problem_gets_the_minimum_norm_solution(
+    rng: np.random.Generator, count: int
+) -> None:
     """With a feature repeated, the weight is shared equally: the smallest-norm minimiser."""
     X, y = well_conditioned(rng, count, 2)
     repeated = np.column_stack([X[:, 0], X[:, 0], X[:, 1]])
@@ -226,13 +241,16 @@ def test_a_rank_deficient_problem_gets_the_minimum_norm_solution(rng: np.random.
     bound = 2.0 * forward_error(design(X), y, theta_of(w_reduced, b_reduced))
     # the null space is spanned by (1, -1, 0): the minimum-norm solution is orthogonal to it
     assert abs(w[0] - w[1]) <= bound
-    assert np.linalg.norm(theta_of(np.array([w[0] + w[1], w[2]]), b)
-                          - theta_of(w_reduced, b_reduced)) <= bound
+    assert (
+        np.linalg.norm(theta_of(np.array([w[0] + w[1], w[2]]), b) - theta_of(w_reduced, b_reduced))
+        <= bound
+    )
 
 
 @given(nst.generators(), st.integers(4, 7))
 def test_an_ill_conditioned_problem_keeps_the_accuracy_of_a_stable_solver(
-        rng: np.random.Generator, digits: int) -> None:
+    rng: np.random.Generator, digits: int
+) -> None:
     """With kappa = 10^k and y in the range of A, the error is O(kappa u), not O(kappa^2 u).
 
     This is why the normal equation is not solved as written: forming A^T A squares
@@ -264,7 +282,8 @@ def test_the_classic_house_price_example() -> None:
 
 @given(problems(), nst.generators())
 def test_the_minibatch_gradient_kernel_is_the_gradient_of_the_minibatch_loss(
-        problem: tuple, rng: np.random.Generator) -> None:
+    problem: tuple, rng: np.random.Generator
+) -> None:
     """The kernel SGD steps with passes the gradient check on (w, b)."""
     X, y = problem
     rows = rng.choice(len(y), size=int(rng.integers(1, len(y) + 1)), replace=False)
@@ -281,7 +300,8 @@ def test_the_minibatch_gradient_kernel_is_the_gradient_of_the_minibatch_loss(
 
 @given(problems(), nst.generators())
 def test_the_sgd_gradient_is_the_chain_rule_through_linear_and_squared_loss(
-        problem: tuple, rng: np.random.Generator) -> None:
+    problem: tuple, rng: np.random.Generator
+) -> None:
     """The gradient of squared_loss(linear(X, w, b), y) is linear_backward of its backward."""
     X, y = problem
     w, b = rng.standard_normal(X.shape[1]), float(rng.standard_normal())
@@ -312,8 +332,9 @@ def curvature(X: np.ndarray) -> np.ndarray:
     return np.linalg.eigvalsh(A.T @ A / len(A))
 
 
-def rounding_per_step(X: np.ndarray, y: np.ndarray, theta_reach: np.ndarray, lr: float,
-                      batch: int) -> float:
+def rounding_per_step(
+    X: np.ndarray, y: np.ndarray, theta_reach: np.ndarray, lr: float, batch: int
+) -> float:
     """A bound on how far one computed step lands from the exact step.
 
     The gradient over a minibatch carries at most gamma_{B + n + 3} of its gauge
@@ -333,8 +354,9 @@ def test_gradient_descent_below_two_over_l_decreases_the_loss_at_every_step() ->
     X, y = house_problem()
     L = curvature(X)[-1]
     for lr in (0.5 / L, 1.0 / L, 1.9 / L):
-        _, _, history = regression.fit_sgd(X, y, lr=lr, batch_size=len(y), epochs=300,
-                                           rng=np.random.default_rng(1))
+        _, _, history = regression.fit_sgd(
+            X, y, lr=lr, batch_size=len(y), epochs=300, rng=np.random.default_rng(1)
+        )
         star = theta_of(*regression.fit_least_squares(X, y))
         # |theta_k| <= |theta*| + |theta_0 - theta*| entrywise: the error never grows
         reach = np.abs(star) + np.linalg.norm(star)
@@ -351,14 +373,17 @@ def test_gradient_descent_below_two_over_l_reaches_the_analytic_solution() -> No
     X, y = house_problem()
     eigenvalues = curvature(X)
     lr, epochs = 1.0 / eigenvalues[-1], 200
-    w, b, _ = regression.fit_sgd(X, y, lr=lr, batch_size=len(y), epochs=epochs,
-                                 rng=np.random.default_rng(2))
+    w, b, _ = regression.fit_sgd(
+        X, y, lr=lr, batch_size=len(y), epochs=epochs, rng=np.random.default_rng(2)
+    )
     star = theta_of(*regression.fit_least_squares(X, y))
     rho = np.max(np.abs(1.0 - lr * eigenvalues))
     reach = np.abs(star) + np.linalg.norm(star)
-    bound = (rho**epochs * np.linalg.norm(star)
-             + rounding_per_step(X, y, reach, lr, len(y)) / (1.0 - rho)
-             + forward_error(design(X), y, star))
+    bound = (
+        rho**epochs * np.linalg.norm(star)
+        + rounding_per_step(X, y, reach, lr, len(y)) / (1.0 - rho)
+        + forward_error(design(X), y, star)
+    )
     assert np.linalg.norm(theta_of(w, b) - star) <= bound
 
 
@@ -369,8 +394,9 @@ def test_gradient_descent_above_two_over_l_diverges_with_a_clear_error(factor: f
     L = curvature(X)[-1]
     lr = float(factor / L)
     with pytest.raises(NonFiniteLossError) as caught:
-        regression.fit_sgd(X, y, lr=lr, batch_size=len(y), epochs=100_000,
-                           rng=np.random.default_rng(3))
+        regression.fit_sgd(
+            X, y, lr=lr, batch_size=len(y), epochs=100_000, rng=np.random.default_rng(3)
+        )
     error = caught.value
     assert isinstance(error, FloatingPointError)
     assert error.lr == lr
@@ -388,12 +414,14 @@ def test_the_boundary_is_two_over_l() -> None:
     X, y = house_problem()
     L = curvature(X)[-1]
     star = theta_of(*regression.fit_least_squares(X, y))
-    w, b, _ = regression.fit_sgd(X, y, lr=1.95 / L, batch_size=len(y), epochs=2000,
-                                 rng=np.random.default_rng(4))
+    w, b, _ = regression.fit_sgd(
+        X, y, lr=1.95 / L, batch_size=len(y), epochs=2000, rng=np.random.default_rng(4)
+    )
     assert np.linalg.norm(theta_of(w, b) - star) < 1e-6 * np.linalg.norm(star)
     with pytest.raises(NonFiniteLossError):
-        regression.fit_sgd(X, y, lr=2.05 / L, batch_size=len(y), epochs=100_000,
-                           rng=np.random.default_rng(4))
+        regression.fit_sgd(
+            X, y, lr=2.05 / L, batch_size=len(y), epochs=100_000, rng=np.random.default_rng(4)
+        )
 
 
 def _epoch_contraction(X: np.ndarray, lr: float, batch: int) -> tuple[float, float]:
@@ -432,23 +460,32 @@ def test_minibatch_sgd_ends_within_the_derived_distance(noise: float) -> None:
     star = theta_of(*regression.fit_least_squares(X, y))
     A = design(X)
     residual = y - A @ star
-    nu = (lr * ((1.0 + lr * L_B) ** (batches - 1) - 1.0)
-          * np.sum(np.linalg.norm(A, axis=1) * np.abs(residual)) / batch
-          + lr * np.linalg.norm(A.T @ residual) / batch)  # the computed star's own residual
+    nu = (
+        lr
+        * ((1.0 + lr * L_B) ** (batches - 1) - 1.0)
+        * np.sum(np.linalg.norm(A, axis=1) * np.abs(residual))
+        / batch
+        + lr * np.linalg.norm(A.T @ residual) / batch
+    )  # the computed star's own residual
     reach = np.abs(star) + np.linalg.norm(star) + nu / (1.0 - rho)
     rounding = batches * rounding_per_step(X, y, reach, lr, batch)
-    bound = (rho**epochs * np.linalg.norm(star) + (nu + rounding) / (1.0 - rho)
-             + forward_error(A, y, star))
-    w, b, _history = regression.fit_sgd(X, y, lr=lr, batch_size=batch, epochs=epochs,
-                                       rng=np.random.default_rng(5))
+    bound = (
+        rho**epochs * np.linalg.norm(star)
+        + (nu + rounding) / (1.0 - rho)
+        + forward_error(A, y, star)
+    )
+    w, b, _history = regression.fit_sgd(
+        X, y, lr=lr, batch_size=batch, epochs=epochs, rng=np.random.default_rng(5)
+    )
     distance = np.linalg.norm(theta_of(w, b) - star)
     assert distance <= bound
     if noise == 0.0:
         assert bound < 1e-9 * np.linalg.norm(star)
 
 
-def numpy_sgd(X: np.ndarray, y: np.ndarray, *, lr: float, batch: int, epochs: int,
-              seed: int) -> tuple[np.ndarray, float, int, bool]:
+def numpy_sgd(
+    X: np.ndarray, y: np.ndarray, *, lr: float, batch: int, epochs: int, seed: int
+) -> tuple[np.ndarray, float, int, bool]:
     """Minibatch SGD written again in plain NumPy, drawing the same shuffles.
 
     Returns w, b, the number of updates made, and whether a minibatch loss
@@ -459,7 +496,7 @@ def numpy_sgd(X: np.ndarray, y: np.ndarray, *, lr: float, batch: int, epochs: in
     for _ in range(epochs):
         order = rng.permutation(len(y))
         for start in range(0, len(y), batch):
-            rows = order[start:start + batch]
+            rows = order[start : start + batch]
             residual = X[rows] @ w + b - y[rows]
             # each term r^2 / 2|B| on its own, as the kernel sums them: the mean of the squares
             # would overflow a little sooner, and the law is about the loss, not its rounding
@@ -482,8 +519,9 @@ def test_sgd_agrees_with_a_plain_numpy_loop_over_the_same_shuffles(count: int, b
     X, y = house_problem(count=count)
     A = design(X)
     lr = 0.5 / float(np.max(np.sum(A**2, axis=1)))
-    w, b, _ = regression.fit_sgd(X, y, lr=lr, batch_size=batch, epochs=5,
-                                 rng=np.random.default_rng(8))
+    w, b, _ = regression.fit_sgd(
+        X, y, lr=lr, batch_size=batch, epochs=5, rng=np.random.default_rng(8)
+    )
     w_np, b_np, updates, diverged = numpy_sgd(X, y, lr=lr, batch=batch, epochs=5, seed=8)
     assert not diverged
     star = theta_of(*regression.fit_least_squares(X, y))
@@ -497,8 +535,9 @@ def test_the_divergence_error_names_the_first_step_whose_loss_is_not_finite() ->
     X, y = house_problem(count=40)
     lr, batch = 4.0, 3
     with pytest.raises(NonFiniteLossError) as caught:
-        regression.fit_sgd(X, y, lr=lr, batch_size=batch, epochs=10_000,
-                           rng=np.random.default_rng(9))
+        regression.fit_sgd(
+            X, y, lr=lr, batch_size=batch, epochs=10_000, rng=np.random.default_rng(9)
+        )
     _, _, updates, diverged = numpy_sgd(X, y, lr=lr, batch=batch, epochs=10_000, seed=9)
     assert diverged
     assert caught.value.step == updates
@@ -514,8 +553,9 @@ def test_every_epoch_visits_every_sample_exactly_once() -> None:
     """
     count, batch, lr = 23, 5, 1e-3
     X, y = np.eye(count), np.ones(count)
-    w, _, _ = regression.fit_sgd(X, y, lr=lr, batch_size=batch, epochs=1,
-                                 rng=np.random.default_rng(10))
+    w, _, _ = regression.fit_sgd(
+        X, y, lr=lr, batch_size=batch, epochs=1, rng=np.random.default_rng(10)
+    )
     assert np.all(w > 0)
     assert int(np.sum(w > lr / batch)) == count % batch
 
@@ -523,8 +563,10 @@ def test_every_epoch_visits_every_sample_exactly_once() -> None:
 def test_sgd_is_reproducible_from_its_generator() -> None:
     """The same seed gives the same run, bit for bit; another seed another path."""
     X, y = house_problem(count=60)
-    runs = [regression.fit_sgd(X, y, lr=0.01, batch_size=7, epochs=20,
-                               rng=np.random.default_rng(seed)) for seed in (9, 9, 10)]
+    runs = [
+        regression.fit_sgd(X, y, lr=0.01, batch_size=7, epochs=20, rng=np.random.default_rng(seed))
+        for seed in (9, 9, 10)
+    ]
     assert np.array_equal(runs[0][0], runs[1][0])
     assert runs[0][1] == runs[1][1]
     assert np.array_equal(runs[0][2], runs[1][2])
@@ -534,12 +576,17 @@ def test_sgd_is_reproducible_from_its_generator() -> None:
 def test_the_loss_history_is_the_squared_loss_of_the_model() -> None:
     """losses[-1] is squared_loss(linear(X, w, b), y) of the returned parameters."""
     X, y = house_problem(count=50)
-    w, b, history = regression.fit_sgd(X, y, lr=0.05, batch_size=8, epochs=30,
-                                       rng=np.random.default_rng(6))
+    w, b, history = regression.fit_sgd(
+        X, y, lr=0.05, batch_size=8, epochs=30, rng=np.random.default_rng(6)
+    )
     assert history.shape == (31,)
     gauge = losses.squared_loss(np.abs(X) @ np.abs(w) + abs(b) + np.abs(y), np.zeros_like(y))
-    assert_close(history[-1], losses.squared_loss(regression.linear(X, w, b), y), gauge=gauge,
-                 terms=2 * (len(y) + X.shape[1] + 5))
+    assert_close(
+        history[-1],
+        losses.squared_loss(regression.linear(X, w, b), y),
+        gauge=gauge,
+        terms=2 * (len(y) + X.shape[1] + 5),
+    )
     assert history[0] == pytest.approx(losses.squared_loss(np.zeros_like(y), y), rel=1e-14)
 
 
@@ -547,13 +594,15 @@ def test_one_full_batch_step_is_the_textbook_update() -> None:
     """theta_1 = theta_0 - lr * gradient, with the gradient from linear_backward."""
     X, y = house_problem(count=30)
     w0, b0, lr = np.array([1.0, -2.0]), 0.5, 0.1
-    w, b, _ = regression.fit_sgd(X, y, lr=lr, batch_size=len(y), epochs=1,
-                                 rng=np.random.default_rng(0), w0=w0, b0=b0)
+    w, b, _ = regression.fit_sgd(
+        X, y, lr=lr, batch_size=len(y), epochs=1, rng=np.random.default_rng(0), w0=w0, b0=b0
+    )
     d_prediction = losses.squared_loss_backward(1.0, regression.linear(X, w0, b0), y)
     _, dw, db = regression.linear_backward(d_prediction, X, w0, b0)
     reach = np.abs(theta_of(w0, b0))
-    assert np.linalg.norm(theta_of(w, b) - (theta_of(w0, b0) - lr * np.append(dw, db))) <= \
-        2.0 * rounding_per_step(X, y, reach, lr, len(y))
+    assert np.linalg.norm(
+        theta_of(w, b) - (theta_of(w0, b0) - lr * np.append(dw, db))
+    ) <= 2.0 * rounding_per_step(X, y, reach, lr, len(y))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -565,53 +614,109 @@ GOOD_Y = np.array([1.0, 2.0, 4.0])
 
 
 def _sgd(**changes: object) -> object:
-    arguments: dict = {"X": GOOD_X, "y": GOOD_Y, "lr": 0.01, "batch_size": 2, "epochs": 2,
-                       "rng": np.random.default_rng(0)}
+    arguments: dict = {
+        "X": GOOD_X,
+        "y": GOOD_Y,
+        "lr": 0.01,
+        "batch_size": 2,
+        "epochs": 2,
+        "rng": np.random.default_rng(0),
+    }
     arguments.update(changes)
     X, y = arguments.pop("X"), arguments.pop("y")
     return regression.fit_sgd(X, y, **arguments)
 
 
-@pytest.mark.parametrize(("call", "error", "message"), [
-    (lambda: regression.fit_least_squares(GOOD_X[0], GOOD_Y), ValueError,
-     r"fit_least_squares: X must be a 2-D array of shape \(N, D\); got a 1-D array"),
-    (lambda: regression.fit_least_squares(GOOD_X, GOOD_Y[:2]), ValueError,
-     r"fit_least_squares: X and y must hold the same number of samples; got X of shape \(3, 2\)"),
-    (lambda: regression.fit_least_squares(GOOD_X.astype(int), GOOD_Y), TypeError,
-     r"fit_least_squares: X must be a real floating-point array; got integer data"),
-    (lambda: regression.fit_least_squares(GOOD_X, GOOD_Y + 1j), TypeError,
-     r"fit_least_squares: y must be a real floating-point array; got complex data"),
-    (lambda: regression.fit_least_squares(GOOD_X, np.array([1.0, np.nan, 2.0])), ValueError,
-     r"fit_least_squares: y must be finite; got nan at index \(1,\)"),
-    (lambda: regression.fit_least_squares(np.array([[1.0, np.inf]]), np.ones(1)), ValueError,
-     r"fit_least_squares: X must be finite; got inf at index \(0, 1\)"),
-    (lambda: regression.fit_least_squares(GOOD_X, GOOD_Y, ridge=-1.0), ValueError,
-     r"fit_least_squares: ridge must be >= 0.0; got -1.0"),
-    (lambda: regression.fit_least_squares(np.empty((0, 2)), np.empty(0)), ValueError,
-     r"fit_least_squares: X must hold at least one sample"),
-    (lambda: _sgd(X=GOOD_X[..., None]), ValueError, r"fit_sgd: X must be a 2-D array"),
-    (lambda: _sgd(y=np.array([1.0, np.inf, 0.0])), ValueError, r"fit_sgd: y must be finite"),
-    (lambda: _sgd(lr=0.0), ValueError, r"fit_sgd: lr must be > 0; got 0.0"),
-    (lambda: _sgd(lr=np.inf), ValueError, r"fit_sgd: lr must be finite; got inf"),
-    (lambda: _sgd(batch_size=0), ValueError, r"fit_sgd: batch_size must be a positive integer"),
-    (lambda: _sgd(batch_size=2.0), TypeError, r"fit_sgd: batch_size must be a positive integer"),
-    (lambda: _sgd(epochs=-1), ValueError, r"fit_sgd: epochs must be a positive integer"),
-    (lambda: _sgd(rng=0), TypeError, r"fit_sgd: rng must be a numpy.random.Generator"),
-    (lambda: _sgd(w0=np.zeros(3)), ValueError, r"fit_sgd: w0 must have shape \(2,\)"),
-    (lambda: regression.linear(GOOD_X, np.ones(3), 0.0), ValueError,
-     r"linear: w must have shape \(D,\) = \(2,\) to match X of shape \(3, 2\); got \(3,\)"),
-    (lambda: regression.linear(GOOD_X, np.ones(2), "0"), TypeError,
-     r"linear: b must be a real scalar; got str '0'"),
-    (lambda: regression.linear_backward(np.ones(2), GOOD_X, np.ones(2), 0.0), ValueError,
-     r"linear_backward: dy must have shape \(N,\) = \(3,\) to match X of shape \(3, 2\)"),
-    (lambda: regression.house_prices(0, np.random.default_rng(0)), ValueError,
-     r"house_prices: n must be a positive integer"),
-    (lambda: regression.house_prices(3, np.random.default_rng(0), noise=np.inf), ValueError,
-     r"house_prices: noise must be finite; got inf"),
-    (lambda: _sgd(b0=np.nan), ValueError, r"fit_sgd: b0 must be finite; got nan"),
-    (lambda: regression.fit_least_squares(GOOD_X, GOOD_Y, ridge=np.inf), ValueError,
-     r"fit_least_squares: ridge must be finite; got inf"),
-])
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: regression.fit_least_squares(GOOD_X[0], GOOD_Y),
+            ValueError,
+            r"fit_least_squares: X must be a 2-D array of shape \(N, D\); got a 1-D array",
+        ),
+        (
+            lambda: regression.fit_least_squares(GOOD_X, GOOD_Y[:2]),
+            ValueError,
+            r"fit_least_squares: X and y must hold the same number of samples; "
+            r"got X of shape \(3, 2\)",
+        ),
+        (
+            lambda: regression.fit_least_squares(GOOD_X.astype(int), GOOD_Y),
+            TypeError,
+            r"fit_least_squares: X must be a real floating-point array; got integer data",
+        ),
+        (
+            lambda: regression.fit_least_squares(GOOD_X, GOOD_Y + 1j),
+            TypeError,
+            r"fit_least_squares: y must be a real floating-point array; got complex data",
+        ),
+        (
+            lambda: regression.fit_least_squares(GOOD_X, np.array([1.0, np.nan, 2.0])),
+            ValueError,
+            r"fit_least_squares: y must be finite; got nan at index \(1,\)",
+        ),
+        (
+            lambda: regression.fit_least_squares(np.array([[1.0, np.inf]]), np.ones(1)),
+            ValueError,
+            r"fit_least_squares: X must be finite; got inf at index \(0, 1\)",
+        ),
+        (
+            lambda: regression.fit_least_squares(GOOD_X, GOOD_Y, ridge=-1.0),
+            ValueError,
+            r"fit_least_squares: ridge must be >= 0.0; got -1.0",
+        ),
+        (
+            lambda: regression.fit_least_squares(np.empty((0, 2)), np.empty(0)),
+            ValueError,
+            r"fit_least_squares: X must hold at least one sample",
+        ),
+        (lambda: _sgd(X=GOOD_X[..., None]), ValueError, r"fit_sgd: X must be a 2-D array"),
+        (lambda: _sgd(y=np.array([1.0, np.inf, 0.0])), ValueError, r"fit_sgd: y must be finite"),
+        (lambda: _sgd(lr=0.0), ValueError, r"fit_sgd: lr must be > 0; got 0.0"),
+        (lambda: _sgd(lr=np.inf), ValueError, r"fit_sgd: lr must be finite; got inf"),
+        (lambda: _sgd(batch_size=0), ValueError, r"fit_sgd: batch_size must be a positive integer"),
+        (
+            lambda: _sgd(batch_size=2.0),
+            TypeError,
+            r"fit_sgd: batch_size must be a positive integer",
+        ),
+        (lambda: _sgd(epochs=-1), ValueError, r"fit_sgd: epochs must be a positive integer"),
+        (lambda: _sgd(rng=0), TypeError, r"fit_sgd: rng must be a numpy.random.Generator"),
+        (lambda: _sgd(w0=np.zeros(3)), ValueError, r"fit_sgd: w0 must have shape \(2,\)"),
+        (
+            lambda: regression.linear(GOOD_X, np.ones(3), 0.0),
+            ValueError,
+            r"linear: w must have shape \(D,\) = \(2,\) to match X of shape \(3, 2\); got \(3,\)",
+        ),
+        (
+            lambda: regression.linear(GOOD_X, np.ones(2), "0"),
+            TypeError,
+            r"linear: b must be a real scalar; got str '0'",
+        ),
+        (
+            lambda: regression.linear_backward(np.ones(2), GOOD_X, np.ones(2), 0.0),
+            ValueError,
+            r"linear_backward: dy must have shape \(N,\) = \(3,\) to match X of shape \(3, 2\)",
+        ),
+        (
+            lambda: regression.house_prices(0, np.random.default_rng(0)),
+            ValueError,
+            r"house_prices: n must be a positive integer",
+        ),
+        (
+            lambda: regression.house_prices(3, np.random.default_rng(0), noise=np.inf),
+            ValueError,
+            r"house_prices: noise must be finite; got inf",
+        ),
+        (lambda: _sgd(b0=np.nan), ValueError, r"fit_sgd: b0 must be finite; got nan"),
+        (
+            lambda: regression.fit_least_squares(GOOD_X, GOOD_Y, ridge=np.inf),
+            ValueError,
+            r"fit_least_squares: ridge must be finite; got inf",
+        ),
+    ],
+)
 def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
     """Wrong rank, lengths that differ, integer or complex data, non-finite data, bad settings."""
     with pytest.raises(error, match=f"^{message}"):
@@ -624,8 +729,7 @@ def test_fits_never_mutate_their_inputs() -> None:
     w0 = np.array([0.3, -0.2])
     copies = [X.copy(), y.copy(), w0.copy()]
     regression.fit_least_squares(X, y, ridge=0.1)
-    regression.fit_sgd(X, y, lr=0.01, batch_size=8, epochs=3, rng=np.random.default_rng(0),
-                       w0=w0)
+    regression.fit_sgd(X, y, lr=0.01, batch_size=8, epochs=3, rng=np.random.default_rng(0), w0=w0)
     for before, after in zip(copies, (X, y, w0), strict=True):
         assert np.array_equal(before, after)
 
@@ -638,7 +742,8 @@ def test_fits_accept_views_and_single_precision() -> None:
     assert np.array_equal(w, w_view)
     assert b == b_view
     w32, b32 = regression.fit_least_squares(X.astype(np.float32), y.astype(np.float32))
-    w64, b64 = regression.fit_least_squares(X.astype(np.float32).astype(np.float64),
-                                            y.astype(np.float32).astype(np.float64))
+    w64, b64 = regression.fit_least_squares(
+        X.astype(np.float32).astype(np.float64), y.astype(np.float32).astype(np.float64)
+    )
     assert np.array_equal(w32, w64)
     assert b32 == b64

@@ -14,8 +14,9 @@ from numerics import strategies as nst
 from reference import optim
 from reference import regularization as reg
 
-vectors = st.integers(1, 8).flatmap(lambda n: st.tuples(nst.arrays((n,), scale=4.0),
-                                                        nst.arrays((n,), scale=4.0)))
+vectors = st.integers(1, 8).flatmap(
+    lambda n: st.tuples(nst.arrays((n,), scale=4.0), nst.arrays((n,), scale=4.0))
+)
 
 
 @given(vectors, st.floats(1e-3, 0.5), st.floats(0.0, 1.0))
@@ -27,8 +28,12 @@ def test_sgd_with_weight_decay_is_the_decayed_update(case: tuple, lr: float, lam
     """
     w, g = case
     penalised = optim.sgd_step(w, g + reg.weight_decay_backward(1.0, w, lam=lam), lr=lr)
-    assert_close(penalised, (1.0 - lr * lam) * w - lr * g,
-                 gauge=np.abs(w) * (1.0 + lr * lam) + lr * np.abs(g), terms=4)
+    assert_close(
+        penalised,
+        (1.0 - lr * lam) * w - lr * g,
+        gauge=np.abs(w) * (1.0 + lr * lam) + lr * np.abs(g),
+        terms=4,
+    )
 
 
 @given(st.sampled_from([0.1, 0.3, 0.5, 0.8]), nst.seeds())
@@ -55,8 +60,11 @@ def test_dropout_with_p_zero_is_the_identity(x: np.ndarray, seed: int) -> None:
     assert np.array_equal(reg.dropout_backward(np.ones_like(x), mask, 0.0), np.ones_like(x))
 
 
-@given(nst.arrays(nst.shapes(min_dims=1, max_dims=3, max_side=5), scale=4.0),
-       st.sampled_from([0.2, 0.5, 0.9]), nst.seeds())
+@given(
+    nst.arrays(nst.shapes(min_dims=1, max_dims=3, max_side=5), scale=4.0),
+    st.sampled_from([0.2, 0.5, 0.9]),
+    nst.seeds(),
+)
 def test_dropout_backward_uses_the_forwards_mask(x: np.ndarray, p: float, seed: int) -> None:
     """The units dropped in the forward pass get no gradient; the others get dy / (1 - p).
 
@@ -72,22 +80,27 @@ def test_dropout_backward_uses_the_forwards_mask(x: np.ndarray, p: float, seed: 
 
 
 @given(st.lists(st.floats(0.0, 10.0), min_size=1, max_size=40), st.integers(1, 8))
-def test_early_stopping_returns_the_arg_min_and_waits_for_patience(losses: list,
-                                                                   patience: int) -> None:
+def test_early_stopping_returns_the_arg_min_and_waits_for_patience(
+    losses: list, patience: int
+) -> None:
     """Early stopping keeps the best epoch and stops patience epochs after it without a better loss.
 
     best_epoch is the first arg-min of the losses up to stop_epoch; stop_epoch is either the
     last epoch or exactly `patience` epochs after best_epoch, with no better loss in between.
     """
     best, stop = reg.early_stopping(np.array(losses), patience=patience)
-    seen = np.array(losses[:stop + 1])
+    seen = np.array(losses[: stop + 1])
     assert best == int(np.argmin(seen))
     assert stop == len(losses) - 1 or stop - best == patience
     assert stop - best <= patience
 
 
-@given(st.integers(1, 20).flatmap(lambda n: st.tuples(nst.arrays((n, 3), scale=4.0),
-                                                      nst.arrays((n,), scale=4.0))), nst.seeds())
+@given(
+    st.integers(1, 20).flatmap(
+        lambda n: st.tuples(nst.arrays((n, 3), scale=4.0), nst.arrays((n,), scale=4.0))
+    ),
+    nst.seeds(),
+)
 def test_shuffle_keeps_every_pair(case: tuple, seed: int) -> None:
     """Shuffling moves each example together with its target.
 
@@ -110,32 +123,67 @@ def test_standardize_gives_mean_zero_and_unit_deviation_and_round_trips(X: np.nd
     Z, mean, std = reg.standardize(X)
     n = X.shape[0]
     varying = np.ptp(X, axis=0) > 0.0
-    assert_close(Z.mean(axis=0)[varying], np.zeros(int(varying.sum())),
-                 gauge=np.abs(Z).mean(axis=0)[varying] + np.abs(mean)[varying] / std[varying],
-                 terms=3 * n + 4)
-    assert_close(Z.std(axis=0)[varying], np.ones(int(varying.sum())),
-                 gauge=1.0 + np.abs(mean)[varying] / std[varying], terms=3 * n + 4)
+    assert_close(
+        Z.mean(axis=0)[varying],
+        np.zeros(int(varying.sum())),
+        gauge=np.abs(Z).mean(axis=0)[varying] + np.abs(mean)[varying] / std[varying],
+        terms=3 * n + 4,
+    )
+    assert_close(
+        Z.std(axis=0)[varying],
+        np.ones(int(varying.sum())),
+        gauge=1.0 + np.abs(mean)[varying] / std[varying],
+        terms=3 * n + 4,
+    )
     assert np.all(Z[:, ~varying] == 0.0)
-    assert_close(reg.unstandardize(Z, mean, std), X,
-                 gauge=np.abs(X) + np.abs(X).mean(axis=0), terms=2 * n + 8)
+    assert_close(
+        reg.unstandardize(Z, mean, std),
+        X,
+        gauge=np.abs(X) + np.abs(X).mean(axis=0),
+        terms=2 * n + 8,
+    )
 
 
-@pytest.mark.parametrize(("call", "error", "message"), [
-    (lambda: reg.dropout(np.ones(3), 1.0, np.random.default_rng(0)), ValueError,
-     r"^dropout: p must be in \[0, 1\)"),
-    (lambda: reg.dropout(np.ones(3), -0.1, np.random.default_rng(0)), ValueError,
-     r"^dropout: p must be >= 0.0"),
-    (lambda: reg.dropout_backward(np.ones(3), np.ones(2), 0.5), ValueError,
-     r"^dropout_backward: mask must have the shape of dy"),
-    (lambda: reg.weight_decay(np.ones(3), lam=-1.0), ValueError,
-     r"^weight_decay: lam must be >= 0.0"),
-    (lambda: reg.early_stopping(np.ones(3), patience=0), ValueError,
-     r"^early_stopping: patience must be a positive integer"),
-    (lambda: reg.shuffle(np.ones((3, 2)), np.ones(4), np.random.default_rng(0)), ValueError,
-     r"^shuffle: X and y must have the same number of rows"),
-    (lambda: reg.unstandardize(np.ones((3, 2)), np.ones(3), np.ones(2)), ValueError,
-     r"^unstandardize: mean and std must have shape \(2,\)"),
-])
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: reg.dropout(np.ones(3), 1.0, np.random.default_rng(0)),
+            ValueError,
+            r"^dropout: p must be in \[0, 1\)",
+        ),
+        (
+            lambda: reg.dropout(np.ones(3), -0.1, np.random.default_rng(0)),
+            ValueError,
+            r"^dropout: p must be >= 0.0",
+        ),
+        (
+            lambda: reg.dropout_backward(np.ones(3), np.ones(2), 0.5),
+            ValueError,
+            r"^dropout_backward: mask must have the shape of dy",
+        ),
+        (
+            lambda: reg.weight_decay(np.ones(3), lam=-1.0),
+            ValueError,
+            r"^weight_decay: lam must be >= 0.0",
+        ),
+        (
+            lambda: reg.early_stopping(np.ones(3), patience=0),
+            ValueError,
+            r"^early_stopping: patience must be a positive integer",
+        ),
+        (
+            lambda: reg.shuffle(np.ones((3, 2)), np.ones(4), np.random.default_rng(0)),
+            ValueError,
+            r"^shuffle: X and y must have the same number of rows",
+        ),
+        (
+            lambda: reg.unstandardize(np.ones((3, 2)), np.ones(3), np.ones(2)),
+            ValueError,
+            r"^unstandardize: mean and std must have shape \(2,\)",
+        ),
+    ],
+)
 def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
     """A p outside [0, 1), a mask of the wrong shape, a negative lam, no patience, mismatches."""
     with pytest.raises(error, match=message):

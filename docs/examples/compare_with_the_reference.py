@@ -23,7 +23,12 @@ assert_close(my_linear_float32(X, w, b), expected, gauge=gauge, terms=64 + 1, dt
 print("float32 linear: every output within gamma_65(float32) of its gauge")
 
 try:
-    assert_close(my_linear_float32(X, w, b) + np.float32(1e-3), expected, gauge=gauge,
-                 terms=64 + 1, dtype=np.float32)
+    assert_close(
+        my_linear_float32(X, w, b) + np.float32(1e-3),
+        expected,
+        gauge=gauge,
+        terms=64 + 1,
+        dtype=np.float32,
+    )
 except AssertionError as error:
     print(error)

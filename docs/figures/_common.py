@@ -10,19 +10,40 @@ from reference import (
 )
 
 
-def grid(ax: plt.Axes, values: np.ndarray, title: str, *, highlight: tuple[int, int, int, int]
-          | None = None, padded: int = 0, cmap: str = "Blues") -> None:
+def grid(
+    ax: plt.Axes,
+    values: np.ndarray,
+    title: str,
+    *,
+    highlight: tuple[int, int, int, int] | None = None,
+    padded: int = 0,
+    cmap: str = "Blues",
+) -> None:
     """A small array as a grid of numbered cells, one rectangle highlighted (row, col, h, w)."""
     ax.imshow(values, cmap=cmap, vmin=values.min() - 1, vmax=values.max() + 1)
     for (i, j), value in np.ndenumerate(values):
-        outside = padded and (i < padded or j < padded or i >= values.shape[0] - padded
-                              or j >= values.shape[1] - padded)
-        ax.text(j, i, f"{value:g}", ha="center", va="center", fontsize=8,
-                color="0.6" if outside else "black")
+        outside = padded and (
+            i < padded
+            or j < padded
+            or i >= values.shape[0] - padded
+            or j >= values.shape[1] - padded
+        )
+        ax.text(
+            j,
+            i,
+            f"{value:g}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="0.6" if outside else "black",
+        )
     if highlight is not None:
         row, col, height, width = highlight
-        ax.add_patch(plt.Rectangle((col - 0.5, row - 0.5), width, height, fill=False,
-                                   edgecolor="crimson", lw=2.5))
+        ax.add_patch(
+            plt.Rectangle(
+                (col - 0.5, row - 0.5), width, height, fill=False, edgecolor="crimson", lw=2.5
+            )
+        )
     ax.set_xticks(np.arange(values.shape[1] + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(values.shape[0] + 1) - 0.5, minor=True)
     ax.grid(which="minor", color="white", lw=1.5)

@@ -20,8 +20,11 @@ def activation_functions() -> Figure:
         ("sigmoid", activations.sigmoid(x), activations.sigmoid_backward(np.ones_like(x), x)),
         ("tanh", activations.tanh(x), activations.tanh_backward(np.ones_like(x), x)),
         ("relu", activations.relu(x), activations.relu_backward(np.ones_like(x), x)),
-        ("leaky_relu, alpha = 0.1", activations.leaky_relu(x, alpha=0.1),
-         activations.leaky_relu_backward(np.ones_like(x), x, alpha=0.1)),
+        (
+            "leaky_relu, alpha = 0.1",
+            activations.leaky_relu(x, alpha=0.1),
+            activations.leaky_relu_backward(np.ones_like(x), x, alpha=0.1),
+        ),
     ]
     fig, axes = plt.subplots(2, len(curves), figsize=(11.5, 4.6), sharex=True)
     for column, (name, value, slope) in enumerate(curves):

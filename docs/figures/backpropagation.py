@@ -24,30 +24,37 @@ def digits_result() -> Figure:
     ax.semilogy(np.arange(result.losses.size), result.losses, color="tab:blue")
     ax.set_xlabel("epoch")
     ax.set_ylabel("training cross-entropy")
-    ax.set_title(f"64-64-10 tanh network: {100 * result.test_accuracy:.1f} % right on 500 "
-                 f"held-out digits", fontsize=9)
+    ax.set_title(
+        f"64-64-10 tanh network: {100 * result.test_accuracy:.1f} % right on 500 held-out digits",
+        fontsize=9,
+    )
     columns = 6
     rows = int(np.ceil(len(wrong) / columns))
-    grid = fig.add_gridspec(rows, columns, left=0.55, right=0.98, top=0.88, bottom=0.05,
-                            hspace=0.6, wspace=0.15)
+    grid = fig.add_gridspec(
+        rows, columns, left=0.55, right=0.98, top=0.88, bottom=0.05, hspace=0.6, wspace=0.15
+    )
     for k, index in enumerate(wrong):
         cell = fig.add_subplot(grid[k // columns, k % columns])
         cell.imshow(X_test[index].reshape(8, 8), cmap="gray_r", interpolation="nearest")
         cell.set_title(f"{result.test_predictions[index]} (is {labels_test[index]})", fontsize=7)
         cell.axis("off")
-    fig.text(0.76, 0.95, f"All {len(wrong)} it gets wrong: predicted (true)", ha="center",
-             fontsize=9)
+    fig.text(
+        0.76, 0.95, f"All {len(wrong)} it gets wrong: predicted (true)", ha="center", fontsize=9
+    )
     return fig
 
 
 def sine_fit() -> Figure:
     x = np.linspace(-np.pi, np.pi, 201)[:, None]
     rng = np.random.default_rng(0)
-    params = [(rng.standard_normal((1, 10)), rng.standard_normal(10)),
-              (rng.standard_normal((10, 1)) / np.sqrt(10), np.zeros(1))]
+    params = [
+        (rng.standard_normal((1, 10)), rng.standard_normal(10)),
+        (rng.standard_normal((10, 1)) / np.sqrt(10), np.zeros(1)),
+    ]
     names = ["tanh", "identity"]
-    trained, _ = mlp.train_regressor(x, np.sin(x), params, names, lr=0.2, batch_size=16,
-                                     epochs=300, rng=rng)
+    trained, _ = mlp.train_regressor(
+        x, np.sin(x), params, names, lr=0.2, batch_size=16, epochs=300, rng=rng
+    )
     fit = mlp.mlp_forward(x, trained, names)
     hidden = activations.tanh(x @ trained[0][0] + trained[0][1]) * trained[1][0][:, 0]
     fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.6))
@@ -78,8 +85,9 @@ def training_memory() -> Figure:
         ax.plot(depths, predicting, ":", color=colour, label=f"prediction, batch {batch}")
     ax.set_xlabel(f"depth (layers of {width} units)")
     ax.set_ylabel("activations held (MiB, float64)")
-    ax.set_title("Training keeps every layer's input and pre-activation for the backward",
-                 fontsize=9)
+    ax.set_title(
+        "Training keeps every layer's input and pre-activation for the backward", fontsize=9
+    )
     ax.legend(fontsize=7, ncol=2)
     return fig
 

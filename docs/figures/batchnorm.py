@@ -37,8 +37,9 @@ def batchnorm_distributions() -> Figure:
         ax.set_title(f"unit 0 after layer {layer}", fontsize=9)
         ax.set_xlabel("activation")
     axes[0].legend(fontsize=7)
-    fig.suptitle("tanh units with weights too large and a bias: without normalisation they "
-                 "saturate at +-1")
+    fig.suptitle(
+        "tanh units with weights too large and a bias: without normalisation they saturate at +-1"
+    )
     return fig
 
 

@@ -15,20 +15,26 @@ from reference import (
 
 
 def kernel_sliding() -> Figure:
-    image = np.array([[1, 2, 0, 1, 3], [0, 1, 3, 2, 1], [2, 1, 0, 1, 0], [1, 3, 1, 0, 2],
-                      [0, 2, 1, 1, 1]], dtype=np.float64)
+    image = np.array(
+        [[1, 2, 0, 1, 3], [0, 1, 3, 2, 1], [2, 1, 0, 1, 0], [1, 3, 1, 0, 2], [0, 2, 1, 1, 1]],
+        dtype=np.float64,
+    )
     kernel = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]], dtype=np.float64)
     valid = conv.conv2d(image[None, None], kernel[None, None])[0, 0]
     same = conv.conv2d(image[None, None], kernel[None, None], padding="same")[0, 0]
-    fig, axes = plt.subplots(1, 5, figsize=(12.0, 3.0),
-                             gridspec_kw={"width_ratios": [5, 3, 3, 7, 5]})
+    fig, axes = plt.subplots(
+        1, 5, figsize=(12.0, 3.0), gridspec_kw={"width_ratios": [5, 3, 3, 7, 5]}
+    )
     grid(axes[0], image, "5x5 image", highlight=(1, 2, 3, 3))
     grid(axes[1], kernel, "3x3 kernel", cmap="Oranges")
     grid(axes[2], valid, "valid: 3x3 map", highlight=(1, 2, 1, 1), cmap="Greens")
     grid(axes[3], np.pad(image, 1), "same: zero padding", highlight=(0, 0, 3, 3), padded=1)
     grid(axes[4], same, "same: 5x5 map", highlight=(0, 0, 1, 1), cmap="Greens")
-    fig.suptitle("Each output is the sum of the kernel times the patch under it "
-                 "(red: one patch and its output)", y=1.08)
+    fig.suptitle(
+        "Each output is the sum of the kernel times the patch under it "
+        "(red: one patch and its output)",
+        y=1.08,
+    )
     return fig
 
 
@@ -44,8 +50,10 @@ def photograph_maps() -> Figure:
         ax.set_title(name, fontsize=9)
     for ax in axes:
         ax.axis("off")
-    fig.suptitle("One convolution, three 3x3 kernels: three feature maps of a photograph "
-                 "(edges shown as |value|)")
+    fig.suptitle(
+        "One convolution, three 3x3 kernels: three feature maps of a photograph "
+        "(edges shown as |value|)"
+    )
     return fig
 
 

@@ -16,29 +16,67 @@ from reference import (
 
 def variance_through_depth() -> Figure:
     runs = [
-        ("tanh, Glorot", init.glorot_uniform, activations.tanh, activations.tanh_backward, 1.0,
-         "tab:blue", "-"),
-        ("tanh, Glorot / 10", init.glorot_uniform, activations.tanh, activations.tanh_backward,
-         0.1, "tab:blue", ":"),
-        ("tanh, Glorot x 10", init.glorot_uniform, activations.tanh, activations.tanh_backward,
-         10.0, "tab:blue", "--"),
-        ("ReLU, He", init.he_normal, activations.relu, activations.relu_backward, 1.0,
-         "tab:orange", "-"),
-        ("ReLU, Glorot", init.glorot_uniform, activations.relu, activations.relu_backward, 1.0,
-         "tab:orange", ":"),
+        (
+            "tanh, Glorot",
+            init.glorot_uniform,
+            activations.tanh,
+            activations.tanh_backward,
+            1.0,
+            "tab:blue",
+            "-",
+        ),
+        (
+            "tanh, Glorot / 10",
+            init.glorot_uniform,
+            activations.tanh,
+            activations.tanh_backward,
+            0.1,
+            "tab:blue",
+            ":",
+        ),
+        (
+            "tanh, Glorot x 10",
+            init.glorot_uniform,
+            activations.tanh,
+            activations.tanh_backward,
+            10.0,
+            "tab:blue",
+            "--",
+        ),
+        (
+            "ReLU, He",
+            init.he_normal,
+            activations.relu,
+            activations.relu_backward,
+            1.0,
+            "tab:orange",
+            "-",
+        ),
+        (
+            "ReLU, Glorot",
+            init.glorot_uniform,
+            activations.relu,
+            activations.relu_backward,
+            1.0,
+            "tab:orange",
+            ":",
+        ),
     ]
     fig, axes = plt.subplots(1, 2, figsize=(10.5, 4.0))
     for name, initialiser, forward_fn, backward_fn, scale, colour, style in runs:
-        run = init.propagate(initialiser, forward_fn, backward_fn, np.random.default_rng(0),
-                             scale=scale)
+        run = init.propagate(
+            initialiser, forward_fn, backward_fn, np.random.default_rng(0), scale=scale
+        )
         axes[0].semilogy(run.forward, color=colour, ls=style, label=name)
         axes[1].semilogy(np.maximum(run.backward, 1e-300), color=colour, ls=style, label=name)
     layers = np.arange(51)
-    axes[0].semilogy(layers, 1.0 / (1.0 + 2.0 * layers), color="0.5", lw=0.8,
-                     label="mean field 1/(1 + 2l)")
+    axes[0].semilogy(
+        layers, 1.0 / (1.0 + 2.0 * layers), color="0.5", lw=0.8, label="mean field 1/(1 + 2l)"
+    )
     axes[0].set_title("mean square of the activations, layer by layer", fontsize=9)
-    axes[1].set_title("mean square of the gradient, from the output (50) back to the input",
-                      fontsize=9)
+    axes[1].set_title(
+        "mean square of the gradient, from the output (50) back to the input", fontsize=9
+    )
     for ax in axes:
         ax.set_xlabel("layer")
         ax.set_ylim(1e-40, 1e40)

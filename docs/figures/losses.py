@@ -21,8 +21,9 @@ def squared_and_gaussian() -> Figure:
     ax.plot(residual, squared, color="black", lw=2, label=r"squared loss $\frac{1}{2} r^2$")
     for sigma, colour in ((1.0, "tab:blue"), (2.0, "tab:orange")):
         nll = squared / sigma**2 + 0.5 * np.log(2 * np.pi * sigma**2)
-        ax.plot(residual, nll, color=colour, ls="--",
-                label=rf"Gaussian $-\log p$, $\sigma = {sigma:g}$")
+        ax.plot(
+            residual, nll, color=colour, ls="--", label=rf"Gaussian $-\log p$, $\sigma = {sigma:g}$"
+        )
     ax.set_xlabel(r"residual $r = \hat y - y$")
     ax.set_ylabel("loss")
     ax.set_title("The Gaussian negative log-likelihood is the squared loss, scaled and shifted")
@@ -42,8 +43,9 @@ def classification_losses() -> Figure:
     ax.plot(z, squared, color="tab:orange", ls="--", label=r"squared error $(1 - \sigma(z))^2$")
     ax.set_xlabel("score margin z of the right class (logit)")
     ax.set_ylabel("loss of one example")
-    ax.set_title("Cross-entropy is a smooth, convex upper bound on the error (over log 2)",
-                 fontsize=9)
+    ax.set_title(
+        "Cross-entropy is a smooth, convex upper bound on the error (over log 2)", fontsize=9
+    )
     ax.legend(fontsize=8)
     return fig
 

@@ -16,8 +16,9 @@ from reference import (
 )
 
 
-def _overfit(*, weight_decay: float = 0.0, dropout: float = 0.0,
-             epochs: int = 3000) -> tuple[np.ndarray, np.ndarray]:
+def _overfit(
+    *, weight_decay: float = 0.0, dropout: float = 0.0, epochs: int = 3000
+) -> tuple[np.ndarray, np.ndarray]:
     """A 1-64-64-1 tanh network on 20 noisy points of sin: training and validation MSE per step.
 
     Full-batch Adam (so an epoch is one step) by :func:`reference.mlp.train_regressor`.
@@ -29,9 +30,19 @@ def _overfit(*, weight_decay: float = 0.0, dropout: float = 0.0,
     sizes = [1, 64, 64, 1]
     params = [(init.glorot_uniform((a, b), rng), np.zeros(b)) for a, b in itertools.pairwise(sizes)]
     _, history = mlp.train_regressor(
-        x_train, y_train, params, ["tanh", "tanh", "identity"], lr=0.01, batch_size=20,
-        epochs=epochs, rng=rng, optimizer="adam", weight_decay=weight_decay, dropout=dropout,
-        validation=(x_val, np.sin(x_val)))
+        x_train,
+        y_train,
+        params,
+        ["tanh", "tanh", "identity"],
+        lr=0.01,
+        batch_size=20,
+        epochs=epochs,
+        rng=rng,
+        optimizer="adam",
+        weight_decay=weight_decay,
+        dropout=dropout,
+        validation=(x_val, np.sin(x_val)),
+    )
     return history[:, 0], history[:, 1]
 
 
@@ -46,14 +57,18 @@ def overfitting() -> Figure:
     ax.axvline(stop, color="crimson", ls=":", label=f"early stopping (patience 200): {stop}")
     ax.set_xlabel("step (full batch, Adam)")
     ax.set_ylabel("mean squared error")
-    ax.set_title("20 noisy points, 4 353 weights: the training error keeps falling, "
-                 "the validation error turns", fontsize=9)
+    ax.set_title(
+        "20 noisy points, 4 353 weights: the training error keeps falling, "
+        "the validation error turns",
+        fontsize=9,
+    )
     ax.legend(fontsize=7)
     ax = axes[1]
-    for name, options, colour in (("none", {}, "tab:orange"),
-                                  ("weight decay, lambda = 1e-2", {"weight_decay": 1e-2},
-                                   "tab:purple"),
-                                  ("dropout, p = 0.2", {"dropout": 0.2}, "tab:green")):
+    for name, options, colour in (
+        ("none", {}, "tab:orange"),
+        ("weight decay, lambda = 1e-2", {"weight_decay": 1e-2}, "tab:purple"),
+        ("dropout, p = 0.2", {"dropout": 0.2}, "tab:green"),
+    ):
         _, curve = (train, val) if not options else _overfit(**options)
         ax.semilogy(curve, color=colour, label=f"{name}: final {curve[-1]:.3f}")
     ax.set_xlabel("step")

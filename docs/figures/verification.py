@@ -40,10 +40,14 @@ def richardson() -> Figure:
     h_values = 2.0**-exponents
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
     ax.loglog(h_values, np.maximum(central, 1e-18), "o-", ms=3, label="central difference")
-    ax.loglog(h_values, np.maximum(extrapolated, 1e-18), "s-", ms=3,
-              label=f"Richardson, {gradcheck.LEVELS} steps h … h/{2 ** (gradcheck.LEVELS - 1)}")
-    ax.axvline(gradcheck.STEP, color="crimson", ls=":",
-               label="the checker's step $h_0 = 2^{-9}$")
+    ax.loglog(
+        h_values,
+        np.maximum(extrapolated, 1e-18),
+        "s-",
+        ms=3,
+        label=f"Richardson, {gradcheck.LEVELS} steps h … h/{2 ** (gradcheck.LEVELS - 1)}",
+    )
+    ax.axvline(gradcheck.STEP, color="crimson", ls=":", label="the checker's step $h_0 = 2^{-9}$")
     ax.set_xlabel("step h")
     ax.set_ylabel("error of the derivative")
     ax.set_title("Truncation falls with h, rounding grows as 1/h: the V of finite differences")

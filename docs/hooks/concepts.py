@@ -29,8 +29,10 @@ def problems() -> list[str]:
     for path in sorted((ROOT / "reference").glob("[!_]*.py")):
         count = told.count(path.stem)
         if count != 1:
-            found.append(f"reference/{path.name} belongs to {count} concepts in "
-                         f"numerics.catalog.CONCEPTS (it must belong to one)")
+            found.append(
+                f"reference/{path.name} belongs to {count} concepts in "
+                f"numerics.catalog.CONCEPTS (it must belong to one)"
+            )
     for concept, modules in CONCEPTS.items():
         page = ROOT / "docs" / f"{concept}.md"
         if not (ROOT / "tests" / f"test_{concept}.py").is_file():
@@ -39,9 +41,12 @@ def problems() -> list[str]:
             found.append(f"the concept {concept!r} has no page docs/{concept}.md")
             continue
         text = page.read_text(encoding="utf-8")
-        found += [f"docs/{concept}.md does not show the API of reference.{module} "
-                  f"(::: reference.{module})" for module in modules
-                  if f"::: reference.{module}\n" not in text]
+        found += [
+            f"docs/{concept}.md does not show the API of reference.{module} "
+            f"(::: reference.{module})"
+            for module in modules
+            if f"::: reference.{module}\n" not in text
+        ]
     return found
 
 

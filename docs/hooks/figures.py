@@ -51,8 +51,9 @@ def figures() -> dict[str, Callable[[], Figure]]:
     found: dict[str, Callable[[], Figure]] = {}
     for path in sorted(FIGURE_MODULES.glob("[!_]*.py")):
         if not (DOCS / f"{path.stem}.md").is_file():
-            raise PluginError(f"docs/figures/{path.name} draws for docs/{path.stem}.md, "
-                              f"which does not exist")
+            raise PluginError(
+                f"docs/figures/{path.name} draws for docs/{path.stem}.md, which does not exist"
+            )
         spec = importlib.util.spec_from_file_location(f"deepref_figures_{path.stem}", path)
         assert spec is not None
         assert spec.loader is not None
@@ -60,8 +61,10 @@ def figures() -> dict[str, Callable[[], Figure]]:
         spec.loader.exec_module(module)
         for name, draw in module.FIGURES.items():
             if name != path.stem and not name.startswith(f"{path.stem}-"):
-                raise PluginError(f"docs/figures/{path.name}: the figure {name!r} must be "
-                                  f"named {path.stem!r} or {path.stem!r}-<what>")
+                raise PluginError(
+                    f"docs/figures/{path.name}: the figure {name!r} must be "
+                    f"named {path.stem!r} or {path.stem!r}-<what>"
+                )
             found[name] = draw
     return found
 

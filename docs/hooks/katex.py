@@ -23,7 +23,8 @@ WANTED = ["katex.min.css", "katex.min.js", "contrib/auto-render.min.js"]
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     if not (DIST / "katex.min.js").is_file():
         raise PluginError(
-            "KaTeX is not installed: run `npm ci` in the project root (./dev serve does it)")
+            "KaTeX is not installed: run `npm ci` in the project root (./dev serve does it)"
+        )
     sources = [DIST / name for name in WANTED] + sorted((DIST / "fonts").iterdir())
     for source in sources:
         uri = "assets/katex/" + source.relative_to(DIST).as_posix()

@@ -34,7 +34,7 @@ def _tests(path: Path) -> tuple[str, list[tuple[str, str, str, int]]]:
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            source = "\n".join(lines[first - 1:node.end_lineno])
+            source = "\n".join(lines[first - 1 : node.end_lineno])
             found.append((node.name, ast.get_docstring(node) or "", source, first))
     return ast.get_docstring(tree) or "", found
 
@@ -42,21 +42,39 @@ def _tests(path: Path) -> tuple[str, list[tuple[str, str, str, int]]]:
 def _page(path: Path) -> str:
     module_doc, tests = _tests(path)
     title, _, rest = module_doc.partition("\n")
-    parts = [f"# {path.name}: {title.rstrip('.')}", "", rest.strip(), "",
-             f"{len(tests)} laws, in the order of the file `tests/{path.name}`.", ""]
+    parts = [
+        f"# {path.name}: {title.rstrip('.')}",
+        "",
+        rest.strip(),
+        "",
+        f"{len(tests)} laws, in the order of the file `tests/{path.name}`.",
+        "",
+    ]
     for name, doc, source, first in tests:
-        parts += [f"## `{name}` {{#{name}}}", "", doc.strip() or "(no docstring)", "",
-                  f'```python title="tests/{path.name}, line {first}" linenums="{first}"',
-                  source, "```", ""]
+        parts += [
+            f"## `{name}` {{#{name}}}",
+            "",
+            doc.strip() or "(no docstring)",
+            "",
+            f'```python title="tests/{path.name}, line {first}" linenums="{first}"',
+            source,
+            "```",
+            "",
+        ]
     return "\n".join(parts)
 
 
 def _index(paths: list[Path]) -> str:
-    parts = ["# The laws, as tested", "",
-             "Every law a page states is a test, and every test is shown here as it runs in "
-             "CI: its docstring says the law in words, its code says how it is checked and to "
-             "which tolerance. The property tests draw their inputs with Hypothesis.", "",
-             "| file | laws | what it checks |", "|---|---|---|"]
+    parts = [
+        "# The laws, as tested",
+        "",
+        "Every law a page states is a test, and every test is shown here as it runs in "
+        "CI: its docstring says the law in words, its code says how it is checked and to "
+        "which tolerance. The property tests draw their inputs with Hypothesis.",
+        "",
+        "| file | laws | what it checks |",
+        "|---|---|---|",
+    ]
     for path in paths:
         module_doc, tests = _tests(path)
         summary = module_doc.partition("\n")[0]
@@ -79,6 +97,10 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         linked = set(re.findall(rf"laws/test_{name}\.md#(\w+)", markdown))
         missing = [test for test, *_ in _tests(test_file)[1] if test not in linked]
         if missing:
-            log.warning("%s states no law for these tests of %s: %s", page.file.src_uri,
-                        test_file.name, ", ".join(missing))
+            log.warning(
+                "%s states no law for these tests of %s: %s",
+                page.file.src_uri,
+                test_file.name,
+                ", ".join(missing),
+            )
     return markdown

@@ -40,7 +40,7 @@ def _definition(path: str, name: str, page: str) -> tuple[str, int, int]:
         if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == name:
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
             last = node.end_lineno or node.lineno
-            lines = text.splitlines()[first - 1:last]
+            lines = text.splitlines()[first - 1 : last]
             return "\n".join(lines), first, last
     raise PluginError(f"{page}: {path} has no top-level function or class named {name!r}")
 

@@ -194,8 +194,10 @@ def register(entry: OpEntry) -> OpEntry:
     if entry.name in OPS:
         raise ValueError(f"register: an op named {entry.name!r} is registered already")
     if entry.concept not in CONCEPTS:
-        raise ValueError(f"register: {entry.name!r} names an unknown concept {entry.concept!r}; "
-                         f"known: {sorted(CONCEPTS)}")
+        raise ValueError(
+            f"register: {entry.name!r} names an unknown concept {entry.concept!r}; "
+            f"known: {sorted(CONCEPTS)}"
+        )
     OPS[entry.name] = entry
     return entry
 
@@ -209,6 +211,14 @@ def get(name: str) -> OpEntry:
 
 
 # the entries, one file per concept: importing each registers its ops
-for _concept in ("regression", "losses", "activations", "backpropagation", "conv", "pooling",
-                 "batchnorm", "regularization"):
+for _concept in (
+    "regression",
+    "losses",
+    "activations",
+    "backpropagation",
+    "conv",
+    "pooling",
+    "batchnorm",
+    "regularization",
+):
     importlib.import_module(f"numerics.catalog.{_concept}")

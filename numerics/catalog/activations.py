@@ -19,33 +19,44 @@ def _elementwise_shapes() -> st.SearchStrategy[tuple[int, ...]]:
 
 
 @st.composite
-def _elementwise_examples(draw: st.DrawFn, scale: float, kinks: tuple[float, ...] = (),
-                          slope: bool = False) -> Example:
+def _elementwise_examples(
+    draw: st.DrawFn, scale: float, kinks: tuple[float, ...] = (), slope: bool = False
+) -> Example:
     shape = draw(_elementwise_shapes())
-    x = draw(nst.away_from(kinks, 0.01, shape, scale=scale) if kinks
-             else nst.arrays(shape, scale=scale))
+    x = draw(
+        nst.away_from(kinks, 0.01, shape, scale=scale) if kinks else nst.arrays(shape, scale=scale)
+    )
     attrs = {"alpha": draw(nst.scalars(1.0))} if slope else {}
     return Example((x,), attrs)
 
 
-def _activation(name: str, *, scale: float, terms: int, gauge: Callable[[Example], np.ndarray],
-                independent: Callable[..., Any], kinks: tuple[float, ...] = (),
-                slope: bool = False) -> OpEntry:
+def _activation(
+    name: str,
+    *,
+    scale: float,
+    terms: int,
+    gauge: Callable[[Example], np.ndarray],
+    independent: Callable[..., Any],
+    kinks: tuple[float, ...] = (),
+    slope: bool = False,
+) -> OpEntry:
     sample_attrs = {"alpha": 0.1} if slope else {}
-    return register(OpEntry(
-        name=name,
-        concept="activations",
-        forward=getattr(activations, name),
-        backward=getattr(activations, f"{name}_backward"),
-        examples=_elementwise_examples(scale, kinks, slope),
-        wrt=(0,),
-        terms=lambda ex: terms,
-        gauge=gauge,
-        independent=independent,
-        sample=Example((np.array([[-2.0, -0.5], [0.5, 3.0]]),), sample_attrs),
-        array_inputs=(0,),
-        any_rank=(0,),
-    ))
+    return register(
+        OpEntry(
+            name=name,
+            concept="activations",
+            forward=getattr(activations, name),
+            backward=getattr(activations, f"{name}_backward"),
+            examples=_elementwise_examples(scale, kinks, slope),
+            wrt=(0,),
+            terms=lambda ex: terms,
+            gauge=gauge,
+            independent=independent,
+            sample=Example((np.array([[-2.0, -0.5], [0.5, 3.0]]),), sample_attrs),
+            array_inputs=(0,),
+            any_rank=(0,),
+        )
+    )
 
 
 def _value(name: str) -> Callable[[Example], np.ndarray]:
@@ -54,13 +65,31 @@ def _value(name: str) -> Callable[[Example], np.ndarray]:
 
 
 # step and ReLU are exact: a comparison and a copy (or a product with alpha: one rounding)
-_activation("step", scale=10.0, terms=1, gauge=lambda ex: np.ones(np.shape(ex.inputs[0])),
-            independent=lambda x: np.heaviside(x, 0.0), kinks=(0.0,))
-_activation("relu", scale=10.0, terms=1, gauge=_value("relu"),
-            independent=lambda x: np.maximum(x, 0.0), kinks=(0.0,))
-_activation("leaky_relu", scale=10.0, terms=1, gauge=_value("leaky_relu"),
-            independent=lambda x, alpha: np.where(np.asarray(x) > 0, x, alpha * np.asarray(x)),
-            kinks=(0.0,), slope=True)
+_activation(
+    "step",
+    scale=10.0,
+    terms=1,
+    gauge=lambda ex: np.ones(np.shape(ex.inputs[0])),
+    independent=lambda x: np.heaviside(x, 0.0),
+    kinks=(0.0,),
+)
+_activation(
+    "relu",
+    scale=10.0,
+    terms=1,
+    gauge=_value("relu"),
+    independent=lambda x: np.maximum(x, 0.0),
+    kinks=(0.0,),
+)
+_activation(
+    "leaky_relu",
+    scale=10.0,
+    terms=1,
+    gauge=_value("leaky_relu"),
+    independent=lambda x, alpha: np.where(np.asarray(x) > 0, x, alpha * np.asarray(x)),
+    kinks=(0.0,),
+    slope=True,
+)
 # sigmoid: exp (within 2 ulps, 4u), 1 + e, the division: 6; against SciPy's expit
 _activation("sigmoid", scale=30.0, terms=6, gauge=_value("sigmoid"), independent=special.expit)
 # tanh: the C library's and NumPy's, each within 2 ulps (4u) of the truth (glibc's published
@@ -77,20 +106,22 @@ def _prelu_examples(draw: st.DrawFn) -> Example:
     return Example((x, alpha))
 
 
-register(OpEntry(
-    name="prelu",
-    concept="activations",
-    forward=activations.prelu,
-    backward=activations.prelu_backward,
-    examples=_prelu_examples(),
-    wrt=(0, 1),
-    terms=lambda ex: 1,
-    gauge=lambda ex: np.abs(ex.call(activations.prelu)),
-    independent=independent.prelu,
-    sample=Example((np.array([[-2.0, -0.5], [0.5, 3.0]]), np.array([0.1, 0.2]))),
-    array_inputs=(0, 1),
-    any_rank=(0,),
-))
+register(
+    OpEntry(
+        name="prelu",
+        concept="activations",
+        forward=activations.prelu,
+        backward=activations.prelu_backward,
+        examples=_prelu_examples(),
+        wrt=(0, 1),
+        terms=lambda ex: 1,
+        gauge=lambda ex: np.abs(ex.call(activations.prelu)),
+        independent=independent.prelu,
+        sample=Example((np.array([[-2.0, -0.5], [0.5, 3.0]]), np.array([0.1, 0.2]))),
+        array_inputs=(0, 1),
+        any_rank=(0,),
+    )
+)
 
 
 @st.composite
@@ -129,20 +160,24 @@ def _axis_length(ex: Example) -> int:
     return int(np.shape(ex.inputs[0])[ex.attrs["axis"]])
 
 
-for _name, _gauge, _independent in (("softmax", _softmax_gauge, special.softmax),
-                                    ("log_softmax", _log_softmax_gauge, special.log_softmax)):
-    register(OpEntry(
-        name=_name,
-        concept="activations",
-        forward=getattr(activations, _name),
-        backward=getattr(activations, f"{_name}_backward"),
-        examples=_softmax_examples(),
-        wrt=(0,),
-        # K exponentials summed, the log or the division, and the subtractions: K + 3
-        terms=lambda ex: _axis_length(ex) + 3,
-        gauge=_gauge,
-        independent=_independent,
-        sample=Example((np.array([[-2.0, -0.5, 1.0], [0.5, 3.0, 3.0]]),), {"axis": -1}),
-        array_inputs=(0,),
-        any_rank=(0,),
-    ))
+for _name, _gauge, _independent in (
+    ("softmax", _softmax_gauge, special.softmax),
+    ("log_softmax", _log_softmax_gauge, special.log_softmax),
+):
+    register(
+        OpEntry(
+            name=_name,
+            concept="activations",
+            forward=getattr(activations, _name),
+            backward=getattr(activations, f"{_name}_backward"),
+            examples=_softmax_examples(),
+            wrt=(0,),
+            # K exponentials summed, the log or the division, and the subtractions: K + 3
+            terms=lambda ex: _axis_length(ex) + 3,
+            gauge=_gauge,
+            independent=_independent,
+            sample=Example((np.array([[-2.0, -0.5, 1.0], [0.5, 3.0, 3.0]]),), {"axis": -1}),
+            array_inputs=(0,),
+            any_rank=(0,),
+        )
+    )

@@ -19,19 +19,25 @@ def _dense_examples(draw: st.DrawFn) -> Example:
     return Example((x, W, b))
 
 
-register(OpEntry(
-    name="dense",
-    concept="backpropagation",
-    forward=dense.dense,
-    backward=dense.dense_backward,
-    examples=_dense_examples(),
-    wrt=(0, 1, 2),
-    # fan_in products and additions, then the bias
-    terms=lambda ex: np.shape(ex.inputs[0])[1] + 1,
-    gauge=lambda ex: np.abs(ex.inputs[0]) @ np.abs(ex.inputs[1]) + np.abs(ex.inputs[2]),
-    independent=lambda x, W, b: np.asarray(x) @ np.asarray(W) + np.asarray(b),
-    sample=Example((np.array([[1.0, 2.0], [-1.0, 0.5]]), np.array([[1.0, 0.0, -1.0],
-                                                                   [0.5, 1.0, 2.0]]),
-                    np.array([0.0, 0.0, 1.0]))),
-    array_inputs=(0, 1, 2),
-))
+register(
+    OpEntry(
+        name="dense",
+        concept="backpropagation",
+        forward=dense.dense,
+        backward=dense.dense_backward,
+        examples=_dense_examples(),
+        wrt=(0, 1, 2),
+        # fan_in products and additions, then the bias
+        terms=lambda ex: np.shape(ex.inputs[0])[1] + 1,
+        gauge=lambda ex: np.abs(ex.inputs[0]) @ np.abs(ex.inputs[1]) + np.abs(ex.inputs[2]),
+        independent=lambda x, W, b: np.asarray(x) @ np.asarray(W) + np.asarray(b),
+        sample=Example(
+            (
+                np.array([[1.0, 2.0], [-1.0, 0.5]]),
+                np.array([[1.0, 0.0, -1.0], [0.5, 1.0, 2.0]]),
+                np.array([0.0, 0.0, 1.0]),
+            )
+        ),
+        array_inputs=(0, 1, 2),
+    )
+)

@@ -33,8 +33,15 @@ def _pair(value: Any) -> tuple[int, int]:
     return (int(value), int(value)) if np.ndim(value) == 0 else (int(value[0]), int(value[1]))
 
 
-def pads_and_size(size: int, kernel: int, stride: int, dilation: int, padding: Any, axis: int,
-                  ceil_mode: bool = False) -> tuple[int, int, int]:
+def pads_and_size(
+    size: int,
+    kernel: int,
+    stride: int,
+    dilation: int,
+    padding: Any,
+    axis: int,
+    ceil_mode: bool = False,
+) -> tuple[int, int, int]:
     """(pad before, pad after, output size) along one axis, from the attributes' definitions."""
     span = dilation * (kernel - 1) + 1
     if isinstance(padding, str):
@@ -59,8 +66,16 @@ def pads_and_size(size: int, kernel: int, stride: int, dilation: int, padding: A
     return before, after, out
 
 
-def windows(x: np.ndarray, kernel: Any, *, stride: Any, padding: Any, dilation: Any,
-            ceil_mode: bool = False, fill: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def windows(
+    x: np.ndarray,
+    kernel: Any,
+    *,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool = False,
+    fill: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Every window of ``x`` (N, C, H, W): values (N, C, oH, oW, kH, kW), and where the image is.
 
     Padding is ``fill``; a window that runs past the end (ceil_mode) reads NaN
@@ -69,39 +84,64 @@ def windows(x: np.ndarray, kernel: Any, *, stride: Any, padding: Any, dilation: 
     """
     x = np.asarray(x, dtype=np.float64)
     kernels, strides, dilations = _pair(kernel), _pair(stride), _pair(dilation)
-    geometry = [pads_and_size(x.shape[2 + a], kernels[a], strides[a], dilations[a], padding, a,
-                              ceil_mode) for a in range(2)]
-    extra = [max(0, (out - 1) * s + d * (k - 1) + 1 - (n + before + after))
-             for (before, after, out), s, d, k, n in zip(geometry, strides, dilations, kernels,
-                                                          x.shape[2:], strict=True)]
+    geometry = [
+        pads_and_size(x.shape[2 + a], kernels[a], strides[a], dilations[a], padding, a, ceil_mode)
+        for a in range(2)
+    ]
+    extra = [
+        max(0, (out - 1) * s + d * (k - 1) + 1 - (n + before + after))
+        for (before, after, out), s, d, k, n in zip(
+            geometry, strides, dilations, kernels, x.shape[2:], strict=True
+        )
+    ]
     where = np.pad(np.ones(x.shape[2:]), [(g[0], g[1]) for g in geometry])
     where = np.pad(where, [(0, extra[0]), (0, extra[1])], constant_values=-1.0)
     padded = np.pad(x, [(0, 0), (0, 0), *[(g[0], g[1]) for g in geometry]], constant_values=fill)
-    padded = np.pad(padded, [(0, 0), (0, 0), (0, extra[0]), (0, extra[1])],
-                    constant_values=np.nan)
+    padded = np.pad(padded, [(0, 0), (0, 0), (0, extra[0]), (0, extra[1])], constant_values=np.nan)
     rows = np.arange(geometry[0][2])[:, None] * strides[0] + np.arange(kernels[0]) * dilations[0]
     cols = np.arange(geometry[1][2])[:, None] * strides[1] + np.arange(kernels[1]) * dilations[1]
     values = padded[:, :, rows[:, None, :, None], cols[None, :, None, :]]
     return values, where[rows[:, None, :, None], cols[None, :, None, :]]
 
 
-def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray, *, stride: Any, padding: Any,
-           dilation: Any, groups: int) -> np.ndarray:
+def conv2d(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray,
+    *,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: int,
+) -> np.ndarray:
     """Convolution (cross-correlation) by NumPy: every window, then one einsum per group."""
     x, w, b = np.asarray(x), np.asarray(w), np.asarray(b)
     patches, _ = windows(x, w.shape[2:], stride=stride, padding=padding, dilation=dilation)
     group_in, group_out = w.shape[1], w.shape[0] // groups
-    outputs = [np.einsum("nchwpq,ocpq->nohw", patches[:, g * group_in:(g + 1) * group_in],
-                         w[g * group_out:(g + 1) * group_out]) for g in range(groups)]
+    outputs = [
+        np.einsum(
+            "nchwpq,ocpq->nohw",
+            patches[:, g * group_in : (g + 1) * group_in],
+            w[g * group_out : (g + 1) * group_out],
+        )
+        for g in range(groups)
+    ]
     return np.concatenate(outputs, axis=1) + b[None, :, None, None]
 
 
-def _pool(x: np.ndarray, kernel: Any, attrs: dict[str, Any],
-          fill: float) -> tuple[np.ndarray, np.ndarray]:
+def _pool(
+    x: np.ndarray, kernel: Any, attrs: dict[str, Any], fill: float
+) -> tuple[np.ndarray, np.ndarray]:
     stride = kernel if attrs.get("stride") is None else attrs["stride"]
-    return windows(x, kernel, stride=stride, padding=attrs.get("padding", 0),
-                   dilation=attrs.get("dilation", 1), ceil_mode=attrs.get("ceil_mode", False),
-                   fill=fill)
+    return windows(
+        x,
+        kernel,
+        stride=stride,
+        padding=attrs.get("padding", 0),
+        dilation=attrs.get("dilation", 1),
+        ceil_mode=attrs.get("ceil_mode", False),
+        fill=fill,
+    )
 
 
 def max_pool2d(x: np.ndarray, kernel: Any, **attrs: Any) -> np.ndarray:
@@ -131,13 +171,15 @@ def _channel_axes(x: np.ndarray) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return ((0,) if x.ndim == 2 else (0, 2, 3)), (1, -1) + (1,) * (x.ndim - 2)
 
 
-def batchnorm_train(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *,
-                    eps: float = 1e-5) -> np.ndarray:
+def batchnorm_train(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, *, eps: float = 1e-5
+) -> np.ndarray:
     """(x - mean) / sqrt(var + eps) * gamma + beta, per feature or per channel."""
     x = np.asarray(x)
     axes, shape = _channel_axes(x)
     normalised = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(
-        x.var(axis=axes, keepdims=True) + eps)
+        x.var(axis=axes, keepdims=True) + eps
+    )
     return normalised * np.asarray(gamma).reshape(shape) + np.asarray(beta).reshape(shape)
 
 
