@@ -96,9 +96,28 @@ class _Conv:
         return require_output_shape(dy, func, self.output_shape, "(N, C_out, H_out, W_out)")
 
 
+def _shapes(func: str, x_shape: Any, w_shape: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Two shapes as tuples of non-negative Python ints; or raise."""
+    shapes = []
+    for name, shape in (("x_shape", x_shape), ("w_shape", w_shape)):
+        if not isinstance(shape, (tuple, list)) or not all(
+            isinstance(side, (int, np.integer)) and not isinstance(side, bool) and side >= 0
+            for side in shape
+        ):
+            raise ValueError(f"{func}: {name} must be a tuple of non-negative ints; got {shape!r}")
+        shapes.append(tuple(int(side) for side in shape))
+    return shapes[0], shapes[1]
+
+
+def _require_kernel(func: str, w_shape: tuple[int, ...]) -> None:
+    if w_shape[2] < 1 or w_shape[3] < 1:
+        raise ValueError(f"{func}: the kernel must be at least 1x1; got w of shape {w_shape}")
+
+
 def _check_channels(
     func: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...], groups: Any
 ) -> int:
+    _require_kernel(func, w_shape)
     count = as_positive_int(groups, func, "groups")
     channels_in, channels_out = x_shape[1], w_shape[0]
     if channels_in % count or channels_out % count:
@@ -135,6 +154,7 @@ def conv2d_output_shape(
     (1, 2, 5, 5)
     """
     func = "conv2d_output_shape"
+    x_shape, w_shape = _shapes(func, x_shape, w_shape)
     if len(x_shape) != 4 or len(w_shape) != 4:
         raise ValueError(
             f"{func}: x_shape and w_shape must have 4 entries (NCHW and OIHW); got "
@@ -176,11 +196,13 @@ def conv2d_padding(
     ((2, 1), (2, 1))
     """
     func = "conv2d_padding"
+    x_shape, w_shape = _shapes(func, x_shape, w_shape)
     if len(x_shape) != 4 or len(w_shape) != 4:
         raise ValueError(
             f"{func}: x_shape and w_shape must have 4 entries (NCHW and OIHW); got "
             f"{tuple(x_shape)} and {tuple(w_shape)}"
         )
+    _require_kernel(func, w_shape)
     geometry = windows(
         func,
         int(x_shape[2]),

@@ -75,6 +75,16 @@ def _arrays(
     return weights, gradient, arrays
 
 
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """The quotient numerator / denominator, and 0 where the denominator is 0.
+
+    The adaptive rules divide by sqrt(accumulated g²) + eps: with eps = 0 the denominator is 0
+    only where every gradient so far was 0, and so is the numerator; the step's limit there is
+    0, not NaN.
+    """
+    return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0.0)
+
+
 def _rate(func: str, lr: float) -> float:
     return as_real(lr, func, "lr", strictly_positive=True, finite=True)
 
@@ -152,6 +162,8 @@ def adagrad_step(
 
     $\epsilon$ is added **after** the square root (as PyTorch does). The
     effective rate $\eta/(\sqrt G + \epsilon)$ of each coordinate never grows.
+    With $\epsilon = 0$, a coordinate whose gradients were all 0 does not move
+    (the limit of $0/0$ here), instead of becoming NaN.
 
     Returns
     -------
@@ -164,7 +176,7 @@ def adagrad_step(
     # G ← G + g²
     new_total = total + gradient * gradient
     # w ← w − η g / (√G + ε)
-    return weights - rate * gradient / (np.sqrt(new_total) + epsilon), new_total
+    return weights - rate * _ratio(gradient, np.sqrt(new_total) + epsilon), new_total
 
 
 def rmsprop_step(
@@ -193,7 +205,7 @@ def rmsprop_step(
     # S ← ρ S + (1 − ρ) g²
     new_average = decay * average + (1.0 - decay) * gradient * gradient
     # w ← w − η g / (√S + ε)
-    return weights - rate * gradient / (np.sqrt(new_average) + epsilon), new_average
+    return weights - rate * _ratio(gradient, np.sqrt(new_average) + epsilon), new_average
 
 
 def adam_step(
@@ -237,7 +249,7 @@ def adam_step(
     corrected_first = new_first / (1.0 - decay1**step)
     corrected_second = new_second / (1.0 - decay2**step)
     # w ← w − η m̂ / (√v̂ + ε)
-    new_weights = weights - rate * corrected_first / (np.sqrt(corrected_second) + epsilon)
+    new_weights = weights - rate * _ratio(corrected_first, np.sqrt(corrected_second) + epsilon)
     return new_weights, new_first, new_second
 
 

@@ -14,8 +14,11 @@ convolution (:mod:`reference._windows`: ``stride``, ``padding``,
 * **global average**: the mean of the whole map.
 
 Input is NCHW; ``stride`` defaults to the kernel (non-overlapping windows).
-Padding may be at most half the (dilated) kernel on each side, as in PyTorch,
-so that every window holds at least one real input. Max pooling ignores
+A call is accepted exactly when every window holds at least one input of the
+image (a window of padding alone has no maximum and no mean): that admits every
+call PyTorch accepts (padding at most half the kernel) and ONNX's node vectors
+(a 3x3 kernel with padding 2), and the message of a refusal names the first
+window of padding alone. Max pooling ignores
 padded positions; average pooling counts them only with
 ``count_include_pad=True``; L$p$ pooling's zero padding adds nothing. With
 ``ceil_mode`` the output size is rounded up, and a last window that would
@@ -70,7 +73,9 @@ def max_pool2d(
     stride : int or (int, int), optional
         The step between windows; the kernel by default.
     padding : str, int or ((int, int), (int, int)), default 0
-        As for :func:`reference.conv.conv2d`; at most half the dilated kernel.
+        As for :func:`reference.conv.conv2d`; every window must hold at least one
+        input of the image (PyTorch asks for padding at most half the kernel,
+        which implies it; ONNX states no rule).
         Padded positions never win.
     dilation : int or (int, int), default 1
     ceil_mode : bool, default False
@@ -325,17 +330,26 @@ class _Pool:
             dilation=dilation,
             ceil_mode=ceil_mode,
         )
-        geometry = self.windows
-        spans = [d * (k - 1) + 1 for d, k in zip(geometry.dilation, geometry.kernel, strict=True)]
-        sides = (
-            (geometry.pad_before[0], geometry.pad_after[0], spans[0]),
-            (geometry.pad_before[1], geometry.pad_after[1], spans[1]),
-        )
-        if any(max(before, after) > span // 2 for before, after, span in sides):
+        empty = [
+            _first_empty_window(size, kernel, stride, dilation, before, out)
+            for size, kernel, stride, dilation, before, out in zip(
+                self.x.shape[2:],
+                self.windows.kernel,
+                self.windows.stride,
+                self.windows.dilation,
+                self.windows.pad_before,
+                self.windows.out,
+                strict=True,
+            )
+        ]
+        if empty[0] >= 0 or empty[1] >= 0:
+            # the first window in reading order: row 0's if a column is empty, else column 0's
+            window = (0, empty[1]) if empty[1] >= 0 else (empty[0], 0)
             raise ValueError(
-                f"{func}: padding must be at most half the (dilated) kernel, "
-                f"{spans[0] // 2} x {spans[1] // 2}, so that no window is all "
-                f"padding; got {padding!r}"
+                f"{func}: every window must hold at least one input of the image; window "
+                f"{window} holds only padding (padding {padding!r} for a {self.x.shape[2]}x"
+                f"{self.x.shape[3]} map, kernel {self.windows.kernel}, stride "
+                f"{self.windows.stride}, dilation {self.windows.dilation})"
             )
 
     @property
@@ -363,6 +377,30 @@ class _Pool:
         return upstream.reshape(-1, *upstream.shape[2:])
 
 
+def _first_empty_window(
+    size: int, kernel: int, stride: int, dilation: int, pad_before: int, out: int
+) -> int:
+    """The first of the ``out`` windows along one axis that holds no input of the image, or -1.
+
+    Window o reads the inputs o s − P + t d, t = 0 … k − 1. Windows move right with o, so
+    only the first can end before the image, and from the first that starts past its end all
+    do. Between those, a window reaches into the image from both sides or from one; with
+    d ≤ size one of its taps then lands inside, and only when the image is narrower than
+    the dilation (d > size) can its taps straddle it: those windows are counted one by one.
+    """
+    if -pad_before + (kernel - 1) * dilation < 0:
+        return 0
+    # the first window starting at or past the end: o s − P ≥ size
+    past_end = -(-(size + pad_before) // stride)
+    last = min(out, past_end)
+    if dilation > size:
+        first, stop = _taps(last, stride, pad_before, dilation, kernel, 0, size)
+        straddling = np.flatnonzero(first == stop)
+        if straddling.size:
+            return int(straddling[0])
+    return last if last < out else -1
+
+
 def _require_pixels(func: str, values: np.ndarray) -> None:
     if values.shape[2] * values.shape[3] == 0:
         raise ValueError(f"{func}: x must have at least one pixel; got shape {values.shape}")
@@ -378,19 +416,20 @@ def _taps(
 ) -> tuple[np.ndarray, np.ndarray]:
     """For each output position o, the taps t whose input o s − P + t d lies in [low, high).
 
-    They are consecutive: the range [first[o], stop[o]). Computing them once per call keeps
-    the bounds checks out of the inner loops.
+    They are consecutive: the range [first[o], stop[o]), empty when first[o] = stop[o].
+    Computed by division, not by visiting the taps, so a window of 10^11 taps costs no more
+    than one of 3; and computed once per call, which keeps the bounds checks out of the
+    inner loops.
     """
-    first = np.zeros(out, dtype=np.int64)
-    stop = np.zeros(out, dtype=np.int64)
+    first = np.empty(out, dtype=np.int64)
+    stop = np.empty(out, dtype=np.int64)
     for o in range(out):
-        first[o] = kernel
-        for t in range(kernel):
-            position = o * stride - pad_before + t * dilation
-            if low <= position < high:
-                first[o] = min(first[o], t)
-                stop[o] = t + 1
-        stop[o] = max(stop[o], first[o])
+        # the window's first input: o s − P
+        start = o * stride - pad_before
+        # the first tap at or after low: t ≥ ⌈(low − start) / d⌉
+        first[o] = max(0, -((start - low) // dilation))
+        # one past the last tap before high: t ≤ ⌊(high − 1 − start) / d⌋
+        stop[o] = max(first[o], min(kernel, (high - 1 - start) // dilation + 1))
     return first, stop
 
 
@@ -572,8 +611,9 @@ def _divisors(height: int, width: int, geometry: Windows, include_pad: bool) -> 
     counts = np.empty((out_h, out_w))
     for i in range(out_h):
         for j in range(out_w):
-            # rows counted × columns counted
-            counts[i, j] = (row_stop[i] - row_first[i]) * (col_stop[j] - col_first[j])
+            # rows counted × columns counted (in floating point: 10^11 x 10^11 taps
+            # would overflow an int64)
+            counts[i, j] = float(row_stop[i] - row_first[i]) * float(col_stop[j] - col_first[j])
     return counts
 
 
@@ -636,76 +676,60 @@ def _avg_pool_backward_kernel(
 
 @numba.njit(cache=True)
 def _window_norm(
-    x: np.ndarray,
-    plane: int,
-    i: int,
-    j: int,
-    kernel_h: int,
-    kernel_w: int,
-    stride_h: int,
-    stride_w: int,
+    image: np.ndarray,
+    top: int,
+    left: int,
+    rows: tuple[int, int],
+    cols: tuple[int, int],
     dilation_h: int,
     dilation_w: int,
-    pad_top: int,
-    pad_left: int,
     p: float,
 ) -> float:
-    """The p-norm of window (i, j) of one plane.
+    """The p-norm of the window at (top, left) of one plane, over its taps on the image.
 
-    It is called inside a parallel loop, where Numba cannot pass a tuple such as the
-    geometry: hence the integers one by one.
+    ``rows`` and ``cols`` are the ranges of taps that land on the image (from :func:`_taps`).
     """
-    height, width = x.shape[1], x.shape[2]
     largest = 0.0
-    for a in range(kernel_h):
-        row = i * stride_h - pad_top + a * dilation_h
-        if 0 <= row < height:
-            for c in range(kernel_w):
-                col = j * stride_w - pad_left + c * dilation_w
-                if 0 <= col < width:
-                    # m = max |x| over the window
-                    largest = max(largest, abs(x[plane, row, col]))
-    if largest == 0.0 or largest != largest:
-        return largest
+    for a in range(rows[0], rows[1]):
+        line = image[top + a * dilation_h]
+        for c in range(cols[0], cols[1]):
+            magnitude = abs(line[left + c * dilation_w])
+            # m = max |x| over the window (a NaN takes it, and keeps it)
+            if largest == largest and not magnitude <= largest:
+                largest = magnitude
+    if largest == 0.0 or largest != largest or largest == np.inf:
+        return largest  # all zeros, a NaN, or an infinite entry: the norm is that
     total = 0.0
-    for a in range(kernel_h):
-        row = i * stride_h - pad_top + a * dilation_h
-        if 0 <= row < height:
-            for c in range(kernel_w):
-                col = j * stride_w - pad_left + c * dilation_w
-                if 0 <= col < width:
-                    # Σ (|x| / m)^p, each term at most 1
-                    total += (abs(x[plane, row, col]) / largest) ** p
+    for a in range(rows[0], rows[1]):
+        line = image[top + a * dilation_h]
+        for c in range(cols[0], cols[1]):
+            # Σ (|x| / m)^p, each term at most 1
+            total += (abs(line[left + c * dilation_w]) / largest) ** p
     # ‖x‖_p = m (Σ (|x|/m)^p)^{1/p}
     return largest * total ** (1.0 / p)
 
 
 @numba.njit(cache=True, parallel=True)
 def _lp_pool_kernel(x: np.ndarray, geometry: Windows, p: float) -> np.ndarray:
-    planes = x.shape[0]
+    planes, height, width = x.shape
     kernel_h, kernel_w = geometry.kernel
     stride_h, stride_w = geometry.stride
     dilation_h, dilation_w = geometry.dilation
     pad_top, pad_left = geometry.pad_before
     out_h, out_w = geometry.out
+    # the taps of each window that fall on the image (zero padding adds nothing to the norm)
+    row_first, row_stop = _taps(out_h, stride_h, pad_top, dilation_h, kernel_h, 0, height)
+    col_first, col_stop = _taps(out_w, stride_w, pad_left, dilation_w, kernel_w, 0, width)
     y = np.empty((planes, out_h, out_w))
     for plane in numba.prange(planes):
+        image = x[plane]
         for i in range(out_h):
+            rows = (row_first[i], row_stop[i])
             for j in range(out_w):
+                cols = (col_first[j], col_stop[j])
+                top, left = i * stride_h - pad_top, j * stride_w - pad_left
                 y[plane, i, j] = _window_norm(
-                    x,
-                    plane,
-                    i,
-                    j,
-                    kernel_h,
-                    kernel_w,
-                    stride_h,
-                    stride_w,
-                    dilation_h,
-                    dilation_w,
-                    pad_top,
-                    pad_left,
-                    p,
+                    image, top, left, rows, cols, dilation_h, dilation_w, p
                 )
     return y
 
@@ -720,35 +744,25 @@ def _lp_pool_backward_kernel(
     dilation_h, dilation_w = geometry.dilation
     pad_top, pad_left = geometry.pad_before
     out_h, out_w = geometry.out
+    row_first, row_stop = _taps(out_h, stride_h, pad_top, dilation_h, kernel_h, 0, height)
+    col_first, col_stop = _taps(out_w, stride_w, pad_left, dilation_w, kernel_w, 0, width)
     dx = np.zeros_like(x)
     for plane in numba.prange(planes):
+        image = x[plane]
         for i in range(out_h):
+            rows = (row_first[i], row_stop[i])
             for j in range(out_w):
-                norm = _window_norm(
-                    x,
-                    plane,
-                    i,
-                    j,
-                    kernel_h,
-                    kernel_w,
-                    stride_h,
-                    stride_w,
-                    dilation_h,
-                    dilation_w,
-                    pad_top,
-                    pad_left,
-                    p,
-                )
+                cols = (col_first[j], col_stop[j])
+                top, left = i * stride_h - pad_top, j * stride_w - pad_left
+                norm = _window_norm(image, top, left, rows, cols, dilation_h, dilation_w, p)
                 if norm == 0.0:
                     continue  # every input 0: the subgradient 0
-                for a in range(kernel_h):
-                    row = i * stride_h - pad_top + a * dilation_h
-                    if row < 0 or row >= height:
-                        continue
-                    for c in range(kernel_w):
-                        col = j * stride_w - pad_left + c * dilation_w
-                        if 0 <= col < width and x[plane, row, col] != 0.0:
-                            value = x[plane, row, col]
+                for a in range(rows[0], rows[1]):
+                    row = top + a * dilation_h
+                    for c in range(cols[0], cols[1]):
+                        col = left + c * dilation_w
+                        value = image[row, col]
+                        if value != 0.0:
                             # ∂y/∂x = sign(x) (|x| / y)^{p−1}
                             slope = np.sign(value) * (abs(value) / norm) ** (p - 1.0)
                             dx[plane, row, col] += dy[plane, i, j] * slope

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -414,3 +415,22 @@ def test_no_bias_is_a_zero_bias_without_its_gradient() -> None:
     dy = np.ones((2, 3, 3, 3))
     assert conv.conv2d_backward(dy, x, w)[2] is None
     assert np.array_equal(conv.conv2d_backward(dy, x, w, np.zeros(3))[2], np.full(3, 18.0))
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "message"),
+    [
+        ((-1, 3, 5, 5), (2, 3, 3, 3), r"x_shape must be a tuple of non-negative ints"),
+        ((1, 3, 5, 5), (2, 3, 0, 3), r"the kernel must be at least 1x1"),
+        ((1, 3, 5.0, 5), (2, 3, 3, 3), r"x_shape must be a tuple of non-negative ints"),
+    ],
+)
+def test_shapes_that_describe_no_convolution_are_refused(x_shape, w_shape, message) -> None:  # type: ignore[no-untyped-def]
+    """A negative side, a kernel of side 0 or a fractional side is refused, not computed with.
+
+    (Before, a 0x0 kernel gave a map larger than the image, filled with the bias, and a batch
+    of -1 samples an output shape of -1 samples.)
+    """
+    for shape_of in (conv.conv2d_output_shape, conv.conv2d_padding):
+        with pytest.raises(ValueError, match=rf"^{shape_of.__name__}: {message}"):
+            shape_of(x_shape, w_shape)

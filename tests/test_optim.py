@@ -118,9 +118,23 @@ def test_adam_is_invariant_to_rescaling_the_loss(case: tuple, power: int) -> Non
             w, m, v = optim.adam_step(w, c * loss_and_grad(w)[1], m, v, t, lr=0.05, eps=0.0)
         return w
 
-    if np.any(w0 == 0.0):
-        w0 = w0 + 0.5  # a zero gradient with eps = 0 is 0/0
     assert np.array_equal(run(scale), run(1.0))
+
+
+@pytest.mark.parametrize("rule", ["adagrad", "rmsprop", "adam"])
+def test_with_eps_zero_a_coordinate_that_never_had_a_gradient_stays_put(rule: str) -> None:
+    """With eps = 0, a coordinate whose gradients were all 0 does not move (0/0 is taken as 0).
+
+    Its accumulated squares are 0 and so is its step's numerator; the limit is no step, where
+    the plain formula gives NaN. The other coordinate moves as the formula says.
+    """
+    step = optim.optimizer(rule, lr=0.1, eps=0.0)
+    w, state = np.array([1.0, 2.0]), None
+    for _ in range(3):
+        w, state = step(w, np.array([0.0, 0.5]), state)
+    assert w[0] == 1.0
+    assert np.isfinite(w[1])
+    assert w[1] < 2.0
 
 
 @given(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,7 +15,8 @@ from numerics import strategies as nst
 from reference import conv, pooling
 
 max_examples = catalog.get("max_pool2d").examples
-avg_examples = catalog.get("avg_pool2d").examples
+AVERAGE = catalog.get("avg_pool2d")
+avg_examples = AVERAGE.examples
 
 
 @st.composite
@@ -102,7 +105,7 @@ def test_average_pooling_is_a_convolution_with_a_constant_kernel(
         pooled,
         convolved.reshape(pooled.shape),
         gauge=pooling.avg_pool2d(np.abs(x), (kernel_h, kernel_w), stride=stride, padding=padding),
-        terms=2 * (kernel_h * kernel_w + 1),
+        terms=2 * AVERAGE.terms(catalog.Example((x, (kernel_h, kernel_w)))),
     )
 
 
@@ -242,11 +245,12 @@ def test_global_average_pooling_is_average_pooling_over_the_whole_map(example) -
     """global_avg(x) = avg_pool(x, kernel = (H, W)): within gamma_{2(HW + 1)}."""
     (x,) = example.inputs
     whole = pooling.avg_pool2d(x, x.shape[2:])
+    entry = catalog.get("global_avg_pool2d")
     assert_close(
         pooling.global_avg_pool2d(x),
         whole,
-        gauge=np.abs(x).mean(axis=(2, 3), keepdims=True),
-        terms=2 * (x.shape[2] * x.shape[3] + 1),
+        gauge=entry.gauge(example),
+        terms=2 * entry.terms(example),
     )
 
 
@@ -303,3 +307,169 @@ def test_nan_propagates_through_max_pooling() -> None:
     y = pooling.max_pool2d(x, 2)
     assert np.isnan(y[0, 0, 0, 0])
     assert y[0, 0, 0, 1] == 0.0
+
+
+def test_a_window_of_ten_to_the_eleven_taps_costs_no_more_than_one_of_three() -> None:
+    """The taps of a window that fall on the image are found by division, not by visiting them.
+
+    A 1x1 image under a kernel of 10^11 taps with padding 5 10^10 has one window, holding the
+    one pixel: max and L2 give it, the average (padding counted) divides it by 10^22 (a count
+    that would overflow an int64 if multiplied as one).
+    """
+    x, kernel, padding = np.ones((1, 1, 1, 1)), 10**11, 5 * 10**10
+    assert pooling.max_pool2d(x, kernel, padding=padding)[0, 0, 0, 0] == 1.0
+    assert pooling.lp_pool2d(x, kernel, padding=padding)[0, 0, 0, 0] == 1.0
+    assert pooling.avg_pool2d(x, kernel, padding=padding)[0, 0, 0, 0] == 1e-22
+    dx = pooling.max_pool2d_backward(np.ones((1, 1, 1, 1)), x, kernel, padding=padding)
+    assert dx[0, 0, 0, 0] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("call", "window"),
+    [
+        # dilation 3 over a 2x2 map with padding 2: five of nine windows hold no image tap
+        (
+            lambda: pooling.max_pool2d_backward(
+                np.ones((1, 1, 3, 3)),
+                np.arange(4.0).reshape(1, 1, 2, 2),
+                2,
+                stride=1,
+                dilation=3,
+                padding=2,
+            ),
+            (0, 1),
+        ),
+        (
+            lambda: pooling.avg_pool2d(
+                np.ones((1, 1, 1, 1)), 2, dilation=2, padding=1, count_include_pad=False
+            ),
+            (0, 0),
+        ),
+        (lambda: pooling.lp_pool2d(np.ones((1, 1, 4, 4)), 2, padding=((0, 0), (2, 0))), (0, 0)),
+        (
+            lambda: pooling.max_pool2d(
+                np.ones((1, 1, 4, 4)), 2, stride=1, padding=((0, 3), (0, 0))
+            ),
+            (4, 0),
+        ),
+    ],
+)
+def test_a_window_of_padding_alone_is_refused_by_its_position(call, window) -> None:  # type: ignore[no-untyped-def]
+    """A window that holds no input of the image has no maximum and no mean: refused, named.
+
+    (Before, the maximum's gradient of such a window landed on the last pixel and the average
+    without padding was NaN.)
+    """
+    with pytest.raises(ValueError, match=rf"window \({window[0]}, {window[1]}\) holds only"):
+        call()
+
+
+def test_lp_pooling_propagates_nan_and_infinity() -> None:
+    """A NaN in a window makes its norm NaN, an infinite entry (and no NaN) makes it infinite."""
+    assert np.isnan(pooling.lp_pool2d(np.array([[[[np.nan, 0.0]]]]), (1, 2))).all()
+    assert np.isnan(pooling.lp_pool2d(np.array([[[[0.0, np.nan, 3.0]]]]), (1, 3))).all()
+    assert pooling.lp_pool2d(np.array([[[[np.inf, 1.0]]]]), (1, 2))[0, 0, 0, 0] == np.inf
+    assert pooling.lp_pool2d(np.array([[[[-np.inf, 1.0]]]]), (1, 2), p=3.0)[0, 0, 0, 0] == np.inf
+
+
+def _onnx_pooling_vectors() -> list:
+    """ONNX's own node test vectors of 2-D MaxPool, AveragePool and LpPool on float32."""
+    onnx_cases = pytest.importorskip(
+        "onnx.backend.test.case.node",
+        reason="ONNX's node vectors need the onnx package (the test extra installs it)",
+    )
+    from onnx import helper
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ONNX's generators divide by zero on purpose
+        cases = onnx_cases.collect_testcases()
+    found = []
+    for case in cases:
+        nodes = case.model.graph.node
+        if len(nodes) != 1 or nodes[0].op_type not in ("MaxPool", "AveragePool", "LpPool"):
+            continue
+        ((inputs, outputs),) = case.data_sets
+        if inputs[0].ndim != 4 or inputs[0].dtype != np.float32 or len(outputs) != 1:
+            continue  # 1-D and 3-D pooling, uint8 data, MaxPool's indices output
+        attrs = {a.name: helper.get_attribute_value(a) for a in nodes[0].attribute}
+        # the vector's own tolerance, for the vectors written by hand (see below)
+        tolerance = {"rtol": case.rtol, "atol": case.atol} if _by_hand(outputs[0]) else {}
+        found.append((case.name, nodes[0].op_type, attrs, inputs[0], outputs[0], tolerance))
+    return found
+
+
+def _by_hand(expected: np.ndarray) -> bool:
+    """Whether the values were written out to 4 decimals (and need all 4) rather than computed."""
+
+    def written(decimals: int) -> np.ndarray:
+        return np.round(expected.astype(np.float64), decimals).astype(np.float32)
+
+    return bool(np.array_equal(expected, written(4)) and not np.array_equal(expected, written(3)))
+
+
+def _from_onnx(attrs: dict) -> dict:
+    """ONNX's pooling attributes as this module's keywords (ONNX's defaults written out)."""
+    auto = attrs.get("auto_pad", b"NOTSET").decode()
+    top, left, bottom, right = attrs.get("pads", [0, 0, 0, 0])
+    padding = {"SAME_UPPER": "same", "SAME_LOWER": "same_lower", "VALID": "valid"}.get(
+        auto, ((top, bottom), (left, right))
+    )
+    return {
+        "stride": tuple(attrs.get("strides", [1, 1])),  # ONNX's default stride is 1
+        "padding": padding,
+        "dilation": tuple(attrs.get("dilations", [1, 1])),
+        "ceil_mode": bool(attrs.get("ceil_mode", 0)),
+    }
+
+
+def test_onnx_node_vectors_of_pooling_are_reproduced() -> None:
+    """ONNX's own MaxPool, AveragePool and LpPool vectors (2-D, float32), padding 2 included.
+
+    The vectors are float32 results, which ONNX's generators may compute in float32: max
+    pooling agrees exactly; the average within gamma_{2(n+1)} in float32 of the mean of |x|
+    over the window (n taps and the division, ONNX's float32 sum and its rounding, plus ours
+    in float64), the norm within gamma_{2(5n+6)} in float32 of itself (a sum of positive
+    powers: relative error). A vector written out by hand to 4 decimals is held to the
+    tolerance it declares besides (ONNX's test_averagepool_2d_ceil_last_window_starts_on_pad
+    gives 0.2841 for 0.284044..., with rtol 1e-3).
+    """
+    vectors = _onnx_pooling_vectors()
+    names = {name for name, *_ in vectors}
+    for wanted in (
+        "test_maxpool_2d_pads",
+        "test_averagepool_2d_pads",
+        "test_averagepool_2d_pads_count_include_pad",
+        "test_lppool_2d_pads",
+    ):
+        assert wanted in names
+    for name, op_type, attrs, x, expected, tolerance in vectors:
+        kernel = tuple(attrs["kernel_shape"])
+        options = _from_onnx(attrs)
+        taps = int(np.prod(kernel))
+        if op_type == "MaxPool":
+            got = pooling.max_pool2d(x, kernel, **options)
+            assert np.array_equal(got.astype(np.float32), expected), name
+        elif op_type == "AveragePool":
+            include = bool(attrs.get("count_include_pad", 0))
+            got = pooling.avg_pool2d(x, kernel, count_include_pad=include, **options)
+            gauge = pooling.avg_pool2d(np.abs(x), kernel, count_include_pad=include, **options)
+            assert_close(
+                got,
+                expected,
+                gauge=gauge,
+                terms=2 * (taps + 1),
+                dtype=np.float32,
+                **tolerance,
+                err_msg=name,
+            )
+        else:
+            got = pooling.lp_pool2d(x, kernel, p=float(attrs.get("p", 2)), **options)
+            assert_close(
+                got,
+                expected,
+                gauge=np.abs(got),
+                terms=2 * (5 * taps + 6),
+                dtype=np.float32,
+                **tolerance,
+                err_msg=name,
+            )

@@ -93,6 +93,12 @@ def _bad(
 
 _ERRORS = (
     _bad(
+        "a kernel of side 0",
+        ValueError,
+        r"the kernel must be at least 1x1",
+        w=np.ones((2, 4, 0, 0)),
+    ),
+    _bad(
         "a kernel taller than the image",
         ValueError,
         r"the kernel spans 7x3 inputs .* larger than the padded input, 5x5",

@@ -78,10 +78,17 @@ def _geometry_errors(func: str) -> tuple[BadCall, ...]:
     """The bad windows every pooling refuses the same way."""
     return (
         BadCall(
-            "padding over half the kernel",
+            "a window of padding alone",
             Example((_IMAGE, 2), {"padding": 2}),
             ValueError,
-            r"padding must be at most half the \(dilated\) kernel",
+            r"every window must hold at least one input of the image; window \(0, 0\) holds "
+            r"only padding",
+        ),
+        BadCall(
+            "dilated windows whose taps straddle a small image",
+            Example((np.ones((1, 1, 2, 2)), 2), {"stride": 1, "dilation": 3, "padding": 2}),
+            ValueError,
+            r"every window must hold at least one input of the image; window \(0, 1\)",
         ),
         BadCall(
             "a kernel larger than the image",
