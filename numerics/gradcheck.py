@@ -252,6 +252,9 @@ def check_gradient(
     >>> check_gradient(np.sin, lambda dy, x: -dy * np.cos(x), [np.array([0.1, 0.7])]).ok
     False
     """
+    _check_options(
+        op, op_backward, step, directions=directions, jacobian_limit=jacobian_limit, seed=seed
+    )
     attrs = dict(attrs or {})
     point = [_as_input(value) for value in inputs]
     positions = _differentiable(point, wrt)
@@ -340,6 +343,24 @@ class _NotFiniteError(Exception):
     def __init__(self, message: str, position: int | None) -> None:
         super().__init__(message)
         self.position = position
+
+
+def _check_options(op: Any, op_backward: Any, step: Any, **counts: Any) -> None:
+    """Refuse what check_gradient cannot work with: not callables, a step, counts out of range."""
+    if not (callable(op) and callable(op_backward)):
+        raise TypeError("check_gradient: op and op_backward must be callables")
+    if isinstance(step, bool) or not isinstance(step, (int, float)) or not 0.0 < step < math.inf:
+        raise ValueError(f"check_gradient: step must be a finite number > 0; got {step!r}")
+    least = {"directions": 1, "jacobian_limit": 0, "seed": 0}
+    for name, value in counts.items():
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, np.integer))
+            or value < least[name]
+        ):
+            raise ValueError(
+                f"check_gradient: {name} must be an integer >= {least[name]}; got {value!r}"
+            )
 
 
 def _as_input(value: Any) -> Any:

@@ -16,6 +16,8 @@ what :func:`assert_close` takes.
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -36,6 +38,20 @@ def unit_roundoff(dtype: DTypeLike = np.float64) -> float:
     True
     """
     return float(np.finfo(dtype).eps) / 2.0
+
+
+def _is_real(value: object) -> bool:
+    """A real number that is not a bool (arguments are checked at run time, whatever the hints)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_count(value: object) -> bool:
+    """A non-negative whole number (3, 10**400 and 3.0; not True, NaN, inf or -1)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, numbers.Integral):
+        return int(value) >= 0
+    return _is_real(value) and math.isfinite(value) and float(value).is_integer() and value >= 0  # type: ignore[arg-type, operator]
 
 
 def gamma(n: int, dtype: DTypeLike = np.float64) -> float:
@@ -65,13 +81,13 @@ def gamma(n: int, dtype: DTypeLike = np.float64) -> float:
     >>> f"{gamma(1000):.3e}"
     '1.110e-13'
     """
-    if isinstance(n, bool) or int(n) != n or n < 0:
+    if not _is_count(n):
         raise ValueError(f"gamma: n must be a non-negative integer; got {n!r}")
-    nu = int(n) * unit_roundoff(dtype)
-    if nu >= 1.0:
-        raise ValueError(
-            f"gamma: n u = {nu} >= 1 for n = {n} in {np.dtype(dtype)}; the bound is void"
-        )
+    unit = unit_roundoff(dtype)
+    # an int compared with a float exactly: no overflow for a huge n
+    if int(n) >= 1.0 / unit:
+        raise ValueError(f"gamma: n u >= 1 for n = {n} in {np.dtype(dtype)}; the bound is void")
+    nu = int(n) * unit
     return nu / (1.0 - nu)
 
 
@@ -87,6 +103,11 @@ def ulp_distance(a: float, b: float, dtype: DTypeLike = np.float64) -> int:
     >>> ulp_distance(-0.0, 0.0)
     0
     """
+    for name, value in (("a", a), ("b", b)):
+        if not _is_real(value):
+            raise TypeError(f"ulp_distance: {name} must be a real number; got {value!r}")
+        if math.isnan(float(value)):
+            raise ValueError(f"ulp_distance: {name} is NaN, which is no distance from anything")
     info = np.finfo(dtype)
     unsigned = {4: np.uint32, 8: np.uint64}[info.bits // 8]
     sign_bit = 1 << (info.bits - 1)
@@ -155,6 +176,11 @@ def assert_close(
     >>> x, w = np.array([0.1, 0.2, 0.3]), np.array([3.0, -1.0, 2.0])
     >>> assert_close(x @ w, 0.7, gauge=np.abs(x) @ np.abs(w), terms=3)
     """
+    for name, value in (("actual", actual), ("expected", expected)):
+        if np.asarray(value).dtype.kind not in "biuf":
+            raise TypeError(
+                f"assert_close: {name} must be real numbers; got {np.asarray(value).dtype} data"
+            )
     got = np.asarray(actual, dtype=np.float64)
     want = (
         np.broadcast_to(np.asarray(expected, dtype=np.float64), got.shape)

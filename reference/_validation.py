@@ -27,6 +27,7 @@ __all__ = [
     "as_layers",
     "as_positive_int",
     "as_real",
+    "as_seed",
     "by_channel",
     "describe",
     "require_finite",
@@ -36,6 +37,10 @@ __all__ = [
     "require_same_shape",
     "require_unit_interval",
 ]
+
+
+#: The largest integer a kernel can count to: sizes, strides and paddings beyond it are refused.
+INT64_MAX = 2**63 - 1
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -92,7 +97,16 @@ def as_float_array(
     ValueError
         If the rank is not ``ndim``.
     """
-    array = value if isinstance(value, np.ndarray) else np.asarray(value)
+    if isinstance(value, np.ndarray):
+        array = value
+    else:
+        try:
+            array = np.asarray(value)
+        except ValueError as ragged:  # NumPy: "setting an array element with a sequence"
+            raise ValueError(
+                f"{func}: {name} must be a rectangular array (every row of the same length); "
+                f"got a ragged {type(value).__name__}"
+            ) from ragged
     kind = array.dtype.kind
     if kind != "f":
         what = {
@@ -150,9 +164,14 @@ def as_positive_int(value: Any, func: str, name: str) -> int:
     """Return a positive integer (``bool`` excluded), or raise."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{func}: {name} must be a positive integer; got {describe(value)}")
-    if value < 1:
+    number = int(value)
+    if number < 1:
         raise ValueError(f"{func}: {name} must be a positive integer; got {value!r}")
-    return int(value)
+    if number > INT64_MAX:
+        raise ValueError(
+            f"{func}: {name} must be at most 2**63 - 1 (kernels count in int64); got {value!r}"
+        )
+    return number
 
 
 def require_finite(array: np.ndarray, func: str, name: str) -> None:
@@ -320,3 +339,15 @@ def as_layers(
         chain.append((weights, bias))
         fan_in = weights.shape[1]
     return chain
+
+
+def as_seed(value: Any, func: str, name: str = "seed") -> int:
+    """A seed as a Python int: a non-negative integer (``bool`` and None excluded), or raise.
+
+    A reference is reproducible: None (a fresh seed from the system) is refused.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{func}: {name} must be a non-negative integer; got {describe(value)}")
+    if int(value) < 0:
+        raise ValueError(f"{func}: {name} must be a non-negative integer; got {value!r}")
+    return int(value)

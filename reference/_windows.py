@@ -60,6 +60,34 @@ def as_pair(value: Any, func: str, name: str, *, minimum: int = 1) -> tuple[int,
     return int(pair[0]), int(pair[1])
 
 
+#: Positions the kernels compute (o s - P + t d, in int64) stay below 2**63 when every extent
+#: (a padded side, a window's span, a stride) is below 2**62.
+EXTENT_LIMIT = 2**62
+
+
+def _require_extent(
+    func: str,
+    sizes: tuple[int, int],
+    kernel: tuple[int, int],
+    strides: tuple[int, int],
+    spans: tuple[int, ...],
+    pads: tuple[tuple[int, int], tuple[int, int]],
+) -> None:
+    """Refuse geometries whose positions would overflow the kernels' int64 arithmetic."""
+    extents = {
+        "the kernel": max(kernel),
+        "the stride": max(strides),
+        "the kernel's span (dilation included)": max(spans),
+        "the padded input": max(n + p[0] + p[1] for n, p in zip(sizes, pads, strict=True)),
+    }
+    for what, extent in extents.items():
+        if extent >= EXTENT_LIMIT:
+            raise ValueError(
+                f"{func}: {what} must stay below 2**62 positions (the kernels count "
+                f"in int64); got {extent}"
+            )
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
@@ -117,6 +145,8 @@ def windows(
             axes = [
                 _same(n, k, s, lower=lower) for n, k, s in zip(sizes, spans, strides, strict=True)
             ]
+            same_pads = ((axes[0][0], axes[0][1]), (axes[1][0], axes[1][1]))
+            _require_extent(func, sizes, kernel, strides, spans, same_pads)
             return Windows(
                 kernel,
                 strides,
@@ -147,6 +177,7 @@ def windows(
         )
     if min(min(pads[0]), min(pads[1])) < 0:
         raise ValueError(f"{func}: padding must not be negative; got {padding!r}")
+    _require_extent(func, sizes, kernel, strides, spans, pads)
     outs = [
         _explicit(n, k, s, p[0], p[1], ceil_mode)
         for n, k, s, p in zip(sizes, spans, strides, pads, strict=True)

@@ -24,7 +24,14 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
-from reference._validation import as_axis, as_float_array, as_real, by_channel, require_same_shape
+from reference._validation import (
+    as_axis,
+    as_float_array,
+    as_real,
+    by_channel,
+    require_finite,
+    require_same_shape,
+)
 
 __all__ = [
     "leaky_relu",
@@ -360,6 +367,7 @@ def _softmax_input(func: str, x: ArrayLike, axis: int) -> tuple[np.ndarray, int]
 def _prelu_input(func: str, x: ArrayLike, alpha: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     values = _input(func, x)
     slopes = as_float_array(alpha, func, "alpha", ndim=1, layout="(C,) or (1,)")
+    require_finite(slopes, func, "alpha")
     channels = values.shape[1] if values.ndim >= 2 else 1
     if slopes.shape not in ((channels,), (1,)):
         raise ValueError(

@@ -197,6 +197,13 @@ def update_running_stats(
     var = _parameter(func, "running_var", running_var, channels)
     new_mean = _parameter(func, "batch_mean", batch_mean, channels)
     new_var = _parameter(func, "batch_var", batch_var, channels)
+    for name, values in (("running_var", var), ("batch_var", new_var)):
+        negative = np.flatnonzero(~(values >= 0.0))
+        if negative.size:
+            raise ValueError(
+                f"{func}: {name} must be a variance, >= 0; got "
+                f"{float(values[negative[0]])!r} at index {int(negative[0])}"
+            )
     # the annotation promises an int; a caller may still pass a bool or a float
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:  # type: ignore[redundant-expr]
         raise ValueError(

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from reference._validation import as_positive_int, as_real, as_seed
 from reference.mlp import Params, mlp_forward, train_classifier
 
 __all__ = ["DigitsResult", "load_digits_split", "train_digit_network"]
@@ -80,9 +81,15 @@ def train_digit_network(
     *Initialisation* explains why), the biases at 0; ``seed`` draws them and
     the order of the minibatches.
     """
+    func = "train_digit_network"
+    width = as_positive_int(hidden, func, "hidden")
+    rng = np.random.default_rng(as_seed(seed, func))
+    # checked here too, so that a message names this function rather than the trainer
+    rate = as_real(lr, func, "lr", strictly_positive=True, finite=True)
+    size = as_positive_int(batch_size, func, "batch_size")
+    count = as_positive_int(epochs, func, "epochs")
     X_train, labels_train, X_test, labels_test = load_digits_split()
-    rng = np.random.default_rng(seed)
-    sizes = [X_train.shape[1], hidden, 10]
+    sizes = [X_train.shape[1], width, 10]
     params = [
         (rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in), np.zeros(fan_out))
         for fan_in, fan_out in itertools.pairwise(sizes)
@@ -93,9 +100,9 @@ def train_digit_network(
         labels_train,
         params,
         activations,
-        lr=lr,
-        batch_size=batch_size,
-        epochs=epochs,
+        lr=rate,
+        batch_size=size,
+        epochs=count,
         rng=rng,
     )
     predictions = np.argmax(mlp_forward(X_test, params, activations), axis=1)

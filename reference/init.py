@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from reference._validation import as_real, describe, require_generator
+from reference._validation import as_positive_int, as_real, describe, require_generator
 
 __all__ = [
     "Propagation",
@@ -231,7 +231,17 @@ def propagate(
     >>> run.forward.shape, run.backward.shape, run.output.shape
     ((4,), (4,), (16, 8))
     """
-    generator = require_generator(rng, "propagate")
+    func = "propagate"
+    generator = require_generator(rng, func)
+    depth = as_positive_int(depth, func, "depth")
+    width = as_positive_int(width, func, "width")
+    batch = as_positive_int(batch, func, "batch")
+    scale = as_real(scale, func, "scale", strictly_positive=True, finite=True)
+    # the annotations promise callables; a caller may still pass anything
+    if not (callable(initialiser) and callable(activation) and callable(activation_backward)):  # type: ignore[redundant-expr]
+        raise TypeError(
+            f"{func}: initialiser, activation and activation_backward must be callables"
+        )
     activity = generator.standard_normal((batch, width))
     forward, weights, sums = [float(np.mean(activity**2))], [], []
     for _ in range(depth):

@@ -476,9 +476,11 @@ def _binary_cross_entropy_with_logits_kernel(z: np.ndarray, y: np.ndarray) -> fl
         # − y log σ(z) − (1 − y) log σ(−z) = softplus(z) − y z
         #   = (1 − y) max(z, 0) + y max(−z, 0) + log(1 + e^{−|z|}): three non-negative terms,
         #   so a confident right answer keeps its small loss (no cancellation)
-        total += (
-            (1.0 - y[n]) * max(z[n], 0.0) + y[n] * max(-z[n], 0.0) + np.log1p(np.exp(-abs(z[n])))
-        )
+        # (a term whose weight is 0 is 0, also for an infinite logit: the loss of a right
+        # answer tends to 0 as its logit grows)
+        wrong_positive = (1.0 - y[n]) * max(z[n], 0.0) if y[n] != 1.0 else 0.0
+        wrong_negative = y[n] * max(-z[n], 0.0) if y[n] != 0.0 else 0.0
+        total += wrong_positive + wrong_negative + np.log1p(np.exp(-abs(z[n])))
     # L = Σ / N
     return total / z.size
 

@@ -40,6 +40,7 @@ from reference._validation import (
     as_layers,
     as_real,
     describe,
+    require_finite,
     require_generator,
     require_output_shape,
 )
@@ -136,7 +137,8 @@ def mlp_forward_cache(
         One pair per layer, in order.
     """
     inputs, layers, names = _check("mlp_forward_cache", x, params, activations)
-    return _forward_pass(inputs, layers, names)
+    # a copy where as_float_array handed back the caller's own array
+    return _forward_pass(inputs.copy() if inputs is x else inputs, layers, names)
 
 
 def mlp_backward(
@@ -440,6 +442,7 @@ def _pair(func: str, validation: Any) -> tuple[Any, Any]:
 
 def _real_targets(func: str, name: str, Y: ArrayLike, count: int, width: int) -> np.ndarray:
     targets = as_float_array(Y, func, name, ndim=2, layout="(N, fan_out)")
+    require_finite(targets, func, name)
     if targets.shape != (count, width):
         raise ValueError(
             f"{func}: {name} must have shape {(count, width)}, one row of outputs "
@@ -478,11 +481,15 @@ def _train(
     if drop_rate >= 1.0:
         raise ValueError(f"{func}: dropout must be in [0, 1); got {drop_rate!r}")
     require_generator(rng, func)
+    # (class targets are checked to lie in [0, 1] already, real targets by the regressor)
+    require_finite(inputs, func, "X")
+    if held_out is not None:
+        require_finite(held_out[0], func, "validation X")
 
     def unpack(flat: list[np.ndarray]) -> Params:
         return [(flat[2 * i], flat[2 * i + 1]) for i in range(len(flat) // 2)]
 
-    def batch_gradient(flat: list[np.ndarray], rows: np.ndarray) -> tuple[None, list[np.ndarray]]:
+    def batch_gradient(flat: list[np.ndarray], rows: np.ndarray) -> tuple[float, list[np.ndarray]]:
         network = unpack(flat)
         drop = None
         if drop_rate:
@@ -493,9 +500,11 @@ def _train(
             drop = Dropout(drop_rate, masks)
         cache = _forward_pass(inputs[rows], network, names, drop)
         output = ACTIVATIONS[names[-1]][0](cache[-1][1])
+        # the minibatch's loss, so that a diverging run is named at its first non-finite step
+        batch_loss = loss(output, targets[rows])
         d_output = loss_backward(1.0, output, targets[rows])
         grads = _backward_pass(d_output, cache, network, names, drop)
-        return None, [g for pair in grads for g in pair]
+        return batch_loss, [g for pair in grads for g in pair]
 
     def evaluate(flat: list[np.ndarray]) -> float | tuple[float, float]:
         network = unpack(flat)

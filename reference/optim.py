@@ -288,6 +288,11 @@ def minimize(
     (path, losses)
         ``path[k]`` is the weights after $k$ steps (``path[0]`` is ``w0``), and
         ``losses[k]`` the loss there: ``steps + 1`` of each.
+
+    Raises
+    ------
+    reference.NonFiniteLossError
+        When a loss is not finite; its ``step`` is the number of steps taken before it.
     """
     func = "minimize"
     weights = as_float_array(w0, func, "w0").copy()
@@ -297,12 +302,22 @@ def minimize(
         raise TypeError(f"{func}: loss_and_grad and step must be callables")
     path, losses = [weights], []
     state: Any = None
-    for _ in range(count):
-        loss, grad = loss_and_grad(weights)
-        losses.append(float(loss))
-        weights, state = step(weights, np.asarray(grad, dtype=np.float64), state)
-        path.append(np.asarray(weights, dtype=np.float64))
-    losses.append(float(loss_and_grad(weights)[0]))
+    rate = float(getattr(step, "lr", np.nan))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for taken in range(count + 1):
+            loss, grad = loss_and_grad(weights)
+            losses.append(float(loss))
+            if not np.isfinite(losses[-1]):
+                raise NonFiniteLossError(
+                    f"{func}: the loss became {losses[-1]!r} after {taken} steps; try a "
+                    f"smaller learning rate",
+                    step=taken,
+                    lr=rate,
+                )
+            if taken == count:
+                break
+            weights, state = step(weights, np.asarray(grad, dtype=np.float64), state)
+            path.append(np.asarray(weights, dtype=np.float64))
     return np.array(path), np.array(losses)
 
 

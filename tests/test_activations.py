@@ -287,3 +287,16 @@ def test_bad_input_gets_a_clear_error(call, error, message) -> None:
     """Wrong shapes, axes, slopes and dtypes are refused with the function and argument named."""
     with pytest.raises(error, match=message):
         call()
+
+
+def test_a_non_finite_slope_is_refused_by_prelu_as_by_leaky_relu() -> None:
+    """An infinite or NaN slope is refused, not computed with (it gave [nan, -inf] before)."""
+    for slope in (np.inf, np.nan):
+        with pytest.raises(ValueError, match=r"^prelu: alpha must be finite"):
+            act.prelu(np.array([0.0, -1.0]), np.array([slope]))
+
+
+def test_a_ragged_list_is_refused_with_the_argument_named() -> None:
+    """Rows of different lengths are refused by name, not with NumPy's message about sequences."""
+    with pytest.raises(ValueError, match=r"^sigmoid: x must be a rectangular array"):
+        act.sigmoid([[1.0], [1.0, 2.0]])

@@ -386,3 +386,65 @@ def test_a_learning_rate_too_large_is_reported_with_the_step() -> None:
         mlp.train_regressor(
             X, X[:, :1], params, ["identity"], lr=1e3, batch_size=4, epochs=50, rng=rng
         )
+
+
+def test_a_diverging_run_is_named_at_its_first_non_finite_minibatch() -> None:
+    """The trainer reports the first step whose minibatch loss is not finite, not the epoch's end.
+
+    With lr = 1e100 a linear fit of 64 rows in minibatches of 8 overflows on the third step
+    (step 2 counts the updates made before it), where the epoch's evaluation came at step 8.
+    """
+    from reference import NonFiniteLossError
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 3))
+    params = [(rng.standard_normal((3, 1)), np.zeros(1))]
+    with pytest.raises(NonFiniteLossError) as caught:
+        mlp.train_regressor(
+            X, X[:, :1], params, ["identity"], lr=1e100, batch_size=8, epochs=5, rng=rng
+        )
+    assert caught.value.step == 2
+    assert caught.value.epoch == 1
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+@pytest.mark.parametrize("where", ["X", "Y"])
+def test_non_finite_training_data_is_refused_before_any_step(bad: float, where: str) -> None:
+    """NaN or an infinity in the data is refused up front, naming it, as fit_sgd does."""
+    X, Y = np.ones((4, 2)), np.ones((4, 1))
+    (X if where == "X" else Y)[2, 0] = bad
+    params = [(np.ones((2, 1)), np.zeros(1))]
+    with pytest.raises(ValueError, match=rf"^train_regressor: {where} must be finite"):
+        mlp.train_regressor(
+            X, Y, params, ["identity"], lr=0.1, batch_size=2, epochs=1, rng=np.random.default_rng(0)
+        )
+
+
+def test_the_forward_cache_never_hands_back_the_callers_array() -> None:
+    """What training keeps is its own: the cache's first input is a copy of x, not x itself."""
+    x = np.ones((2, 2))
+    cache = mlp.mlp_forward_cache(x, [(np.ones((2, 1)), np.zeros(1))], ["identity"])
+    assert cache[0][0] is not x
+    assert np.array_equal(cache[0][0], x)
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"seed": None}, TypeError, r"seed must be a non-negative integer"),
+        ({"seed": True}, TypeError, r"seed must be a non-negative integer"),
+        ({"seed": -1}, ValueError, r"seed must be a non-negative integer"),
+        ({"hidden": 0}, ValueError, r"hidden must be a positive integer"),
+        ({"hidden": 1.5}, TypeError, r"hidden must be a positive integer"),
+        ({"lr": -1.0}, ValueError, r"lr must be > 0"),
+    ],
+)
+def test_the_digits_experiment_refuses_settings_it_cannot_reproduce(
+    options, error, message
+) -> None:  # type: ignore[no-untyped-def]
+    """A seed is a non-negative integer (None would differ run to run), named by the experiment.
+
+    The other settings are checked under the experiment's own name too, not the trainer's.
+    """
+    with pytest.raises(error, match=rf"^train_digit_network: {message}"):
+        train_digit_network(epochs=1, **options)

@@ -223,3 +223,18 @@ def test_running_statistics_are_new_arrays() -> None:
     before = [a.copy() for a in state]
     bn.update_running_stats(*state, 4, momentum=0.5)
     assert all(np.array_equal(a, b) for a, b in zip(state, before, strict=True))
+
+
+@pytest.mark.parametrize("name", ["running_var", "batch_var"])
+def test_a_negative_variance_is_refused(name: str) -> None:
+    """A variance below 0 is refused, not averaged into a running variance below 0."""
+    arguments = {"running_var": np.ones(2), "batch_var": np.ones(2), name: np.array([-1.0, 1.0])}
+    with pytest.raises(ValueError, match=rf"^update_running_stats: {name} must be a variance"):
+        bn.update_running_stats(
+            np.zeros(2),
+            arguments["running_var"],
+            np.zeros(2),
+            arguments["batch_var"],
+            3,
+            momentum=0.9,
+        )

@@ -434,3 +434,25 @@ def test_shapes_that_describe_no_convolution_are_refused(x_shape, w_shape, messa
     for shape_of in (conv.conv2d_output_shape, conv.conv2d_padding):
         with pytest.raises(ValueError, match=rf"^{shape_of.__name__}: {message}"):
             shape_of(x_shape, w_shape)
+
+
+@pytest.mark.parametrize(
+    ("attrs", "message"),
+    [
+        ({"stride": 2**63}, r"stride must stay below 2\*\*62 positions"),
+        ({"padding": 2**62}, r"the padded input must stay below 2\*\*62 positions"),
+        ({"padding": 2**63}, r"the padded input must stay below 2\*\*62 positions"),
+        ({"dilation": 2**62}, r"span \(dilation included\) must stay below 2\*\*62"),
+    ],
+)
+def test_integers_beyond_the_kernels_int64_are_refused_in_every_process(attrs, message) -> None:  # type: ignore[no-untyped-def]
+    """A stride, padding or dilation the kernels' int64 arithmetic cannot hold is refused up front.
+
+    (Before, stride 2**63 worked in a fresh process and raised OverflowError after any other
+    conv2d call; padding 2**62 gave NumPy's "negative shape values".) Called twice, the same way.
+    """
+    x, w = np.ones((2, 2, 4, 4)), np.ones((3, 2, 3, 3))
+    conv.conv2d(x, w, np.zeros(3), padding="same")  # an ordinary call first
+    for _ in range(2):
+        with pytest.raises(ValueError, match=rf"^conv2d: .*{message}"):
+            conv.conv2d(x, w, np.zeros(3), **{"padding": "same", **attrs})

@@ -239,3 +239,23 @@ def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None: 
     """A shape with no fan-in, an empty side, no generator, a negative scale, a float side."""
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"depth": -1}, ValueError, r"depth must be a positive integer"),
+        ({"depth": True}, TypeError, r"depth must be a positive integer"),
+        ({"batch": 0}, ValueError, r"batch must be a positive integer"),
+        ({"width": [1.0]}, TypeError, r"width must be a positive integer"),
+        ({"scale": np.nan}, ValueError, r"scale must be > 0"),
+    ],
+)
+def test_the_depth_experiment_refuses_settings_that_describe_no_network(
+    options, error, message
+) -> None:  # type: ignore[no-untyped-def]
+    """A network of -1 layers, a batch of 0 examples or a NaN scale is refused, not run."""
+    with pytest.raises(error, match=rf"^propagate: {message}"):
+        init.propagate(
+            init.glorot_normal, act.tanh, act.tanh_backward, np.random.default_rng(0), **options
+        )

@@ -408,3 +408,12 @@ def test_squared_error_is_twice_the_squared_loss(pair: tuple) -> None:
         losses.squared_error_backward(1.0, y_hat, y),
         2.0 * losses.squared_loss_backward(1.0, y_hat, y),
     )
+
+
+def test_an_infinite_logit_has_the_limit_of_its_loss() -> None:
+    """A right answer with an infinite logit costs 0 (the limit), a wrong one costs infinity."""
+    assert losses.binary_cross_entropy_with_logits(np.array([np.inf]), np.array([1.0])) == 0.0
+    assert losses.binary_cross_entropy_with_logits(np.array([-np.inf]), np.array([0.0])) == 0.0
+    assert losses.binary_cross_entropy_with_logits(np.array([np.inf]), np.array([0.0])) == np.inf
+    half = losses.binary_cross_entropy_with_logits(np.array([np.inf]), np.array([0.5]))
+    assert half == np.inf

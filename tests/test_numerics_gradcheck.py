@@ -286,3 +286,23 @@ def test_labels_get_no_gradient_by_default() -> None:
     report = check_gradient(pick, pick_backward, [x, np.array([0, 3, 1])])
     assert report.ok, report
     assert {c.input_index for c in report.comparisons} == {0}
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"step": 0.0}, r"step must be a finite number > 0; got 0.0"),
+        ({"step": -1e-3}, r"step must be a finite number > 0"),
+        ({"step": float("nan")}, r"step must be a finite number > 0"),
+        ({"step": float("inf")}, r"step must be a finite number > 0"),
+        ({"directions": 0}, r"directions must be an integer >= 1"),
+        ({"seed": -1}, r"seed must be an integer >= 0"),
+    ],
+)
+def test_the_checker_refuses_settings_it_cannot_judge_with(options: dict, message: str) -> None:
+    """A step of 0, below 0 or not finite, no directions, a negative seed: refused, not FAILED.
+
+    (Before, step = 0 reported a correct backward as FAILED with NaN errors.)
+    """
+    with pytest.raises(ValueError, match=rf"^check_gradient: {message}"):
+        check_gradient(np.sin, lambda dy, x: dy * np.cos(x), [np.array([0.1, 0.7])], **options)

@@ -151,3 +151,31 @@ def test_gauge_bound_accepts_a_reordered_sum(values: np.ndarray, length: int) ->
     for v in flat[::-1]:
         backward += v
     assert_close(forward, backward, gauge=np.sum(np.abs(flat)), terms=2 * flat.size)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: gamma(None), ValueError, r"^gamma: n must be a non-negative integer"),
+        (lambda: gamma(float("nan")), ValueError, r"^gamma: n must be a non-negative integer"),
+        (lambda: gamma(True), ValueError, r"^gamma: n must be a non-negative integer"),
+        (lambda: gamma(-1), ValueError, r"^gamma: n must be a non-negative integer"),
+        (lambda: gamma(10**400), ValueError, r"^gamma: n u >= 1 for n = 1000"),
+        (lambda: ulp_distance(float("nan"), 1.0), ValueError, r"^ulp_distance: a is NaN"),
+        (lambda: ulp_distance(None, 1.0), TypeError, r"^ulp_distance: a must be a real number"),
+        (lambda: ulp_distance(1.0, "0.5"), TypeError, r"^ulp_distance: b must be a real number"),
+        (
+            lambda: assert_close(np.array([1 + 1j]), np.array([1.0])),
+            TypeError,
+            r"^assert_close: actual must be real numbers; got complex128",
+        ),
+    ],
+)
+def test_the_bounds_refuse_what_they_cannot_measure(call, error, message) -> None:  # type: ignore[no-untyped-def]
+    """No bound for a count that is not one, no distance from NaN, no real check of complex data.
+
+    (Before: gamma(None) raised Python's own TypeError, ulp_distance(nan, 1) returned a
+    19-digit number, and a complex value passed assert_close with only a warning.)
+    """
+    with pytest.raises(error, match=message):
+        call()

@@ -317,3 +317,16 @@ def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None: 
     """A non-positive rate, state of the wrong shape, a step count from 0, rho = 1, no step."""
     with pytest.raises(error, match=message):
         call()
+
+
+def test_minimize_names_the_step_where_the_loss_stops_being_finite() -> None:
+    """A run whose loss overflows raises NonFiniteLossError naming the step, not a list of NaNs."""
+    from reference import NonFiniteLossError
+
+    with pytest.raises(NonFiniteLossError, match=r"^minimize: the loss became inf after 1 steps"):
+        optim.minimize(
+            lambda w: (float(w @ w), 2 * w),
+            np.ones(2),
+            optim.optimizer("sgd", lr=1e200),
+            steps=5,
+        )
