@@ -181,6 +181,8 @@ def assert_close(
             raise TypeError(
                 f"assert_close: {name} must be real numbers; got {np.asarray(value).dtype} data"
             )
+    if terms is not None and not _is_count(terms):
+        raise ValueError(f"assert_close: terms must be a non-negative integer; got {terms!r}")
     got = np.asarray(actual, dtype=np.float64)
     want = (
         np.broadcast_to(np.asarray(expected, dtype=np.float64), got.shape)

@@ -245,8 +245,9 @@ def by_channel(values: np.ndarray) -> np.ndarray:
     rank below 2 is one sample of one channel, (1, 1, size).
     """
     if values.ndim < 2:
-        return values.reshape(1, 1, -1)
-    return values.reshape(values.shape[0], values.shape[1], -1)
+        return values.reshape(1, 1, values.size)
+    # the trailing size written out: an empty batch has no -1 to infer
+    return values.reshape(values.shape[0], values.shape[1], int(np.prod(values.shape[2:])))
 
 
 def require_unit_interval(values: np.ndarray, func: str, name: str) -> None:

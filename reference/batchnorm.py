@@ -22,6 +22,7 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
+from reference import _stable
 from reference._validation import as_float_array, as_real, by_channel
 
 __all__ = ["batchnorm_backward", "batchnorm_infer", "batchnorm_train", "update_running_stats"]
@@ -98,10 +99,40 @@ def batchnorm_train(
            [ 1.,  0.]]), array([ 2., 10.]), array([1., 0.]))
     """
     values, scale, shift, epsilon = _check("batchnorm_train", x, gamma, beta, eps)
-    if values.ndim == 2:
-        return _batchnorm_train_rows_kernel(values, scale, shift, epsilon)
-    y, mean, var = _batchnorm_train_kernel(by_channel(values), scale, shift, epsilon)
+    y, mean, var = _train(by_channel(values), scale, shift, epsilon, rows=values.ndim == 2)
+    overflowed = (~np.isfinite(mean) | ~np.isfinite(var)) & np.all(
+        np.isfinite(by_channel(values)), axis=(0, 2)
+    )
+    for channel in np.flatnonzero(overflowed):
+        # a channel of finite values whose mean or variance overflowed: the same computation
+        # on x / s with eps / s² (s a power of two, so exact), then the statistics scaled back
+        part = by_channel(values)[:, channel : channel + 1]
+        s = float(_stable.power_of_two_scale(part, (0, 1, 2)).ravel()[0])
+        y_c, mean_c, var_c = _train(
+            np.ascontiguousarray(part / s),
+            scale[channel : channel + 1],
+            shift[channel : channel + 1],
+            # eps / s² may underflow to 0; the smallest positive float keeps a constant
+            # channel's 0 / sqrt(eps) at 0 (and is negligible beside any other variance)
+            max(epsilon / (s * s), float(np.finfo(np.float64).smallest_subnormal)),
+            rows=values.ndim == 2,
+        )
+        y.reshape(by_channel(values).shape)[:, channel] = y_c[:, 0]
+        with np.errstate(over="ignore"):  # a variance beyond the largest float is inf
+            mean[channel], var[channel] = mean_c[0] * s, var_c[0] * s * s
     return y.reshape(values.shape), mean, var
+
+
+def _train(
+    planes: np.ndarray, scale: np.ndarray, shift: np.ndarray, eps: float, *, rows: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The training kernels on (N, C, S) planes: the (N, F) one where S = 1 came from rows."""
+    if rows:
+        y, mean, var = _batchnorm_train_rows_kernel(
+            np.ascontiguousarray(planes[:, :, 0]), scale, shift, eps
+        )
+        return y[:, :, None], mean, var
+    return _batchnorm_train_kernel(planes, scale, shift, eps)
 
 
 def batchnorm_backward(

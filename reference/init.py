@@ -86,11 +86,14 @@ def fan_in_fan_out(shape: tuple[int, ...]) -> tuple[int, int]:
     >>> fan_in_fan_out((32, 16, 3, 3))
     (144, 288)
     """
-    sides = _shape("fan_in_fan_out", shape)
+    return _fans("fan_in_fan_out", _shape("fan_in_fan_out", shape))
+
+
+def _fans(func: str, sides: tuple[int, ...]) -> tuple[int, int]:
+    """fan_in_fan_out's counting, its errors named for the initialiser that asked."""
     if len(sides) < 2:
         raise ValueError(
-            f"fan_in_fan_out: shape must have at least 2 axes (a weight); got "
-            f"{sides}, which has no fan-in"
+            f"{func}: shape must have at least 2 axes (a weight); got {sides}, which has no fan-in"
         )
     if len(sides) == 2:
         return sides[0], sides[1]
@@ -115,14 +118,14 @@ def uniform(shape: tuple[int, ...], rng: np.random.Generator, *, scale: float) -
 def _normal(func: str, shape: Any, rng: Any, variance: Any) -> np.ndarray:
     sides = _shape(func, shape)
     generator = require_generator(rng, func)
-    fan_in, fan_out = fan_in_fan_out(sides)
+    fan_in, fan_out = _fans(func, sides)
     return generator.standard_normal(sides) * math.sqrt(variance(fan_in, fan_out))
 
 
 def _uniform(func: str, shape: Any, rng: Any, variance: Any) -> np.ndarray:
     sides = _shape(func, shape)
     generator = require_generator(rng, func)
-    fan_in, fan_out = fan_in_fan_out(sides)
+    fan_in, fan_out = _fans(func, sides)
     # U(-a, a) has variance a^2 / 3
     bound = math.sqrt(3.0 * variance(fan_in, fan_out))
     return generator.uniform(-bound, bound, sides)

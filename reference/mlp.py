@@ -232,8 +232,10 @@ def _check(
     x: ArrayLike,
     params: Sequence[tuple[ArrayLike, ArrayLike]],
     activations: Sequence[str],
+    *,
+    x_name: str = "x",
 ) -> tuple[np.ndarray, Params, list[str]]:
-    inputs = as_float_array(x, func, "x", ndim=2, layout="(N, fan_in)")
+    inputs = as_float_array(x, func, x_name, ndim=2, layout="(N, fan_in)")
     layers = as_layers(params, func, "params", inputs.shape[1])
     if (
         isinstance(activations, str)
@@ -245,7 +247,7 @@ def _check(
             f"layer of params; got {activations!r}"
         )
     for index, name in enumerate(activations):
-        if name not in ACTIVATIONS:
+        if not isinstance(name, str) or name not in ACTIVATIONS:
             raise ValueError(
                 f"{func}: activations[{index}] must be one of {sorted(ACTIVATIONS)}; got {name!r}"
             )
@@ -321,7 +323,7 @@ def train_classifier(
         If the loss stops being finite (a learning rate too large).
     """
     func = "train_classifier"
-    inputs, layers, names = _check(func, X, params, activations)
+    inputs, layers, names = _check(func, X, params, activations, x_name="X")
     if names[-1] != "identity":
         raise ValueError(
             f"{func}: the last layer must output logits (activation 'identity'; "
@@ -404,7 +406,7 @@ def train_regressor(
         columns: training and validation).
     """
     func = "train_regressor"
-    inputs, layers, names = _check(func, X, params, activations)
+    inputs, layers, names = _check(func, X, params, activations, x_name="X")
     width = layers[-1][0].shape[1]
     targets = _real_targets(func, "Y", Y, inputs.shape[0], width)
     held_out = None

@@ -55,7 +55,8 @@ def threshold_unit(x: ArrayLike, w: ArrayLike, b: float) -> np.ndarray:
     Returns
     -------
     numpy.ndarray, shape (N,)
-        Zeros and ones.
+        Zeros and ones; NaN where the sum is NaN (one rule for NaN through a threshold,
+        the same as :func:`reference.activations.step`'s).
 
     Examples
     --------
@@ -130,7 +131,7 @@ def threshold_network(x: ArrayLike, layers: list[tuple[ArrayLike, ArrayLike]]) -
     Returns
     -------
     numpy.ndarray, shape (N, fan_out of the last layer)
-        Zeros and ones.
+        Zeros and ones (NaN where a sum is NaN).
     """
     func = "threshold_network"
     activity = as_float_array(x, func, "x", ndim=2, layout="(N, D)")
@@ -246,8 +247,8 @@ def _threshold_layer_kernel(x: np.ndarray, weights: np.ndarray, bias: np.ndarray
             total = bias[j]
             for i in range(fan_in):
                 total += x[n, i] * weights[i, j]
-            # y = H(z): fire when z > 0
-            y[n, j] = 1.0 if total > 0.0 else 0.0
+            # y = H(z): fire when z > 0 (a NaN sum stays NaN, as through activations.step)
+            y[n, j] = 1.0 if total > 0.0 else (0.0 if total == total else np.nan)
     return y
 
 

@@ -39,6 +39,7 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
+from reference import _stable
 from reference._validation import as_float_array, as_real, require_flag, require_output_shape
 from reference._windows import Windows, as_pair, windows
 
@@ -288,8 +289,10 @@ def global_avg_pool2d(x: ArrayLike) -> np.ndarray:
     """
     values = as_float_array(x, "global_avg_pool2d", "x", ndim=4, layout="(N, C, H, W)")
     _require_pixels("global_avg_pool2d", values)
-    planes = values.reshape(values.shape[0] * values.shape[1], -1)
-    return _global_avg_kernel(planes).reshape(*values.shape[:2], 1, 1)
+    planes = values.reshape(values.shape[0] * values.shape[1], values.shape[2] * values.shape[3])
+    # a plane of 1e308s has the mean 1e308, though its sum overflows
+    means = _stable.refit(planes, 1, _global_avg_kernel(planes), "mean")
+    return means.reshape(*values.shape[:2], 1, 1)
 
 
 def global_avg_pool2d_backward(dy: ArrayLike, x: ArrayLike) -> np.ndarray:

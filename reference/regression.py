@@ -17,6 +17,7 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
+from reference import _stable
 from reference._validation import (
     NonFiniteLossError,
     as_float_array,
@@ -177,8 +178,8 @@ def fit_least_squares(
     X, y = _check_data(func, X, y)
     penalty = as_real(ridge, func, "ridge", minimum=0.0, finite=True)
     # x̄ and ȳ: with the bias unpenalised, centring removes it from the problem
-    x_mean = X.mean(axis=0)
-    y_mean = y.mean()
+    x_mean = _stable.mean(X, 0)
+    y_mean = float(_stable.mean(y, 0))
     # X_c = U Σ Vᵀ
     U, sigma, Vt = np.linalg.svd(X - x_mean, full_matrices=False)
     if penalty == 0.0:
@@ -352,7 +353,11 @@ def largest_curvature(X: ArrayLike) -> float:
     if features.shape[0] == 0:
         raise ValueError("largest_curvature: X must have at least one row")
     design = np.column_stack([features, np.ones(features.shape[0])])
-    return float(np.linalg.eigvalsh(design.T @ design / features.shape[0])[-1])
+    # L(A) = s² L(A / s) with s a power of two: the product AᵀA cannot overflow on the way
+    s = float(_stable.power_of_two_scale(design, (0, 1)).ravel()[0])
+    scaled = design / s
+    with np.errstate(over="ignore"):  # an L beyond the largest float is inf
+        return float(np.linalg.eigvalsh(scaled.T @ scaled / features.shape[0])[-1] * s * s)
 
 
 def house_prices(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from reference import _stable
 from reference._validation import (
     as_float_array,
     as_positive_int,
@@ -199,8 +200,8 @@ def standardize(X: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     inputs = as_float_array(X, "standardize", "X", ndim=2, layout="(N, D)")
     if inputs.shape[0] == 0:
         raise ValueError("standardize: X must have at least one row")
-    mean = inputs.mean(axis=0)
-    std = inputs.std(axis=0)
+    mean = _stable.mean(inputs, 0)
+    std = _stable.std(inputs, 0)
     std = np.where(std > 0.0, std, 1.0)
     return (inputs - mean) / std, mean, std
 

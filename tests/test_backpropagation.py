@@ -448,3 +448,26 @@ def test_the_digits_experiment_refuses_settings_it_cannot_reproduce(
     """
     with pytest.raises(error, match=rf"^train_digit_network: {message}"):
         train_digit_network(epochs=1, **options)
+
+
+def test_the_trainers_name_their_own_arguments() -> None:
+    """X is called X, labels past the output width are refused by the trainer, names are strings."""
+    params = [(np.ones((2, 2)), np.zeros(2))]
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match=r"^train_classifier: X must be a 2-D array"):
+        mlp.train_classifier(
+            np.ones(3), [0], params, ["identity"], lr=0.1, batch_size=1, epochs=1, rng=rng
+        )
+    with pytest.raises(ValueError, match=r"^train_classifier: labels must be classes in \[0, 2\)"):
+        mlp.train_classifier(
+            np.ones((2, 2)),
+            np.array([0, 5]),
+            params,
+            ["identity"],
+            lr=0.1,
+            batch_size=1,
+            epochs=1,
+            rng=rng,
+        )
+    with pytest.raises(ValueError, match=r"^mlp_forward: activations\[0\] must be one of"):
+        mlp.mlp_forward(np.ones((1, 2)), params, [["relu"]])

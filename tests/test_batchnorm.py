@@ -238,3 +238,27 @@ def test_a_negative_variance_is_refused(name: str) -> None:
             3,
             momentum=0.9,
         )
+
+
+def test_values_near_the_largest_float_are_normalised_without_overflow() -> None:
+    """A feature of +-1e308 is normalised as if it were +-1: the same output, its statistics scaled.
+
+    Its mean (1e308 / 3) is finite and kept; its variance, about 0.89e616, is beyond the
+    largest float and reported as inf. The output is what the same feature divided by 2^1023
+    gives (an exact scaling; eps / 4^1023 is below every float, and negligible), within the
+    rounding of both runs; a constant channel of 1e308 is normalised to beta.
+    """
+    x = np.array([[1e308, 1.0], [1e308, 3.0], [-1e308, 2.0]])
+    y, mean, var = bn.batchnorm_train(x, np.ones(2), np.zeros(2), eps=1e-5)
+    small = x.copy()
+    small[:, 0] /= 2.0**1023
+    y_small, mean_small, _ = bn.batchnorm_train(small, np.ones(2), np.zeros(2), eps=1e-300)
+    assert np.all(np.isfinite(y))
+    assert_close(y[:, 0], y_small[:, 0], gauge=np.abs(y_small[:, 0]) + 1.0, terms=2 * (2 * 3 + 8))
+    assert mean[0] == mean_small[0] * 2.0**1023
+    assert var[0] == np.inf
+    constant, _, constant_var = bn.batchnorm_train(
+        np.full((2, 2, 2, 2), 1e308), np.ones(2), np.full(2, 0.5)
+    )
+    assert np.array_equal(constant, np.full((2, 2, 2, 2), 0.5))
+    assert constant_var.tolist() == [0.0, 0.0]

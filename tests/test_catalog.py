@@ -264,3 +264,96 @@ def test_every_op_belongs_to_a_known_concept_with_a_page_and_a_law_file() -> Non
         concept = catalog.get(name).concept
         assert (root / "docs" / f"{concept}.md").is_file(), (name, concept)
         assert (root / "tests" / f"test_{concept}.py").is_file(), (name, concept)
+
+
+def _hostile_arrays(value: np.ndarray) -> dict[str, object]:
+    """What a careless or adversarial caller passes for an array argument."""
+    cases: dict[str, object] = {"ragged": [[1.0], [1.0, 2.0]]}
+    if value.ndim >= 1:
+        cases["zero-size first axis"] = value[:0]
+    if value.ndim >= 2:
+        cases["zero-size second axis"] = value[:, :0]
+    for special in (np.nan, np.inf):
+        changed = value.copy()
+        changed.flat[0] = special
+        cases[f"{special}"] = changed
+    read_only = value.copy()
+    read_only.setflags(write=False)
+    cases["read-only"] = read_only
+    return cases
+
+
+def _outcome(call: object, func: str) -> tuple[str, object]:
+    """('error', message) for a TypeError or ValueError naming ``func``, or ('result', value)."""
+    try:
+        return "result", call()  # type: ignore[operator]
+    except (TypeError, ValueError) as error:
+        message = str(error)
+    assert message.startswith(f"{func}: "), f"{func} raised an unnamed error: {message}"
+    return "error", message
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_hostile_arguments_end_in_a_named_error_or_a_documented_result(name: str) -> None:
+    """Ragged, empty, NaN, infinite, read-only or int64-overflowing arguments: never garbage.
+
+    Each array argument in turn becomes a ragged list (refused by name), an array with a
+    zero-size axis (refused by name, or an empty result), one with a NaN or an infinity
+    (refused by name, or a result of the usual shape: IEEE arithmetic propagates them) and a
+    read-only copy (the same result, bit for bit). Each integer argument becomes 2**63, which
+    no kernel can count to (refused by name). Forward and backward both.
+    """
+    entry = catalog.get(name)
+    example = entry.prepared(entry.sample)
+    output = entry.call_forward(example)
+    d_out = _d_out(output)
+    calls = [("forward", entry.forward.__name__, entry.call_forward)]
+    if entry.backward_args is None:
+        calls.append(
+            ("backward", entry.backward.__name__, lambda ex: entry.call_backward(d_out, ex))
+        )
+    expected = {kind: call(example) for kind, _, call in calls}
+    for position in entry.array_inputs:
+        for case, bad in _hostile_arrays(np.asarray(example.inputs[position])).items():
+            wrong = _replace(example, position, bad)
+            for kind, func, call in calls:
+                with np.errstate(all="ignore"):
+                    result, value = _outcome(lambda: call(wrong), func)  # noqa: B023
+                where = f"{kind} with {case} input {position}"
+                if case == "ragged":
+                    assert result == "error", where
+                elif result == "result" and case.startswith("zero-size"):
+                    sizes = [np.size(v) for v in (value if isinstance(value, tuple) else [value])]
+                    assert np.ndim(value) == 0 or 0 in sizes, where
+                elif result == "result" and case == "read-only":
+                    _assert_same(value, expected[kind], where)
+                elif result == "result":
+                    _assert_same_shape(value, expected[kind], where)
+    integers = [(k, v) for k, v in example.attrs.items() if _is_int(v)]
+    integers += [(i, v) for i, v in enumerate(example.inputs) if _is_int(v)]
+    for key, _ in integers:
+        if isinstance(key, int):
+            wrong = _replace(example, key, 2**63)
+        else:
+            wrong = catalog.Example(example.inputs, {**example.attrs, key: 2**63})
+        for kind, func, call in calls:
+            result, _ = _outcome(lambda: call(wrong), func)  # noqa: B023
+            assert result == "error", f"{kind} with {key} = 2**63"
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _parts(value: object) -> list[np.ndarray]:
+    return [np.asarray(v) for v in (value if isinstance(value, (tuple, list)) else [value])]
+
+
+def _assert_same(value: object, expected: object, where: str) -> None:
+    for got, want in zip(_parts(value), _parts(expected), strict=True):
+        assert np.array_equal(got, want, equal_nan=True), where
+
+
+def _assert_same_shape(value: object, expected: object, where: str) -> None:
+    for got, want in zip(_parts(value), _parts(expected), strict=True):
+        assert got.shape == want.shape, where

@@ -211,7 +211,7 @@ def test_gradients_keep_their_variance_backward_too() -> None:
         (
             lambda: init.glorot_uniform((5,), np.random.default_rng(0)),
             ValueError,
-            r"^fan_in_fan_out: shape must have at least 2 axes .* no fan-in",
+            r"^glorot_uniform: shape must have at least 2 axes .* no fan-in",
         ),
         (
             lambda: init.he_normal((0, 3), np.random.default_rng(0)),
@@ -259,3 +259,9 @@ def test_the_depth_experiment_refuses_settings_that_describe_no_network(
         init.propagate(
             init.glorot_normal, act.tanh, act.tanh_backward, np.random.default_rng(0), **options
         )
+
+
+def test_an_initialiser_names_itself_for_a_shape_without_fan_in() -> None:
+    """he_normal((5,)) is refused by he_normal, not by fan_in_fan_out underneath it."""
+    with pytest.raises(ValueError, match=r"^he_normal: shape must have at least 2 axes"):
+        init.he_normal((5,), np.random.default_rng(0))

@@ -179,3 +179,9 @@ def test_the_bounds_refuse_what_they_cannot_measure(call, error, message) -> Non
     """
     with pytest.raises(error, match=message):
         call()
+
+
+def test_assert_close_names_itself_for_a_bad_count_of_terms() -> None:
+    """A negative count of terms is refused by assert_close, not by gamma underneath it."""
+    with pytest.raises(ValueError, match=r"^assert_close: terms must be a non-negative integer"):
+        assert_close(1.0, 1.0, terms=-1)

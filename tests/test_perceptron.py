@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from numerics import gamma
 from numerics import strategies as nst
+from reference import activations as act
 from reference import perceptron as pc
 
 CORNERS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -263,3 +264,14 @@ def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None: 
     """Shapes that do not chain, targets that are not 0/1, no epochs, no generator, NaN data."""
     with pytest.raises(error, match=message):
         call()
+
+
+def test_a_nan_input_makes_the_unit_nan_as_the_step_function_does() -> None:
+    """One rule for NaN through a threshold: the unit and the network give NaN, like step."""
+    x = np.array([[np.nan, 0.0], [1.0, 1.0]])
+    unit = pc.threshold_unit(x, np.array([1.0, 1.0]), 0.0)
+    assert np.isnan(unit[0])
+    assert unit[1] == 1.0
+    assert np.isnan(act.step(np.array([np.nan]))[0])
+    network = pc.threshold_network(x, [(np.ones((2, 1)), np.zeros(1))])
+    assert np.isnan(network[0, 0])

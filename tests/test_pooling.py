@@ -473,3 +473,9 @@ def test_onnx_node_vectors_of_pooling_are_reproduced() -> None:
                 **tolerance,
                 err_msg=name,
             )
+
+
+def test_the_global_average_of_values_near_the_largest_float_is_finite() -> None:
+    """A map of 1e308s has the mean 1e308, though its sum overflows."""
+    pooled = pooling.global_avg_pool2d(np.full((1, 2, 2, 2), 1e308))
+    assert pooled.ravel().tolist() == [1e308, 1e308]

@@ -747,3 +747,16 @@ def test_fits_accept_views_and_single_precision() -> None:
     )
     assert np.array_equal(w32, w64)
     assert b32 == b64
+
+
+def test_features_near_the_largest_float_are_fitted_without_overflow() -> None:
+    """A constant feature of 1e308 carries nothing: w = 0 and b = mean(y), not NaN.
+
+    Its mean is 1e308 although its sum overflows; the curvature of such data is reported as
+    infinite (it is beyond the largest float) without an overflow on the way.
+    """
+    w, b = regression.fit_least_squares(np.full((3, 1), 1e308), np.array([3.0, 5.0, 7.0]))
+    assert w.tolist() == [0.0]
+    assert b == 5.0
+    with np.errstate(over="raise"):
+        assert regression.largest_curvature(np.array([[1e160], [-2e160]])) == np.inf

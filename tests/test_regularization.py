@@ -188,3 +188,11 @@ def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None: 
     """A p outside [0, 1), a mask of the wrong shape, a negative lam, no patience, mismatches."""
     with pytest.raises(error, match=message):
         call()
+
+
+def test_standardizing_values_near_the_largest_float_does_not_overflow() -> None:
+    """Columns of 1e308 have mean 1e308 and deviation 0: centred to 0, not NaN."""
+    Z, mean, std = reg.standardize(np.full((3, 2), 1e308))
+    assert np.array_equal(Z, np.zeros((3, 2)))
+    assert mean.tolist() == [1e308, 1e308]
+    assert std.tolist() == [1.0, 1.0]
