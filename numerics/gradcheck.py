@@ -258,6 +258,11 @@ def check_gradient(
     attrs = dict(attrs or {})
     point = [_as_input(value) for value in inputs]
     positions = _differentiable(point, wrt)
+    for position in positions:
+        if np.size(point[position]) == 0:
+            raise ValueError(
+                f"check_gradient: input {position} is empty: there is no gradient to check"
+            )
     names = _input_names(op, len(point))
     rng = np.random.default_rng(seed)
 

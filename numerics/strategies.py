@@ -46,6 +46,9 @@ class SeededGenerator(np.random.Generator):
     """A ``numpy.random.Generator`` that shows its seed, so a failing example can be rerun."""
 
     def __init__(self, seed: int) -> None:
+        # the annotation promises an int; a caller may still pass None or True
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:  # type: ignore[redundant-expr]
+            raise ValueError(f"SeededGenerator: seed must be a non-negative integer; got {seed!r}")
         super().__init__(np.random.PCG64(seed))
         self.seed = seed
 
@@ -78,6 +81,8 @@ def with_layout(array: np.ndarray, layout: str) -> np.ndarray:
     A layout that does not exist for the array's rank (a transposed vector)
     falls back to a strided view, which is never contiguous for a non-empty array.
     """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"with_layout: array must be a numpy.ndarray; got {type(array).__name__}")
     if layout not in LAYOUTS:
         raise ValueError(f"with_layout: layout must be one of {LAYOUTS}; got {layout!r}")
     if layout == "contiguous" or array.ndim == 0:
@@ -105,6 +110,11 @@ def _shape_strategy(shape: Any) -> st.SearchStrategy[tuple[int, ...]]:
         return shapes()
     if isinstance(shape, st.SearchStrategy):
         return shape
+    if not isinstance(shape, (tuple, list)) or not all(
+        isinstance(side, (int, np.integer)) and not isinstance(side, bool) and side >= 0
+        for side in shape
+    ):
+        raise ValueError(f"strategies: shape must be a tuple of non-negative ints; got {shape!r}")
     return st.just(tuple(int(side) for side in shape))
 
 
@@ -112,7 +122,16 @@ def _shape_strategy(shape: Any) -> st.SearchStrategy[tuple[int, ...]]:
 SMALLEST = 2.0**-30
 
 
-def _finite(scale: float) -> st.SearchStrategy[float]:
+def _positive(value: Any, func: str, name: str) -> float:
+    """A finite number > 0 (a Python or NumPy scalar, or a 0-d array), as a float; or raise."""
+    number = float(value) if np.ndim(value) == 0 and np.isrealobj(value) else None
+    if isinstance(value, bool) or number is None or not (0.0 < number < np.inf):
+        raise ValueError(f"{func}: {name} must be a finite number > 0; got {value!r}")
+    return number
+
+
+def _finite(scale: float, func: str = "scalars") -> st.SearchStrategy[float]:
+    scale = _positive(scale, func, "scale")
     return st.floats(
         min_value=-scale,
         max_value=scale,
@@ -142,7 +161,7 @@ def arrays(
     stay, and are drawn often.
     """
     drawn = draw(_shape_strategy(shape))
-    values = draw(hnp.arrays(np.float64, drawn, elements=_finite(scale)))
+    values = draw(hnp.arrays(np.float64, drawn, elements=_finite(scale, "arrays")))
     return with_layout(values, draw(_layouts(layout)))
 
 
@@ -158,6 +177,7 @@ def separated_arrays(
     ``min_gap * (2 k + j)`` for distinct integers ``k`` in ``[-n, n]`` and
     jitter ``j`` in ``[0, 1)``, so they lie within about ``2 n min_gap`` of 0.
     """
+    gap = _positive(min_gap, "separated_arrays", "min_gap")
     drawn = draw(_shape_strategy(shape))
     size = int(np.prod(drawn))
     reach = max(size, 4)
@@ -169,7 +189,7 @@ def separated_arrays(
             elements=st.floats(0.0, 1.0, exclude_max=True, allow_subnormal=False),
         )
     )
-    values = (min_gap * (2.0 * np.array(ranks, dtype=np.float64) + jitter)).reshape(drawn)
+    values = (gap * (2.0 * np.array(ranks, dtype=np.float64) + jitter)).reshape(drawn)
     return with_layout(values, draw(_layouts(layout)))
 
 
@@ -190,6 +210,7 @@ def away_from(
     input, so a distance of 0.01 or more keeps the kink outside that box.
     Entries that fall too close are pushed out to the nearest allowed value.
     """
+    distance = _positive(distance, "away_from", "distance")
     points = sorted(float(k) for k in kinks)
 
     def push(value: float) -> float:
@@ -202,7 +223,9 @@ def away_from(
         return value
 
     elements = (
-        _finite(scale).map(push).filter(lambda v: all(abs(v - k) >= distance for k in points))
+        _finite(scale, "away_from")
+        .map(push)
+        .filter(lambda v: all(abs(v - k) >= distance for k in points))
     )
     drawn = draw(_shape_strategy(shape))
     values = draw(hnp.arrays(np.float64, drawn, elements=elements))

@@ -37,7 +37,11 @@ def unit_roundoff(dtype: DTypeLike = np.float64) -> float:
     >>> unit_roundoff(np.float64) == 2.0 ** -53
     True
     """
-    return float(np.finfo(dtype).eps) / 2.0
+    try:
+        info = np.finfo(dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"unit_roundoff: dtype must be a floating type; got {dtype!r}") from None
+    return float(info.eps) / 2.0
 
 
 def _is_real(value: object) -> bool:
@@ -241,11 +245,17 @@ def _bound(
     parts = []
     if gauge is not None or terms is not None:
         n = 1 if terms is None else terms
-        scale = (
-            magnitude
-            if gauge is None
-            else np.broadcast_to(np.abs(np.asarray(gauge, dtype=np.float64)), expected.shape)
-        )
+        if gauge is None:
+            scale = magnitude
+        else:
+            given = np.abs(np.asarray(gauge, dtype=np.float64))
+            try:
+                scale = np.broadcast_to(given, expected.shape)
+            except ValueError:
+                raise ValueError(
+                    f"assert_close: gauge must broadcast to the shape of expected, "
+                    f"{expected.shape}; got shape {given.shape}"
+                ) from None
         bound = bound + gamma(n, dtype) * scale
         parts.append(f"gamma_{n} x {'|expected|' if gauge is None else 'gauge'}")
     if rtol is not None:

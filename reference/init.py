@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from reference._validation import as_positive_int, as_real, describe, require_generator
+from reference._validation import INT64_MAX, as_positive_int, as_real, describe, require_generator
 
 __all__ = [
     "Propagation",
@@ -60,6 +60,8 @@ def _shape(func: str, shape: Any) -> tuple[int, ...]:
         raise TypeError(f"{func}: shape must be a tuple of ints; got {describe(shape)}")
     if min(sides) < 1:
         raise ValueError(f"{func}: shape must have sides of at least 1; got {tuple(sides)}")
+    if math.prod(int(s) for s in sides) > INT64_MAX:
+        raise ValueError(f"{func}: shape {tuple(sides)} holds more than 2**63 - 1 weights")
     return tuple(int(s) for s in sides)
 
 
@@ -112,7 +114,12 @@ def uniform(shape: tuple[int, ...], rng: np.random.Generator, *, scale: float) -
     """
     sides = _shape("uniform", shape)
     bound = as_real(scale, "uniform", "scale", minimum=0.0, finite=True)
-    return require_generator(rng, "uniform").uniform(-bound, bound, sides)
+    generator = require_generator(rng, "uniform")
+    if bound > np.finfo(np.float64).max / 2.0:
+        # the interval's width 2 scale would overflow: draw on [-1, 1) and scale (exact: the
+        # draw is a multiple of 2^-53)
+        return bound * generator.uniform(-1.0, 1.0, sides)
+    return generator.uniform(-bound, bound, sides)
 
 
 def _normal(func: str, shape: Any, rng: Any, variance: Any) -> np.ndarray:

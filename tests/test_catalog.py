@@ -357,3 +357,9 @@ def _assert_same(value: object, expected: object, where: str) -> None:
 def _assert_same_shape(value: object, expected: object, where: str) -> None:
     for got, want in zip(_parts(value), _parts(expected), strict=True):
         assert got.shape == want.shape, where
+
+
+def test_only_an_entry_can_be_registered() -> None:
+    """register(None) is refused by name rather than failing on a missing attribute."""
+    with pytest.raises(TypeError, match=r"^register: entry must be an OpEntry; got NoneType"):
+        catalog.register(None)  # type: ignore[arg-type]

@@ -265,3 +265,13 @@ def test_an_initialiser_names_itself_for_a_shape_without_fan_in() -> None:
     """he_normal((5,)) is refused by he_normal, not by fan_in_fan_out underneath it."""
     with pytest.raises(ValueError, match=r"^he_normal: shape must have at least 2 axes"):
         init.he_normal((5,), np.random.default_rng(0))
+
+
+def test_an_initialiser_refuses_a_shape_past_int64_and_draws_at_the_largest_scale() -> None:
+    """A side of 10**20 is refused by name; a uniform scale of 1e308 (width 2e308) still draws."""
+    with pytest.raises(ValueError, match=r"^he_normal: shape .* holds more than 2\*\*63 - 1"):
+        init.he_normal((10**20, 2), np.random.default_rng(0))
+    w = init.uniform((50, 50), np.random.default_rng(0), scale=1e308)
+    assert np.all(np.isfinite(w))
+    assert np.all(np.abs(w) <= 1e308)
+    assert (w / 1e300).std() > 1e7  # spread over the interval, not stuck near 0

@@ -306,3 +306,11 @@ def test_the_checker_refuses_settings_it_cannot_judge_with(options: dict, messag
     """
     with pytest.raises(ValueError, match=rf"^check_gradient: {message}"):
         check_gradient(np.sin, lambda dy, x: dy * np.cos(x), [np.array([0.1, 0.7])], **options)
+
+
+def test_the_checker_refuses_an_empty_input_and_a_missing_op() -> None:
+    """An empty input has no gradient to check, and None is no op: both refused by name."""
+    with pytest.raises(ValueError, match=r"^check_gradient: input 0 is empty"):
+        check_gradient(np.sin, lambda dy, x: dy * np.cos(x), [np.array([])])
+    with pytest.raises(TypeError, match=r"^check_gradient: op and op_backward must be callables"):
+        check_gradient(None, lambda dy, x: dy, [np.ones(2)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import find, given
 from hypothesis import strategies as st
 
 from numerics import strategies as nst
@@ -73,3 +73,41 @@ def test_generators_are_reproducible_and_show_their_seed(seed: int) -> None:
     assert np.array_equal(
         nst.SeededGenerator(seed).standard_normal(3), np.random.default_rng(seed).standard_normal(3)
     )
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: nst.scalars(scale=np.inf), r"^scalars: scale must be a finite number > 0"),
+        (lambda: nst.scalars(scale=0.0), r"^scalars: scale must be a finite number > 0"),
+        (
+            lambda: nst.separated_arrays((2, 2), min_gap=np.nan),
+            r"^separated_arrays: min_gap must be a finite number > 0",
+        ),
+        (
+            lambda: nst.away_from([0.0], np.inf, (2,)),
+            r"^away_from: distance must be a finite number > 0",
+        ),
+        (lambda: nst.SeededGenerator(None), r"^SeededGenerator: seed must be a non-negative"),
+        (lambda: nst.SeededGenerator(True), r"^SeededGenerator: seed must be a non-negative"),
+    ],
+)
+def test_the_strategies_refuse_settings_that_would_draw_nonsense(make, message) -> None:  # type: ignore[no-untyped-def]
+    """A scale of inf drew only 0.0, a NaN gap NaN arrays, an infinite distance inf: refused."""
+    with pytest.raises(ValueError, match=message):
+        _draw(make())
+
+
+def test_the_strategies_take_numpy_integers_and_zero_d_scales() -> None:
+    """np.int64 sides and a 0-d scale are valid settings, accepted as Python ones are."""
+    assert _draw(nst.arrays((np.int64(2), 3))).shape == (2, 3)
+    assert abs(_draw(nst.scalars(scale=np.array(2.0)))) <= 2.0
+    with pytest.raises(TypeError, match=r"^with_layout: array must be a numpy.ndarray"):
+        nst.with_layout([1.0, 2.0], "strided")
+
+
+def _draw(strategy: object) -> object:
+    """One value of a strategy (or the strategy's own error), outside a @given test."""
+    if not isinstance(strategy, st.SearchStrategy):
+        return strategy
+    return find(strategy, lambda _: True)

@@ -185,3 +185,11 @@ def test_assert_close_names_itself_for_a_bad_count_of_terms() -> None:
     """A negative count of terms is refused by assert_close, not by gamma underneath it."""
     with pytest.raises(ValueError, match=r"^assert_close: terms must be a non-negative integer"):
         assert_close(1.0, 1.0, terms=-1)
+
+
+def test_assert_close_and_unit_roundoff_name_themselves_for_bad_settings() -> None:
+    """An integer dtype has no unit round-off; a gauge that cannot broadcast is refused by name."""
+    with pytest.raises(TypeError, match=r"^unit_roundoff: dtype must be a floating type"):
+        unit_roundoff(np.int32)
+    with pytest.raises(ValueError, match=r"^assert_close: gauge must broadcast to the shape"):
+        assert_close(np.ones(3), np.ones(3), gauge=np.ones(2))

@@ -191,6 +191,8 @@ OPS: dict[str, OpEntry] = {}
 
 def register(entry: OpEntry) -> OpEntry:
     """Add an entry to :data:`OPS` (a name can be registered once)."""
+    if not isinstance(entry, OpEntry):
+        raise TypeError(f"register: entry must be an OpEntry; got {type(entry).__name__}")
     if entry.name in OPS:
         raise ValueError(f"register: an op named {entry.name!r} is registered already")
     if entry.concept not in CONCEPTS:
