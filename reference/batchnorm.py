@@ -99,7 +99,9 @@ def batchnorm_train(
            [ 1.,  0.]]), array([ 2., 10.]), array([1., 0.]))
     """
     values, scale, shift, epsilon = _check("batchnorm_train", x, gamma, beta, eps)
-    y, mean, var = _train(by_channel(values), scale, shift, epsilon, rows=values.ndim == 2)
+    # an overflow here is caught below (the plain-Python run would also warn of it)
+    with np.errstate(over="ignore", invalid="ignore"):
+        y, mean, var = _train(by_channel(values), scale, shift, epsilon, rows=values.ndim == 2)
     overflowed = (~np.isfinite(mean) | ~np.isfinite(var)) & np.all(
         np.isfinite(by_channel(values)), axis=(0, 2)
     )

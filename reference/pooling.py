@@ -291,7 +291,9 @@ def global_avg_pool2d(x: ArrayLike) -> np.ndarray:
     _require_pixels("global_avg_pool2d", values)
     planes = values.reshape(values.shape[0] * values.shape[1], values.shape[2] * values.shape[3])
     # a plane of 1e308s has the mean 1e308, though its sum overflows
-    means = _stable.refit(planes, 1, _global_avg_kernel(planes), "mean")
+    with np.errstate(over="ignore"):  # caught by refit (the plain-Python run would warn of it)
+        sums = _global_avg_kernel(planes)
+    means = _stable.refit(planes, 1, sums, "mean")
     return means.reshape(*values.shape[:2], 1, 1)
 
 
@@ -397,8 +399,11 @@ def _first_empty_window(
     past_end = -(-(size + pad_before) // stride)
     last = min(out, past_end)
     if dilation > size:
-        first, stop = _taps(last, stride, pad_before, dilation, kernel, 0, size)
-        straddling = np.flatnonzero(first == stop)
+        # _taps's division, in NumPy (a Python call of the kernel would compile it on its own)
+        starts = np.arange(last, dtype=np.int64) * stride - pad_before
+        first = np.maximum(0, -(starts // dilation))
+        stop = np.minimum(kernel, (size - 1 - starts) // dilation + 1)
+        straddling = np.flatnonzero(stop <= first)
         if straddling.size:
             return int(straddling[0])
     return last if last < out else -1
