@@ -255,6 +255,11 @@ def check_gradient(
     _check_options(
         op, op_backward, step, directions=directions, jacobian_limit=jacobian_limit, seed=seed
     )
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError(
+            f"check_gradient: inputs must be a list or tuple of the op's inputs; got "
+            f"{type(inputs).__name__}"
+        )
     attrs = dict(attrs or {})
     point = [_as_input(value) for value in inputs]
     positions = _differentiable(point, wrt)
@@ -275,7 +280,14 @@ def check_gradient(
         return np.asarray(out, dtype=np.float64)
 
     def backward(cotangent: np.ndarray) -> list[np.ndarray]:
-        grads = op_backward(cotangent if cotangent.ndim else float(cotangent), *point, **attrs)
+        try:
+            grads = op_backward(cotangent if cotangent.ndim else float(cotangent), *point, **attrs)
+        except (TypeError, ValueError) as error:
+            # the backward refused these inputs: say so under the checker's name, with its words
+            raise type(error)(
+                f"check_gradient: op_backward(d_out, *inputs, **attrs) raised "
+                f"{type(error).__name__}: {error}"
+            ) from error
         if len(positions) == 1 and not isinstance(grads, (tuple, list)):
             grads = (grads,)
         if not isinstance(grads, (tuple, list)) or len(grads) != len(positions):
@@ -297,6 +309,12 @@ def check_gradient(
 
     try:
         output = forward(point)
+    except (TypeError, ValueError) as error:
+        # the op refused these inputs: say so under the checker's name, with the op's words
+        raise type(error)(
+            f"check_gradient: op(*inputs, **attrs) raised {type(error).__name__}: {error}"
+        ) from error
+    try:
         comparisons: list[Comparison] = []
         for position in positions:
             for _ in range(directions):
@@ -361,10 +379,11 @@ def _check_options(op: Any, op_backward: Any, step: Any, **counts: Any) -> None:
         if (
             isinstance(value, bool)
             or not isinstance(value, (int, np.integer))
-            or value < least[name]
+            or not least[name] <= value < 2**63
         ):
             raise ValueError(
-                f"check_gradient: {name} must be an integer >= {least[name]}; got {value!r}"
+                f"check_gradient: {name} must be an integer >= {least[name]} (and below 2**63); "
+                f"got {value!r}"
             )
 
 

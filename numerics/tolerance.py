@@ -37,11 +37,18 @@ def unit_roundoff(dtype: DTypeLike = np.float64) -> float:
     >>> unit_roundoff(np.float64) == 2.0 ** -53
     True
     """
+    if _no_dtype(dtype):
+        raise TypeError(f"unit_roundoff: dtype must be a floating type; got {dtype!r}")
     try:
         info = np.finfo(dtype)
     except (TypeError, ValueError):
         raise TypeError(f"unit_roundoff: dtype must be a floating type; got {dtype!r}") from None
     return float(info.eps) / 2.0
+
+
+def _no_dtype(value: object) -> bool:
+    """None or a bool, which NumPy would read as float64 and as an int type."""
+    return value is None or isinstance(value, bool)
 
 
 def _is_real(value: object) -> bool:
@@ -181,10 +188,15 @@ def assert_close(
     >>> assert_close(x @ w, 0.7, gauge=np.abs(x) @ np.abs(w), terms=3)
     """
     for name, value in (("actual", actual), ("expected", expected)):
-        if np.asarray(value).dtype.kind not in "biuf":
-            raise TypeError(
-                f"assert_close: {name} must be real numbers; got {np.asarray(value).dtype} data"
-            )
+        try:
+            data_type = np.asarray(value).dtype
+        except ValueError:  # NumPy: "setting an array element with a sequence"
+            raise ValueError(
+                f"assert_close: {name} must be a rectangular array; got a ragged "
+                f"{type(value).__name__}"
+            ) from None
+        if data_type.kind not in "biuf":
+            raise TypeError(f"assert_close: {name} must be real numbers; got {data_type} data")
     if terms is not None and not _is_count(terms):
         raise ValueError(f"assert_close: terms must be a non-negative integer; got {terms!r}")
     got = np.asarray(actual, dtype=np.float64)
@@ -248,7 +260,13 @@ def _bound(
         if gauge is None:
             scale = magnitude
         else:
-            given = np.abs(np.asarray(gauge, dtype=np.float64))
+            try:
+                given = np.abs(np.asarray(gauge, dtype=np.float64))
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"assert_close: gauge must be a real array; got {type(gauge).__name__} "
+                    f"{gauge!r}"
+                ) from None
             try:
                 scale = np.broadcast_to(given, expected.shape)
             except ValueError:
@@ -256,6 +274,10 @@ def _bound(
                     f"assert_close: gauge must broadcast to the shape of expected, "
                     f"{expected.shape}; got shape {given.shape}"
                 ) from None
+        if int(n) >= 1.0 / unit_roundoff(dtype):  # an int against a float: no overflow
+            raise ValueError(
+                f"assert_close: terms = {n} makes n u >= 1 in {np.dtype(dtype)}: the bound is void"
+            )
         bound = bound + gamma(n, dtype) * scale
         parts.append(f"gamma_{n} x {'|expected|' if gauge is None else 'gauge'}")
     if rtol is not None:

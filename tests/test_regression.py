@@ -760,3 +760,21 @@ def test_features_near_the_largest_float_are_fitted_without_overflow() -> None:
     assert b == 5.0
     with np.errstate(over="raise"):
         assert regression.largest_curvature(np.array([[1e160], [-2e160]])) == np.inf
+
+
+def test_divergence_on_features_near_the_largest_float_is_reported_plainly() -> None:
+    """Features of 1e160 square past the largest float: the error says L = inf, without a warning.
+
+    (Before, it said "converges only for lr < 2/L = nan (L = nan ...)" after NumPy's overflow
+    warning.)
+    """
+    X = np.array([[1e160], [2e160], [3e160]])
+    with pytest.raises(NonFiniteLossError, match=r"2/L = 0 \(L = inf is the largest eigenvalue"):
+        regression.fit_sgd(
+            X,
+            np.array([1.0, 2.0, 3.0]),
+            lr=0.1,
+            batch_size=3,
+            epochs=3,
+            rng=np.random.default_rng(0),
+        )
