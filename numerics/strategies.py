@@ -70,9 +70,27 @@ def shapes(
     *, min_dims: int = 1, max_dims: int = 4, min_side: int = 1, max_side: int = 8
 ) -> st.SearchStrategy[tuple[int, ...]]:
     """Array shapes with ``min_dims`` to ``max_dims`` axes of ``min_side`` to ``max_side``."""
+    min_dims = _count(min_dims, "min_dims", 0, _MAX_DIMS)
+    max_dims = _count(max_dims, "max_dims", min_dims, _MAX_DIMS)
+    min_side = _count(min_side, "min_side", 0, _MAX_SIDE)
+    max_side = _count(max_side, "max_side", min_side, _MAX_SIDE)
     return hnp.array_shapes(
         min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
     )
+
+
+#: NumPy's limit on the number of axes.
+_MAX_DIMS = 32
+#: No side longer than this is a small example (the strategies draw every element).
+_MAX_SIDE = 2**16
+
+
+def _count(value: Any, name: str, low: int, high: int) -> int:
+    """An int in [low, high] (a NumPy integer too), for an argument of :func:`shapes`; or raise."""
+    is_int = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not is_int or not low <= value <= high:
+        raise ValueError(f"shapes: {name} must be an integer in [{low}, {high}]; got {value!r}")
+    return int(value)
 
 
 def with_layout(array: np.ndarray, layout: str) -> np.ndarray:
@@ -97,15 +115,15 @@ def with_layout(array: np.ndarray, layout: str) -> np.ndarray:
     return view
 
 
-def _layouts(layout: str) -> st.SearchStrategy[str]:
-    if layout == "any":
+def _layouts(layout: Any, func: str) -> st.SearchStrategy[str]:
+    if isinstance(layout, str) and layout == "any":
         return st.sampled_from(LAYOUTS)
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be 'any' or one of {LAYOUTS}; got {layout!r}")
+    if not isinstance(layout, str) or layout not in LAYOUTS:
+        raise ValueError(f"{func}: layout must be 'any' or one of {LAYOUTS}; got {layout!r}")
     return st.just(layout)
 
 
-def _shape_strategy(shape: Any) -> st.SearchStrategy[tuple[int, ...]]:
+def _shape_strategy(shape: Any, func: str) -> st.SearchStrategy[tuple[int, ...]]:
     if shape is None:
         return shapes()
     if isinstance(shape, st.SearchStrategy):
@@ -114,7 +132,7 @@ def _shape_strategy(shape: Any) -> st.SearchStrategy[tuple[int, ...]]:
         isinstance(side, (int, np.integer)) and not isinstance(side, bool) and side >= 0
         for side in shape
     ):
-        raise ValueError(f"strategies: shape must be a tuple of non-negative ints; got {shape!r}")
+        raise ValueError(f"{func}: shape must be a tuple of non-negative ints; got {shape!r}")
     return st.just(tuple(int(side) for side in shape))
 
 
@@ -124,7 +142,10 @@ SMALLEST = 2.0**-30
 
 def _positive(value: Any, func: str, name: str) -> float:
     """A finite number > 0 (a Python or NumPy scalar, or a 0-d array), as a float; or raise."""
-    number = float(value) if np.ndim(value) == 0 and np.isrealobj(value) else None
+    try:
+        number = float(value) if np.ndim(value) == 0 and np.isrealobj(value) else None
+    except (TypeError, ValueError):  # None, a string: not a number
+        number = None
     if isinstance(value, bool) or number is None or not (0.0 < number < np.inf):
         raise ValueError(f"{func}: {name} must be a finite number > 0; got {value!r}")
     return number
@@ -160,9 +181,9 @@ def arrays(
     only at the target" for a reason that is not the law's. Zeros themselves
     stay, and are drawn often.
     """
-    drawn = draw(_shape_strategy(shape))
+    drawn = draw(_shape_strategy(shape, "arrays"))
     values = draw(hnp.arrays(np.float64, drawn, elements=_finite(scale, "arrays")))
-    return with_layout(values, draw(_layouts(layout)))
+    return with_layout(values, draw(_layouts(layout, "arrays")))
 
 
 @st.composite
@@ -178,7 +199,7 @@ def separated_arrays(
     jitter ``j`` in ``[0, 1)``, so they lie within about ``2 n min_gap`` of 0.
     """
     gap = _positive(min_gap, "separated_arrays", "min_gap")
-    drawn = draw(_shape_strategy(shape))
+    drawn = draw(_shape_strategy(shape, "separated_arrays"))
     size = int(np.prod(drawn))
     reach = max(size, 4)
     ranks = draw(st.lists(st.integers(-reach, reach), min_size=size, max_size=size, unique=True))
@@ -190,7 +211,18 @@ def separated_arrays(
         )
     )
     values = (gap * (2.0 * np.array(ranks, dtype=np.float64) + jitter)).reshape(drawn)
-    return with_layout(values, draw(_layouts(layout)))
+    return with_layout(values, draw(_layouts(layout, "separated_arrays")))
+
+
+def _kinks(kinks: Any) -> list[float]:
+    """The kinks of :func:`away_from`, sorted: a sequence of finite numbers; or raise."""
+    try:
+        points = np.asarray(kinks, dtype=np.float64)
+    except (TypeError, ValueError):  # None, a ragged list, a word
+        points = None
+    if points is None or points.ndim != 1 or not np.all(np.isfinite(points)):
+        raise ValueError(f"away_from: kinks must be a sequence of finite numbers; got {kinks!r}")
+    return sorted(float(k) for k in points)
 
 
 @st.composite
@@ -211,7 +243,7 @@ def away_from(
     Entries that fall too close are pushed out to the nearest allowed value.
     """
     distance = _positive(distance, "away_from", "distance")
-    points = sorted(float(k) for k in kinks)
+    points = _kinks(kinks)
 
     def push(value: float) -> float:
         for _ in range(len(points) + 1):
@@ -227,6 +259,6 @@ def away_from(
         .map(push)
         .filter(lambda v: all(abs(v - k) >= distance for k in points))
     )
-    drawn = draw(_shape_strategy(shape))
+    drawn = draw(_shape_strategy(shape, "away_from"))
     values = draw(hnp.arrays(np.float64, drawn, elements=elements))
-    return with_layout(values, draw(_layouts(layout)))
+    return with_layout(values, draw(_layouts(layout, "away_from")))

@@ -14,8 +14,12 @@ the session fixture below, before the first example is timed.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -78,6 +82,44 @@ def warm_jit() -> None:
     start = time.perf_counter()
     _warm_up()
     _WARM_UP_SECONDS.append(time.perf_counter() - start)
+
+
+#: Set by ``test_catalog.py``'s timing law for the run it starts: seconds a hostile call may take.
+CALL_LIMIT_VARIABLE = "DEEPREF_CALL_LIMIT"
+
+#: A first call may compile a specialisation (a read-only array is a type of its own to Numba):
+#: a few seconds (the warm-up compiles some sixty kernels in about 23 s from a cold cache),
+#: where a call that loops over 10**11 taps runs for minutes.
+_FIRST_CALL_LIMIT = 30.0
+
+
+@pytest.fixture
+def bounded() -> Callable[[Callable[[], object], str], object]:
+    """Run a call and return its result; under a time limit when the timing law asks for one.
+
+    With ``DEEPREF_CALL_LIMIT`` set (in the process that ``test_catalog.py`` starts), each call
+    runs twice: once to compile what it needs, within half a minute, then again within the
+    limit. The limit is a timer signal left at its default action, which ends the process
+    whatever it is running (a compiled loop holds the interpreter lock, so no Python handler
+    could); the call's description, written to stderr just before, says which call it was.
+    """
+    limit = os.environ.get(CALL_LIMIT_VARIABLE)
+    if limit is None:
+        return lambda call, where: call()
+
+    def timed(call: Callable[[], object], where: str) -> object:
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        print(f"\ncalling {where}", file=sys.stderr, flush=True)
+        signal.setitimer(signal.ITIMER_REAL, _FIRST_CALL_LIMIT)
+        with contextlib.suppress(Exception):  # the timed call below raises it again, to be judged
+            call()
+        signal.setitimer(signal.ITIMER_REAL, float(limit))  # replaces the first timer
+        try:
+            return call()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0.0)
+
+    return timed
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -9,7 +9,13 @@ with a message that names the function.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +26,9 @@ from numerics import assert_close, assert_gradient, catalog
 from numerics import strategies as nst
 
 NAMES = sorted(catalog.OPS)
+
+#: The ``bounded`` fixture of ``conftest.py``: runs a call, within a time limit when asked to.
+Bounded = Callable[[Callable[[], object], str], object]
 
 
 def _d_out(output: object) -> object:
@@ -283,10 +292,12 @@ def _hostile_arrays(value: np.ndarray) -> dict[str, object]:
     return cases
 
 
-def _outcome(call: object, func: str) -> tuple[str, object]:
+def _outcome(
+    call: Callable[[], object], func: str, bounded: Bounded, where: str
+) -> tuple[str, object]:
     """('error', message) for a TypeError or ValueError naming ``func``, or ('result', value)."""
     try:
-        return "result", call()  # type: ignore[operator]
+        return "result", bounded(call, where)
     except (TypeError, ValueError) as error:
         message = str(error)
     assert message.startswith(f"{func}: "), f"{func} raised an unnamed error: {message}"
@@ -294,7 +305,9 @@ def _outcome(call: object, func: str) -> tuple[str, object]:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_hostile_arguments_end_in_a_named_error_or_a_documented_result(name: str) -> None:
+def test_hostile_arguments_end_in_a_named_error_or_a_documented_result(
+    name: str, bounded: Bounded
+) -> None:
     """Ragged, empty, NaN, infinite, read-only or int64-overflowing arguments: never garbage.
 
     Each array argument in turn becomes a ragged list (refused by name), an array with a
@@ -317,9 +330,9 @@ def test_hostile_arguments_end_in_a_named_error_or_a_documented_result(name: str
         for case, bad in _hostile_arrays(np.asarray(example.inputs[position])).items():
             wrong = _replace(example, position, bad)
             for kind, func, call in calls:
+                where = f"{name} {kind} with {case} input {position}"
                 with np.errstate(all="ignore"):
-                    result, value = _outcome(lambda: call(wrong), func)  # noqa: B023
-                where = f"{kind} with {case} input {position}"
+                    result, value = _outcome(lambda: call(wrong), func, bounded, where)  # noqa: B023
                 if case == "ragged":
                     assert result == "error", where
                 elif result == "result" and case.startswith("zero-size"):
@@ -337,8 +350,9 @@ def test_hostile_arguments_end_in_a_named_error_or_a_documented_result(name: str
         else:
             wrong = catalog.Example(example.inputs, {**example.attrs, key: 2**63})
         for kind, func, call in calls:
-            result, _ = _outcome(lambda: call(wrong), func)  # noqa: B023
-            assert result == "error", f"{kind} with {key} = 2**63"
+            where = f"{name} {kind} with {key} = 2**63"
+            result, _ = _outcome(lambda: call(wrong), func, bounded, where)  # noqa: B023
+            assert result == "error", where
 
 
 def _is_int(value: object) -> bool:
@@ -363,3 +377,39 @@ def test_only_an_entry_can_be_registered() -> None:
     """register(None) is refused by name rather than failing on a missing attribute."""
     with pytest.raises(TypeError, match=r"^register: entry must be an OpEntry; got NoneType"):
         catalog.register(None)  # type: ignore[arg-type]
+
+
+#: The hostile-input laws, of the ops and of the toolkit, that the timing law runs again.
+_HOSTILE_LAWS = [
+    "tests/test_catalog.py::test_hostile_arguments_end_in_a_named_error_or_a_documented_result",
+    "tests/test_numerics_contract.py",
+]
+
+
+def test_no_hostile_call_takes_more_than_a_second() -> None:
+    """Every call of the hostile-input laws ends, in an error or a result, within a second.
+
+    Argument checks that pass a size no kernel can count to turn into loops of minutes (a
+    pooling window of 10**11 taps did). The laws run again in a process of their own with
+    ``DEEPREF_CALL_LIMIT=1``: the ``bounded`` fixture then runs each call once to compile what
+    it needs, then again under a watchdog that ends the process after one second, printing
+    the call it was in. Measured here, every call ends within 50 ms, compiled or as plain
+    Python (the slowest are the strategies' draws): a second is twenty times that.
+    """
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("the watchdog is a POSIX interval timer; this platform has none")
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.run(
+        # -s: the watchdog writes where the call was to the process's own stderr
+        [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", *_HOSTILE_LAWS],
+        cwd=root,
+        env={**os.environ, "DEEPREF_CALL_LIMIT": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    last_call = run.stderr.strip().rpartition("calling ")[2]
+    overran = run.returncode == -signal.SIGALRM
+    assert not overran, f"took more than a second (or half a minute to compile): {last_call}"
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
