@@ -225,15 +225,18 @@ def require_flag(value: Any, func: str, name: str) -> bool:
     return value
 
 
-def require_output_shape(dy: Any, func: str, shape: tuple[int, ...], layout: str) -> np.ndarray:
+def require_output_shape(
+    dy: Any, func: str, shape: tuple[int, ...], layout: str, name: str = "dy"
+) -> np.ndarray:
     """The upstream gradient ``dy`` as a float64 array shaped like the forward's output; or raise.
 
-    ``layout`` names the output's axes, e.g. ``"(N, fan_out)"``.
+    ``layout`` names the output's axes, e.g. ``"(N, fan_out)"``; ``name``, the argument.
     """
-    upstream = as_float_array(dy, func, "dy", ndim=len(shape), layout=layout)
+    upstream = as_float_array(dy, func, name, ndim=len(shape), layout=layout)
     if upstream.shape != tuple(shape):
         raise ValueError(
-            f"{func}: dy must have the output's shape {tuple(shape)}; got shape {upstream.shape}"
+            f"{func}: {name} must have the output's shape {tuple(shape)}; "
+            f"got shape {upstream.shape}"
         )
     return upstream
 

@@ -19,15 +19,17 @@ import os
 import signal
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
-from numerics import catalog
+from numerics import assert_close, catalog
 from reference import batchnorm, perceptron, pooling, regression
 
 settings.register_profile("dev", max_examples=25, deadline=timedelta(milliseconds=500))
@@ -120,6 +122,110 @@ def bounded() -> Callable[[Callable[[], object], str], object]:
             signal.setitimer(signal.ITIMER_REAL, 0.0)
 
     return timed
+
+
+class OnnxVectors:
+    """ONNX's node test vectors of the recurrent operators, run through ours (the fixture below).
+
+    ONNX's generators compute in NumPy at the vectors' precision, float32: each output must
+    agree within gamma_{2 terms} in float32 of its first-order gauge (the catalog entry's,
+    direction by direction), computed in float64 from the same float32 inputs.
+    """
+
+    @staticmethod
+    def vectors(op_type: str) -> list[tuple[str, dict, list, list, list]]:
+        """(name, attributes, inputs by position (None where absent), outputs asked, outputs)."""
+        onnx_cases = pytest.importorskip(
+            "onnx.backend.test.case.node",
+            reason="ONNX's node vectors need the onnx package (the test extra installs it)",
+        )
+        from onnx import helper
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ONNX's generators divide by zero on purpose
+            cases = onnx_cases.collect_testcases()
+        found = []
+        for case in cases:
+            nodes = case.model.graph.node
+            if len(nodes) != 1 or nodes[0].op_type != op_type:
+                continue
+            ((inputs, outputs),) = case.data_sets
+            attrs = {a.name: helper.get_attribute_value(a) for a in nodes[0].attribute}
+            attrs = {k: v.decode() if isinstance(v, bytes) else v for k, v in attrs.items()}
+            named = dict(zip([n for n in nodes[0].input if n], inputs, strict=True))
+            given = [named.get(n) if n else None for n in nodes[0].input]
+            asked = [n != "" for n in nodes[0].output]
+            found.append((case.name, attrs, given, asked, outputs))
+        return found
+
+    @staticmethod
+    def initial(value: Any, d: int, layout: int, count: int, hidden: int) -> np.ndarray:
+        """Direction d's initial state (N, H) from ONNX's input, zeros when absent."""
+        if value is None:
+            return np.zeros((count, hidden))
+        return value[d] if layout == 0 else value[:, d]
+
+    def gauges(
+        self,
+        native: Callable[..., np.ndarray],
+        states: int,
+        X: np.ndarray,
+        *inputs: Any,
+        **attrs: Any,
+    ) -> list[np.ndarray]:
+        """The gauges of Y and the last states, from ``native``'s stacked gauge per direction.
+
+        ``native(x, d, reverse, self, inputs, attrs)`` gives direction d's (T + states, N, H).
+        """
+        layout = attrs.get("layout", 0)
+        x = X if layout == 0 else X.transpose(1, 0, 2)
+        direction = attrs.get("direction", "forward")
+        reverses = {"forward": [False], "reverse": [True], "bidirectional": [False, True]}
+        steps = x.shape[0]
+        each = [native(x, d, rev, self, inputs, attrs) for d, rev in enumerate(reverses[direction])]
+        Y = np.stack([g[:steps] for g in each], axis=1)
+        lasts = [np.stack([g[steps + k] for g in each]) for k in range(states)]
+        if layout == 1:
+            Y = Y.transpose(2, 0, 1, 3)
+            lasts = [last.transpose(1, 0, 2) for last in lasts]
+        return [Y, *lasts]
+
+    def check(
+        self,
+        op_type: str,
+        run: Callable[..., Any],
+        native: Callable[..., np.ndarray],
+        states: int,
+        terms: int,
+    ) -> list[str]:
+        """Run every vector of ``op_type`` through ``run``; the names of those that passed."""
+        names = []
+        for name, attrs, inputs, asked, outputs in self.vectors(op_type):
+            arguments = [
+                v.astype(np.float64) if v is not None and v.dtype.kind == "f" else v for v in inputs
+            ]
+            got = run(*arguments, **attrs)
+            bounds = self.gauges(native, states, *arguments, **attrs)
+            present = [(g, b) for g, b, wanted in zip(got, bounds, asked, strict=False) if wanted]
+            assert len(present) == len(outputs), name
+            for (ours, bound), theirs in zip(present, outputs, strict=True):
+                assert ours.shape == theirs.shape, name
+                assert_close(
+                    ours,
+                    theirs.astype(np.float64),
+                    gauge=bound,
+                    terms=2 * terms,
+                    dtype=np.float32,
+                    err_msg=name,
+                )
+            names.append(name)
+        return names
+
+
+@pytest.fixture
+def onnx_vectors() -> OnnxVectors:
+    """ONNX's node vectors of RNN, LSTM and GRU, and how to check ours against them."""
+    return OnnxVectors()
 
 
 def pytest_configure(config: pytest.Config) -> None:

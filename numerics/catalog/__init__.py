@@ -45,6 +45,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "batchnorm": ("batchnorm",),
     "optim": ("optim",),
     "regularization": ("regularization",),
+    "rnn": ("rnn",),
+    "lstm": ("lstm", "gru"),
 }
 
 
@@ -222,5 +224,7 @@ for _concept in (
     "pooling",
     "batchnorm",
     "regularization",
+    "rnn",
+    "lstm",
 ):
     importlib.import_module(f"numerics.catalog.{_concept}")

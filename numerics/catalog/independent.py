@@ -16,14 +16,19 @@ import numpy as np
 from scipy import special
 
 __all__ = [
+    "ACTIVATIONS",
     "avg_pool2d",
     "batchnorm_train",
     "conv2d",
     "cross_entropy_with_logits",
+    "gru",
     "lp_pool2d",
+    "lstm",
     "max_pool2d",
     "pads_and_size",
     "prelu",
+    "rnn",
+    "run_each",
     "targets",
     "windows",
 ]
@@ -203,3 +208,188 @@ def cross_entropy_with_logits(z: np.ndarray, labels: np.ndarray) -> float:
     """mean_n (logsumexp z_n - <t_n, z_n>), by SciPy's log-sum-exp."""
     z = np.asarray(z)
     return float(np.mean(special.logsumexp(z, axis=1) - (targets(z, labels) * z).sum(axis=1)))
+
+
+# Recurrent layers: each sequence run alone, step by step, with whole-array NumPy per step
+
+#: Each activation of the recurrent layers, f(a, alpha, beta), and its derivative.
+ACTIVATIONS: dict[str, tuple[Any, Any]] = {
+    "relu": (lambda a, al, be: np.maximum(a, 0.0), lambda a, al, be: (a > 0) * 1.0),
+    "tanh": (lambda a, al, be: np.tanh(a), lambda a, al, be: 1.0 - np.tanh(a) ** 2),
+    "sigmoid": (
+        lambda a, al, be: special.expit(a),
+        lambda a, al, be: special.expit(a) * special.expit(-a),
+    ),
+    "affine": (lambda a, al, be: al * a + be, lambda a, al, be: al + 0.0 * a),
+    "leaky_relu": (
+        lambda a, al, be: np.where(a >= 0, a, al * a),
+        lambda a, al, be: np.where(a >= 0, 1.0, al),
+    ),
+    "thresholded_relu": (
+        lambda a, al, be: np.where(a >= al, a, 0.0),
+        lambda a, al, be: np.where(a >= al, 1.0, 0.0),
+    ),
+    "scaled_tanh": (
+        lambda a, al, be: al * np.tanh(be * a),
+        lambda a, al, be: al * be * (1.0 - np.tanh(be * a) ** 2),
+    ),
+    "hard_sigmoid": (
+        lambda a, al, be: np.clip(al * a + be, 0.0, 1.0),
+        lambda a, al, be: np.where((al * a + be >= 0) & (al * a + be < 1), al, 0.0),
+    ),
+    "elu": (
+        lambda a, al, be: np.where(a >= 0, a, al * np.expm1(np.minimum(a, 0.0))),
+        lambda a, al, be: np.where(a >= 0, 1.0, al * np.exp(np.minimum(a, 0.0))),
+    ),
+    "softsign": (lambda a, al, be: a / (1 + np.abs(a)), lambda a, al, be: 1 / (1 + np.abs(a)) ** 2),
+    "softplus": (lambda a, al, be: np.logaddexp(0.0, a), lambda a, al, be: special.expit(a)),
+}
+
+#: ONNX's defaults for the parameters, where the function takes them.
+_ALPHA = {
+    "affine": 1.0,
+    "leaky_relu": 0.01,
+    "thresholded_relu": 1.0,
+    "scaled_tanh": 1.0,
+    "hard_sigmoid": 0.2,
+    "elu": 1.0,
+}
+_BETA = {"affine": 0.0, "scaled_tanh": 1.0, "hard_sigmoid": 0.5}
+
+
+def _activation(name: str, alpha: Any = None, beta: Any = None) -> Any:
+    """f(a) with its parameters bound (ONNX's defaults where None), clip not included."""
+    f = ACTIVATIONS[name][0]
+    al = _ALPHA.get(name, 0.0) if alpha is None else alpha
+    be = _BETA.get(name, 0.0) if beta is None else beta
+    return lambda a: f(a, al, be)
+
+
+def _settings(names: Any, alphas: Any, betas: Any, clip: Any) -> list[Any]:
+    alphas = alphas or [None] * len(names)
+    betas = betas or [None] * len(names)
+    bound = np.inf if clip is None else clip
+
+    def clipped(name: str, alpha: Any, beta: Any) -> Any:
+        f = _activation(name, alpha, beta)
+        return lambda a: f(np.clip(a, -bound, bound))
+
+    return [clipped(*entry) for entry in zip(names, alphas, betas, strict=True)]
+
+
+def run_each(
+    x: np.ndarray, lengths: Any, reverse: bool, states: list[np.ndarray], cell: Any
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Each sequence alone: its own steps, in its own order; outputs at their time index."""
+    steps, count, _ = x.shape
+    hidden = states[0].shape[1]
+    lengths = [steps] * count if lengths is None else [int(v) for v in lengths]
+    hs = np.zeros((steps, count, hidden))
+    lasts = [np.zeros_like(s) for s in states]
+    for n in range(count):
+        state = [s[n] for s in states]
+        order = range(lengths[n])
+        for t in reversed(order) if reverse else order:
+            state = cell(x[t, n], *state)
+            hs[t, n] = state[0]
+        for last, value in zip(lasts, state, strict=True):
+            last[n] = value
+    return hs, lasts
+
+
+def rnn(
+    x: Any,
+    h0: Any,
+    w_x: Any,
+    w_h: Any,
+    b: Any,
+    *,
+    activation: str = "tanh",
+    activation_alpha: Any = None,
+    activation_beta: Any = None,
+    clip: Any = None,
+    reverse: bool = False,
+    lengths: Any = None,
+) -> np.ndarray:
+    """The states of an RNN, hs and h_last, stacked along time: (T + 1, N, H)."""
+    (f,) = _settings([activation], [activation_alpha], [activation_beta], clip)
+    x, h0, w_x, w_h, b = (np.asarray(v, dtype=np.float64) for v in (x, h0, w_x, w_h, b))
+
+    def cell(x_t: np.ndarray, h: np.ndarray) -> list[np.ndarray]:
+        return [f(x_t @ w_x + h @ w_h + b)]
+
+    hs, (h_last,) = run_each(x, lengths, reverse, [h0], cell)
+    return np.concatenate([hs, h_last[None]])
+
+
+def lstm(
+    x: Any,
+    h0: Any,
+    c0: Any,
+    w_x: Any,
+    w_h: Any,
+    b: Any,
+    peepholes: Any,
+    *,
+    input_forget: bool = False,
+    activations: Any = ("sigmoid", "tanh", "tanh"),
+    activation_alpha: Any = None,
+    activation_beta: Any = None,
+    clip: Any = None,
+    reverse: bool = False,
+    lengths: Any = None,
+) -> np.ndarray:
+    """The states of an LSTM, hs, h_last and c_last (gates i, f, g, o), stacked: (T + 2, N, H)."""
+    f, g, h_act = _settings(activations, activation_alpha, activation_beta, clip)
+    x, h0, c0, w_x, w_h, b, p = (
+        np.asarray(v, dtype=np.float64) for v in (x, h0, c0, w_x, w_h, b, peepholes)
+    )
+    i_, f_, g_, o_ = np.split(np.arange(w_x.shape[1]), 4)
+
+    def cell(x_t: np.ndarray, h: np.ndarray, c: np.ndarray) -> list[np.ndarray]:
+        a = x_t @ w_x + h @ w_h + b
+        gate_i = f(a[i_] + p[0] * c)
+        gate_f = 1.0 - gate_i if input_forget else f(a[f_] + p[1] * c)
+        c_new = gate_f * c + gate_i * g(a[g_])
+        gate_o = f(a[o_] + p[2] * c_new)
+        return [gate_o * h_act(c_new), c_new]
+
+    hs, (h_last, c_last) = run_each(x, lengths, reverse, [h0, c0], cell)
+    return np.concatenate([hs, h_last[None], c_last[None]])
+
+
+def gru(
+    x: Any,
+    h0: Any,
+    w_x: Any,
+    w_h: Any,
+    b_x: Any,
+    b_h: Any,
+    *,
+    linear_before_reset: bool,
+    activations: Any = ("sigmoid", "tanh"),
+    activation_alpha: Any = None,
+    activation_beta: Any = None,
+    clip: Any = None,
+    reverse: bool = False,
+    lengths: Any = None,
+) -> np.ndarray:
+    """The states of a GRU, hs and h_last (gates r, z, n), stacked along time: (T + 1, N, H)."""
+    f, g = _settings(activations, activation_alpha, activation_beta, clip)
+    x, h0, w_x, w_h, b_x, b_h = (
+        np.asarray(v, dtype=np.float64) for v in (x, h0, w_x, w_h, b_x, b_h)
+    )
+    r_, z_, n_ = np.split(np.arange(w_x.shape[1]), 3)
+
+    def cell(x_t: np.ndarray, h: np.ndarray) -> list[np.ndarray]:
+        ax = x_t @ w_x + b_x
+        reset = f(ax[r_] + h @ w_h[:, r_] + b_h[r_])
+        update = f(ax[z_] + h @ w_h[:, z_] + b_h[z_])
+        if linear_before_reset:
+            candidate = g(ax[n_] + reset * (h @ w_h[:, n_] + b_h[n_]))
+        else:
+            candidate = g(ax[n_] + (reset * h) @ w_h[:, n_] + b_h[n_])
+        return [(1.0 - update) * candidate + update * h]
+
+    hs, (h_last,) = run_each(x, lengths, reverse, [h0], cell)
+    return np.concatenate([hs, h_last[None]])

@@ -1,0 +1,276 @@
+r"""Catalog entry of the recurrent network (:mod:`reference.rnn`), the page *Recurrent networks*.
+
+The catalog's laws check one output per op; :func:`rnn_stacked` stacks the two outputs of
+:func:`reference.rnn.rnn`, ``hs`` (T, N, H) and ``h_last`` (N, H), along time into one
+(T + 1, N, H) array, and :func:`rnn_stacked_backward` splits its cotangent again, so that
+every law sees both outputs and both cotangents.
+
+The forward bound is a first-order error analysis of the recurrence, computed alongside it
+(:func:`recurrence_gauge`): a step adds the rounding of its sums, $\gamma_{F+H+2}$ times
+$|x_t||W_x| + |h_{t-1}||W_h| + |b|$ and the activation's own $|h_t|$, and passes on the
+error it received through $|W_h|$ and the slope $|f'(a_t)|$.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from numerics import strategies as nst
+from numerics.catalog import BadCall, Example, OpEntry, independent, register
+from reference import rnn
+
+#: Activations with a continuous second derivative: central differences need it.
+SMOOTH = ("tanh", "sigmoid", "softplus", "affine", "scaled_tanh")
+
+
+def rnn_stacked(x: Any, h0: Any, w_x: Any, w_h: Any, b: Any, **attrs: Any) -> np.ndarray:
+    """``hs`` and ``h_last`` of :func:`reference.rnn.rnn`, stacked: (T + 1, N, H)."""
+    hs, h_last = rnn.rnn(x, h0, w_x, w_h, b, **attrs)
+    return np.concatenate([hs, h_last[None]])
+
+
+def rnn_stacked_backward(
+    d_out: Any, x: Any, h0: Any, w_x: Any, w_h: Any, b: Any, **attrs: Any
+) -> tuple[np.ndarray, ...]:
+    """:func:`reference.rnn.rnn_backward` with the cotangent of :func:`rnn_stacked`."""
+    d_hs, d_h_last = split_states(d_out, x, h0, 1)
+    return rnn.rnn_backward(d_hs, d_h_last[0], x, h0, w_x, w_h, b, **attrs)
+
+
+rnn_stacked.__name__ = "rnn"  # the messages the laws expect name the reference's function
+rnn_stacked_backward.__name__ = "rnn_backward"
+
+
+def split_states(d_out: Any, x: Any, h0: Any, lasts: int) -> tuple[Any, list[Any]]:
+    """A stacked cotangent as ``d_hs`` and the last states' cotangents.
+
+    One that is not shaped like the stacked output goes on whole as ``d_hs``, for the
+    reference to refuse by name.
+    """
+    try:
+        steps = np.shape(x)[0] if np.ndim(x) == 3 else 0
+        count, hidden = np.shape(h0) if np.ndim(h0) == 2 else (0, 0)
+    except ValueError:  # a ragged list: the reference names it
+        steps, count, hidden = 0, 0, 0
+    if isinstance(d_out, np.ndarray) and d_out.shape == (steps + lasts, count, hidden):
+        return d_out[:steps], [d_out[steps + k] for k in range(lasts)]
+    return d_out, [np.zeros((count, hidden))] * lasts
+
+
+@st.composite
+def sequence_attrs(draw: st.DrawFn, steps: int, count: int, activations: int) -> dict[str, Any]:
+    """Drawn attributes: smooth activations with parameters, the direction and the lengths."""
+    names = [draw(st.sampled_from(SMOOTH)) for _ in range(activations)]
+    alphas = [
+        draw(st.sampled_from([None, 0.5, 1.5])) if n in ("affine", "scaled_tanh") else None
+        for n in names
+    ]
+    betas = [
+        draw(st.sampled_from([None, -0.5, 0.75])) if n in ("affine", "scaled_tanh") else None
+        for n in names
+    ]
+    attrs: dict[str, Any] = {"reverse": draw(st.booleans())}
+    if draw(st.booleans()):
+        attrs["lengths"] = np.array(
+            draw(st.lists(st.integers(1, steps), min_size=count, max_size=count))
+        )
+    if activations == 1:
+        attrs.update(activation=names[0], activation_alpha=alphas[0], activation_beta=betas[0])
+    else:
+        attrs.update(activations=names, activation_alpha=alphas, activation_beta=betas)
+    return attrs
+
+
+@st.composite
+def _rnn_examples(draw: st.DrawFn) -> Example:
+    steps, count, features, hidden = (draw(st.integers(1, n)) for n in (5, 3, 3, 3))
+    x = draw(nst.arrays((steps, count, features), scale=2.0))
+    h0 = draw(nst.arrays((count, hidden)))
+    w_x = draw(nst.arrays((features, hidden)))
+    w_h = draw(nst.arrays((hidden, hidden)))
+    b = draw(nst.arrays((hidden,)))
+    return Example((x, h0, w_x, w_h, b), draw(sequence_attrs(steps, count, 1)))
+
+
+def slope(name: str, a: np.ndarray, alpha: Any, beta: Any, clip: Any) -> np.ndarray:
+    """|f'(clip(a))|, ONNX's defaults for parameters left None."""
+    derivative = independent.ACTIVATIONS[name][1]
+    al = {"affine": 1.0, "scaled_tanh": 1.0}.get(name, 0.0) if alpha is None else alpha
+    be = {"affine": 0.0, "scaled_tanh": 1.0}.get(name, 0.0) if beta is None else beta
+    bound = np.inf if clip is None else clip
+    return np.abs(derivative(np.clip(a, -bound, bound), al, be))
+
+
+def recurrence_gauge(
+    x: Any,
+    h0: Any,
+    w_x: Any,
+    w_h: Any,
+    b: Any,
+    *,
+    activation: str = "tanh",
+    activation_alpha: Any = None,
+    activation_beta: Any = None,
+    clip: Any = None,
+    reverse: bool = False,
+    lengths: Any = None,
+) -> np.ndarray:
+    """A first-order bound on the error of each stacked output, in units of gamma_{F+H+2}."""
+    x, h0, w_x, w_h, b = (np.asarray(v, dtype=np.float64) for v in (x, h0, w_x, w_h, b))
+    stacked = independent.rnn(
+        x,
+        h0,
+        w_x,
+        w_h,
+        b,
+        activation=activation,
+        activation_alpha=activation_alpha,
+        activation_beta=activation_beta,
+        clip=clip,
+        reverse=reverse,
+        lengths=lengths,
+    )
+
+    def cell(x_t: np.ndarray, h: np.ndarray, error: np.ndarray) -> list[np.ndarray]:
+        a = x_t @ w_x + h @ w_h + b
+        h_new = independent.rnn(
+            x_t[None, None],
+            h[None],
+            w_x,
+            w_h,
+            b,
+            activation=activation,
+            activation_alpha=activation_alpha,
+            activation_beta=activation_beta,
+            clip=clip,
+        )[0, 0]
+        local = np.abs(x_t) @ np.abs(w_x) + np.abs(h) @ np.abs(w_h) + np.abs(b)
+        received = error @ np.abs(w_h)
+        f_slope = slope(activation, a, activation_alpha, activation_beta, clip)
+        # what the step rounds, what it receives through the slope, and f's own rounding
+        return [h_new, f_slope * (local + received) + np.abs(h_new)]
+
+    errors_hs = np.zeros(stacked.shape)
+    steps, count = x.shape[:2]
+    spans = [steps] * count if lengths is None else [int(v) for v in lengths]
+    for n in range(count):
+        h, error = h0[n], np.zeros(h0.shape[1])
+        order = range(spans[n])
+        for t in reversed(order) if reverse else order:
+            h, error = cell(x[t, n], h, error)
+            errors_hs[t, n] = error
+        errors_hs[steps, n] = error
+    return errors_hs
+
+
+def _rnn_terms(example: Example) -> int:
+    # F products and H products and the bias summed, then the activation
+    return np.shape(example.inputs[0])[2] + np.shape(example.inputs[1])[1] + 2
+
+
+_SAMPLE = Example(
+    (
+        np.array([[[1.0, -0.5]], [[0.25, 2.0]], [[-1.0, 0.5]]]),
+        np.array([[0.5, -0.25]]),
+        np.array([[0.5, -1.0], [0.25, 0.75]]),
+        np.array([[0.5, 0.25], [-0.5, 1.0]]),
+        np.array([0.1, -0.2]),
+    )
+)
+
+register(
+    OpEntry(
+        name="rnn",
+        concept="rnn",
+        forward=rnn_stacked,
+        backward=rnn_stacked_backward,
+        examples=_rnn_examples(),
+        wrt=(0, 1, 2, 3, 4),
+        terms=_rnn_terms,
+        gauge=lambda ex: ex.call(recurrence_gauge),
+        independent=independent.rnn,
+        sample=_SAMPLE,
+        array_inputs=(0, 1, 2, 3, 4),
+        edge_cases=(
+            ("one step", Example((_SAMPLE.inputs[0][:1], *_SAMPLE.inputs[1:]))),
+            (
+                "ragged and reversed",
+                Example(
+                    (
+                        np.arange(12.0).reshape(3, 2, 2) / 8 - 0.7,
+                        np.array([[0.5, -0.25], [0.0, 1.0]]),
+                        *_SAMPLE.inputs[2:],
+                    ),
+                    {"reverse": True, "lengths": np.array([1, 3])},
+                ),
+            ),
+            ("clip active", Example(_SAMPLE.inputs, {"clip": 0.3})),
+            ("relu", Example(_SAMPLE.inputs, {"activation": "relu"})),
+        ),
+        errors=(
+            BadCall(
+                "unknown activation",
+                Example(_SAMPLE.inputs, {"activation": "swish"}),
+                ValueError,
+                "activation must name activations among",
+            ),
+            BadCall(
+                "negative clip",
+                Example(_SAMPLE.inputs, {"clip": -1.0}),
+                ValueError,
+                "clip must be a number > 0",
+            ),
+            BadCall(
+                "length 0",
+                Example(_SAMPLE.inputs, {"lengths": [0]}),
+                ValueError,
+                r"every entry of lengths must be in \[1, T\] = \[1, 3\]; got 0 for sequence 0",
+            ),
+            BadCall(
+                "length past T",
+                Example(_SAMPLE.inputs, {"lengths": [4]}),
+                ValueError,
+                r"every entry of lengths must be in \[1, T\]",
+            ),
+            BadCall(
+                "float lengths",
+                Example(_SAMPLE.inputs, {"lengths": [2.0]}),
+                TypeError,
+                "lengths must be integers",
+            ),
+            BadCall(
+                "w_h of another H",
+                Example((*_SAMPLE.inputs[:3], np.ones((3, 3)), _SAMPLE.inputs[4])),
+                ValueError,
+                r"w_h must have shape \(H, H\) = \(2, 2\); got \(3, 3\)",
+            ),
+            BadCall(
+                "w_x of another F",
+                Example((*_SAMPLE.inputs[:2], np.ones((3, 2)), *_SAMPLE.inputs[3:])),
+                ValueError,
+                r"w_x must have shape \(F, H\) = \(2, 2\); got \(3, 2\)",
+            ),
+            BadCall(
+                "h0 of another N",
+                Example((_SAMPLE.inputs[0], np.ones((2, 2)), *_SAMPLE.inputs[2:])),
+                ValueError,
+                r"h0 must have shape \(N, H\)",
+            ),
+            BadCall(
+                "an alpha for tanh",
+                Example(_SAMPLE.inputs, {"activation_alpha": 0.5}),
+                ValueError,
+                "activation_alpha gives 0.5 for tanh, which takes no such",
+            ),
+            BadCall(
+                "reverse of 1",
+                Example(_SAMPLE.inputs, {"reverse": 1}),
+                TypeError,
+                "reverse must be True or False",
+            ),
+        ),
+    )
+)

@@ -1,0 +1,423 @@
+r"""The recurrent network: a hidden state that carries what the sequence said so far.
+
+A feed-forward network sees each input alone. A recurrent one reads a sequence
+$x_0, x_1, \dots, x_{T-1}$ one step at a time and keeps a state $h_t$ that
+depends on every step before: "the behaviour of a hidden neuron depends on
+earlier activations". With the weights shared across steps,
+
+$$a_t = x_t W_x + h_{t-1} W_h + b, \qquad h_t = f(a_t),$$
+
+$x_t \in \mathbb R^{N\times F}$ (a batch of $N$ sequences of $F$ features),
+$h_t \in \mathbb R^{N\times H}$, $W_x \in \mathbb R^{F\times H}$,
+$W_h \in \mathbb R^{H\times H}$, $b \in \mathbb R^H$, $f = \tanh$ by default.
+
+**Backpropagation through time** (BPTT) is the chain rule on the unrolled
+loop: the gradient reaching $h_t$ comes from the output at $t$ and from the
+step after, $\bar h_t = \partial L / \partial h_t|_{\text{out}} + \bar a_{t+1}
+W_h^\top$, and then $\bar a_t = \bar h_t \odot f'(a_t)$. The weights, shared by
+every step, sum their gradients over the steps:
+
+$$\bar W_x = \sum_t x_t^\top \bar a_t,\qquad \bar W_h = \sum_t h_{t-1}^\top \bar a_t,
+\qquad \bar b = \sum_{t,n} \bar a_{t,n}.$$
+
+The gradient reaching $h_0$ from $h_T$ is a product of $T$ Jacobians
+$\operatorname{diag}(f'(a_t)) W_h^\top$: its norm shrinks or grows geometrically
+with $T$, the vanishing and exploding gradients of Bengio et al. (1994) and
+Pascanu et al. (2013).
+
+Shapes are time-major, as in PyTorch's default and ONNX's ``layout=0``; the
+activations, ``clip``, ``reverse`` and ``lengths`` are ONNX's and are explained
+in :mod:`reference._recurrent`'s docstring (shown on the page). PyTorch's
+``nn.RNN`` and ONNX's ``RNN`` store each weight transposed and keep two biases;
+:func:`from_torch`, :func:`to_torch` and :func:`from_onnx` convert.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+import numpy as np
+from numpy.typing import ArrayLike
+
+from reference import _recurrent
+from reference._recurrent import activate, clipped, derivative, passes, time_index
+from reference._validation import as_float_array, require_flag, require_output_shape
+
+__all__ = ["ACTIVATIONS", "from_onnx", "from_torch", "onnx_rnn", "rnn", "rnn_backward", "to_torch"]
+
+#: The activations the recurrent layers take, by name (ONNX's eleven; see the table above).
+ACTIVATIONS: tuple[str, ...] = tuple(_recurrent.ACTIVATIONS)
+
+
+def rnn(
+    x: ArrayLike,
+    h0: ArrayLike,
+    w_x: ArrayLike,
+    w_h: ArrayLike,
+    b: ArrayLike,
+    *,
+    activation: str = "tanh",
+    activation_alpha: float | None = None,
+    activation_beta: float | None = None,
+    clip: float | None = None,
+    reverse: bool = False,
+    lengths: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Run the recurrence $h_t = f(x_t W_x + h_{t-1} W_h + b)$ over a batch of sequences.
+
+    Parameters
+    ----------
+    x : array_like, shape (T, N, F)
+        The sequences, time first.
+    h0 : array_like, shape (N, H)
+        The state before the first step.
+    w_x : array_like, shape (F, H)
+        Input-to-state weights: column $j$ feeds state unit $j$.
+    w_h : array_like, shape (H, H)
+        State-to-state weights.
+    b : array_like, shape (H,)
+        The bias (PyTorch's and ONNX's two biases, summed).
+    activation : str, default "tanh"
+        $f$, by name (the table of :mod:`reference._recurrent`).
+    activation_alpha, activation_beta : float, optional
+        $f$'s parameters, for the activations that take them (None: the default).
+    clip : float, optional
+        Bound the input of $f$ to [-clip, clip] (None: no bound).
+    reverse : bool, default False
+        Read each sequence from its last valid step to its first.
+    lengths : array_like of int, shape (N,), optional
+        Each sequence's length, in [1, T] (None: all T).
+
+    Returns
+    -------
+    hs : numpy.ndarray, shape (T, N, H)
+        The state after each step, at that step's time index; 0 past a sequence's length.
+    h_last : numpy.ndarray, shape (N, H)
+        Each sequence's state after its last step.
+
+    Examples
+    --------
+    >>> hs, h_last = rnn([[[1.0]], [[0.5]]], [[0.0]], [[1.0]], [[0.5]], [0.0],
+    ...                  activation="relu")
+    >>> hs[:, 0, 0], h_last
+    (array([1., 1.]), array([[1.]]))
+    """
+    call = _check(
+        "rnn",
+        x,
+        h0,
+        w_x,
+        w_h,
+        b,
+        activation,
+        activation_alpha,
+        activation_beta,
+        clip,
+        reverse,
+        lengths,
+    )
+    hs, h_last, _, _ = _rnn_kernel(*call)
+    return hs, h_last
+
+
+def rnn_backward(
+    d_hs: ArrayLike,
+    d_h_last: ArrayLike,
+    x: ArrayLike,
+    h0: ArrayLike,
+    w_x: ArrayLike,
+    w_h: ArrayLike,
+    b: ArrayLike,
+    *,
+    activation: str = "tanh",
+    activation_alpha: float | None = None,
+    activation_beta: float | None = None,
+    clip: float | None = None,
+    reverse: bool = False,
+    lengths: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""Gradients of :func:`rnn` by backpropagation through time: ``(dx, dh0, dw_x, dw_h, db)``.
+
+    ``d_hs`` (T, N, H) and ``d_h_last`` (N, H) are the gradients of the loss with respect
+    to the two outputs (zeros for an output the loss does not use); the other arguments
+    are the forward call's. The forward is run again to recover the states.
+    """
+    call = _check(
+        "rnn_backward",
+        x,
+        h0,
+        w_x,
+        w_h,
+        b,
+        activation,
+        activation_alpha,
+        activation_beta,
+        clip,
+        reverse,
+        lengths,
+    )
+    steps, count, _ = call[0].shape
+    hidden = call[1].shape[1]
+    upstream = require_output_shape(
+        d_hs, "rnn_backward", (steps, count, hidden), "(T, N, H)", "d_hs"
+    )
+    upstream_last = _recurrent.as_state("rnn_backward", "d_h_last", d_h_last, count, hidden)
+    _, _, pre, previous = _rnn_kernel(*call)
+    return _rnn_backward_kernel(upstream, upstream_last, pre, previous, *call)
+
+
+def _check(
+    func: str,
+    x: ArrayLike,
+    h0: ArrayLike,
+    w_x: ArrayLike,
+    w_h: ArrayLike,
+    b: ArrayLike,
+    activation: Any,
+    alpha: Any,
+    beta: Any,
+    clip: Any,
+    reverse: Any,
+    lengths: Any,
+) -> tuple[Any, ...]:
+    inputs = _recurrent.as_sequence_input(func, x)
+    steps, count, features = inputs.shape
+    state = _recurrent.as_state(func, "h0", h0, count)
+    hidden = state.shape[1]
+    input_weights = _recurrent.as_weights(func, "w_x", w_x, features, hidden, "(F, H)")
+    state_weights = _recurrent.as_weights(func, "w_h", w_h, hidden, hidden, "(H, H)")
+    bias = _recurrent.as_bias(func, "b", b, hidden, "(H,)")
+    codes, alphas, betas = _recurrent.activation_parameters(
+        func, [activation], [alpha], [beta], argument="activation"
+    )
+    return (
+        inputs,
+        state,
+        input_weights,
+        state_weights,
+        bias,
+        int(codes[0]),
+        float(alphas[0]),
+        float(betas[0]),
+        _recurrent.as_clip(clip, func),
+        require_flag(reverse, func, "reverse"),
+        _recurrent.as_lengths(lengths, func, count, steps),
+    )
+
+
+@numba.njit(cache=True)
+def _rnn_kernel(
+    x: np.ndarray,
+    h0: np.ndarray,
+    w_x: np.ndarray,
+    w_h: np.ndarray,
+    b: np.ndarray,
+    code: int,
+    alpha: float,
+    beta: float,
+    clip: float,
+    reverse: bool,
+    lengths: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    steps, count, features = x.shape
+    hidden = h0.shape[1]
+    # x_t W_x for every step at once: one product (T N, F) (F, H)
+    xw = np.dot(x.reshape(steps * count, features), w_x).reshape(steps, count, hidden)
+    hs = np.zeros((steps, count, hidden))
+    # a_t, and h_{t−1}, kept at each time index for the backward
+    pre = np.zeros((steps, count, hidden))
+    previous = np.zeros((steps, count, hidden))
+    h = h0.copy()
+    for step in range(steps):
+        # h_{t−1} W_h for the whole batch
+        hw = np.dot(h, w_h)
+        for n in range(count):
+            if step >= lengths[n]:
+                continue  # past its length, a sequence's state is carried unchanged
+            t = time_index(step, lengths[n], reverse)
+            for j in range(hidden):
+                previous[t, n, j] = h[n, j]
+                # a_t = x_t W_x + h_{t−1} W_h + b
+                pre[t, n, j] = xw[t, n, j] + hw[n, j] + b[j]
+                # h_t = f(clip(a_t))
+                h[n, j] = activate(code, clipped(pre[t, n, j], clip), alpha, beta)
+                hs[t, n, j] = h[n, j]
+    return hs, h, pre, previous
+
+
+@numba.njit(cache=True)
+def _rnn_backward_kernel(
+    d_hs: np.ndarray,
+    d_h_last: np.ndarray,
+    pre: np.ndarray,
+    previous: np.ndarray,
+    x: np.ndarray,
+    h0: np.ndarray,
+    w_x: np.ndarray,
+    w_h: np.ndarray,
+    b: np.ndarray,
+    code: int,
+    alpha: float,
+    beta: float,
+    clip: float,
+    reverse: bool,
+    lengths: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    steps, count, features = x.shape
+    hidden = h0.shape[1]
+    # ā_t at each time index (0 where a sequence has ended)
+    d_pre = np.zeros((steps, count, hidden))
+    # h̄: the gradient reaching the state, from the last state's cotangent first
+    dh = d_h_last.copy()
+    d_step = np.zeros((count, hidden))
+    for step in range(steps - 1, -1, -1):
+        d_step[:] = 0.0
+        for n in range(count):
+            if step >= lengths[n]:
+                continue
+            t = time_index(step, lengths[n], reverse)
+            for j in range(hidden):
+                a = pre[t, n, j]
+                # h̄_t += ∂L/∂h_t from the output at t
+                total = dh[n, j] + d_hs[t, n, j]
+                # ā_t = h̄_t f'(clip(a_t)) clip'(a_t)
+                d_step[n, j] = (
+                    total * derivative(code, clipped(a, clip), alpha, beta) * passes(a, clip)
+                )
+                d_pre[t, n, j] = d_step[n, j]
+        # h̄_{t−1} = ā_t W_hᵀ
+        carried = np.dot(d_step, w_h.T)
+        for n in range(count):
+            if step < lengths[n]:
+                dh[n, :] = carried[n, :]
+            # (a sequence past its length carries h̄ unchanged, as it carried h)
+    rows = steps * count
+    flat = d_pre.reshape(rows, hidden)
+    # x̄_t = ā_t W_xᵀ
+    dx = np.dot(flat, w_x.T).reshape(steps, count, features)
+    # W̄_x = Σ_t x_tᵀ ā_t
+    dw_x = np.dot(x.reshape(rows, features).T, flat)
+    # W̄_h = Σ_t h_{t−1}ᵀ ā_t
+    dw_h = np.dot(previous.reshape(rows, hidden).T, flat)
+    # b̄ = Σ_{t,n} ā_t
+    db = flat.sum(axis=0)
+    return dx, dh, dw_x, dw_h, db
+
+
+def from_torch(
+    weight_ih: ArrayLike, weight_hh: ArrayLike, bias_ih: ArrayLike, bias_hh: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""PyTorch's ``nn.RNN`` parameters (one layer, one direction) as ``(w_x, w_h, b)``.
+
+    ``weight_ih_l0`` (H, F) is $W_x^\top$, ``weight_hh_l0`` (H, H) is $W_h^\top$, and
+    the two biases (H,) add: $b = b_{ih} + b_{hh}$.
+    """
+    w_ih = as_float_array(weight_ih, "from_torch", "weight_ih", ndim=2, layout="(H, F)")
+    hidden = w_ih.shape[0]
+    w_hh = _recurrent.as_weights("from_torch", "weight_hh", weight_hh, hidden, hidden, "(H, H)")
+    b_ih = _recurrent.as_bias("from_torch", "bias_ih", bias_ih, hidden, "(H,)")
+    b_hh = _recurrent.as_bias("from_torch", "bias_hh", bias_hh, hidden, "(H,)")
+    return np.ascontiguousarray(w_ih.T), np.ascontiguousarray(w_hh.T), b_ih + b_hh
+
+
+def to_torch(
+    w_x: ArrayLike, w_h: ArrayLike, b: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(weight_ih, weight_hh, bias_ih, bias_hh)`` for PyTorch: the bias all in ``bias_ih``.
+
+    ``from_torch(*to_torch(w_x, w_h, b))`` gives back ``(w_x, w_h, b)``; the other way
+    round, the split of the bias between PyTorch's two is not kept (only their sum acts).
+    """
+    input_weights = as_float_array(w_x, "to_torch", "w_x", ndim=2, layout="(F, H)")
+    hidden = input_weights.shape[1]
+    state_weights = _recurrent.as_weights("to_torch", "w_h", w_h, hidden, hidden, "(H, H)")
+    bias = _recurrent.as_bias("to_torch", "b", b, hidden, "(H,)")
+    return (
+        np.ascontiguousarray(input_weights.T),
+        np.ascontiguousarray(state_weights.T),
+        bias.copy(),
+        np.zeros(hidden),
+    )
+
+
+def from_onnx(
+    W: ArrayLike, R: ArrayLike, B: ArrayLike | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""One direction of ONNX's ``RNN`` weights as ``(w_x, w_h, b)``.
+
+    ``W`` (H, F) is $W_x^\top$, ``R`` (H, H) is $W_h^\top$, ``B`` (2H,) holds
+    ``[Wb, Rb]``, which add (zeros when absent).
+    """
+    w = as_float_array(W, "from_onnx", "W", ndim=2, layout="(H, F)")
+    hidden = w.shape[0]
+    r = _recurrent.as_weights("from_onnx", "R", R, hidden, hidden, "(H, H)")
+    bias = (
+        np.zeros(2 * hidden)
+        if B is None
+        else _recurrent.as_bias("from_onnx", "B", B, 2 * hidden, "(2 H,)")
+    )
+    return np.ascontiguousarray(w.T), np.ascontiguousarray(r.T), bias[:hidden] + bias[hidden:]
+
+
+def onnx_rnn(
+    X: ArrayLike,
+    W: ArrayLike,
+    R: ArrayLike,
+    B: ArrayLike | None = None,
+    sequence_lens: ArrayLike | None = None,
+    initial_h: ArrayLike | None = None,
+    *,
+    hidden_size: int | None = None,
+    direction: str = "forward",
+    layout: int = 0,
+    activations: list[str] | None = None,
+    activation_alpha: list[float] | None = None,
+    activation_beta: list[float] | None = None,
+    clip: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """ONNX's ``RNN`` operator: its inputs, attributes and outputs under ONNX's names.
+
+    ``X`` (T, N, F) (or (N, T, F) with ``layout=1``), ``W`` (num_directions, H, F),
+    ``R`` (num_directions, H, H), ``B`` (num_directions, 2H), ``initial_h``
+    (num_directions, N, H); ``activations`` in ONNX's spelling (``["Tanh"]`` by
+    default, one per direction) with ``activation_alpha`` / ``activation_beta`` consumed
+    as :func:`reference._recurrent.onnx_activation_parameters` says. A reverse direction
+    reads each sequence backwards from its own length, as ONNX Runtime does.
+
+    Returns ``Y`` (T, num_directions, N, H) (or (N, T, num_directions, H)) and ``Y_h``
+    (num_directions, N, H) (or (N, num_directions, H)).
+    """
+    func = "onnx_rnn"
+    x, weights, recurrent, bias, lengths, reverses, hidden = _recurrent.onnx_frame(
+        func, X, W, R, B, sequence_lens, gates=1, direction=direction, layout=layout
+    )
+    _recurrent.as_hidden_size(hidden_size, func, hidden)
+    _recurrent.as_clip(clip, func)
+    states = _recurrent.onnx_state(
+        func, "initial_h", initial_h, len(reverses), x.shape[1], hidden, layout
+    )
+    settings = _recurrent.onnx_activation_parameters(
+        func, activations, activation_alpha, activation_beta, ("tanh",), len(reverses)
+    )
+    outputs, lasts = [], []
+    for d, reverse in enumerate(reverses):
+        w_x, w_h, b = from_onnx(weights[d], recurrent[d], bias[d])
+        names, alphas, betas = settings[d]
+        hs, h_last = rnn(
+            x,
+            states[d],
+            w_x,
+            w_h,
+            b,
+            activation=names[0],
+            activation_alpha=alphas[0],
+            activation_beta=betas[0],
+            clip=clip,
+            reverse=reverse,
+            lengths=lengths,
+        )
+        outputs.append(hs)
+        lasts.append([h_last])
+    Y, Y_h = _recurrent.onnx_outputs(outputs, lasts, layout)
+    return Y, Y_h
