@@ -47,7 +47,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from reference._validation import INT64_MAX, as_float_array, as_real, describe
+from reference._validation import INT64_MAX, as_float_array, as_positive_int, as_real, describe
 
 #: Each activation: its code in the kernels, its ONNX name, and its default alpha and beta
 #: (None: the function takes no such parameter).
@@ -205,6 +205,13 @@ def as_clip(clip: Any, func: str) -> float:
     if not bound > 0.0:
         raise ValueError(f"{func}: clip must be a number > 0 (or None: no clip); got {clip!r}")
     return bound
+
+
+def as_window(truncate: Any, func: str) -> int:
+    """Truncated BPTT's window as an int (0: none), or raise."""
+    if truncate is None:
+        return 0
+    return as_positive_int(truncate, func, "truncate")
 
 
 def as_lengths(
@@ -495,3 +502,44 @@ def blocks(values: np.ndarray, order: tuple[int, ...], hidden: int) -> np.ndarra
     gates i, o, f, c, so ``blocks(W, (0, 2, 3, 1), H)`` gives them in the order i, f, g, o.
     """
     return np.concatenate([values[g * hidden : (g + 1) * hidden] for g in order], axis=0)
+
+
+@numba.njit(cache=True)
+def apply(
+    code: int,
+    a: np.ndarray,
+    alpha: float,
+    beta: float,
+    clip: float,
+    value: np.ndarray,
+    slope: np.ndarray,
+) -> None:
+    """f(clip(a)) into ``value`` and d f(clip(a)) / da into ``slope``, for a 2-D block ``a``.
+
+    The gates' sigmoid and tanh take one exponential for both (the others call
+    :func:`activate` and :func:`derivative`): the backward then needs none.
+    """
+    rows, columns = a.shape
+    for r in range(rows):
+        for k in range(columns):
+            inside = passes(a[r, k], clip)
+            v = clipped(a[r, k], clip)
+            if code == 2:
+                # e = e^{−|v|} ≤ 1
+                decay = np.exp(-abs(v))
+                # σ(v) = 1 / (1 + e) for v ≥ 0, e / (1 + e) below
+                value[r, k] = 1.0 / (1.0 + decay) if v >= 0.0 else decay / (1.0 + decay)
+                # σ'(v) = e / (1 + e)²
+                slope[r, k] = inside * decay / ((1.0 + decay) * (1.0 + decay))
+            elif code == 1:
+                # m = e^{−2|v|} − 1, exactly for small |v| (no cancellation)
+                minus_one = np.expm1(-2.0 * abs(v))
+                # tanh |v| = (1 − e^{−2|v|}) / (1 + e^{−2|v|}) = −m / (2 + m), with the sign of v
+                magnitude = -minus_one / (2.0 + minus_one)
+                value[r, k] = magnitude if v >= 0.0 else -magnitude
+                # tanh'(v) = 4 e / (1 + e)² with e = 1 + m
+                decay = 1.0 + minus_one
+                slope[r, k] = inside * 4.0 * decay / ((1.0 + decay) * (1.0 + decay))
+            else:
+                value[r, k] = activate(code, v, alpha, beta)
+                slope[r, k] = inside * derivative(code, v, alpha, beta)

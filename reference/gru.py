@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from reference import _recurrent
-from reference._recurrent import activate, clipped, derivative, passes, time_index
+from reference._recurrent import apply, time_index
 from reference._validation import as_float_array, require_flag, require_output_shape
 
 __all__ = ["from_onnx", "from_torch", "gru", "gru_backward", "onnx_gru", "to_torch"]
@@ -148,11 +148,13 @@ def gru_backward(
     clip: float | None = None,
     reverse: bool = False,
     lengths: ArrayLike | None = None,
+    truncate: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r"""Gradients of :func:`gru` by BPTT: ``(dx, dh0, dw_x, dw_h, db_x, db_h)``.
 
     ``d_hs`` (T, N, H) and ``d_h_last`` (N, H) are the gradients of the loss with respect
-    to the two outputs; the other arguments are the forward call's.
+    to the two outputs; the other arguments are the forward call's. ``truncate`` cuts the
+    gradient every so many steps (truncated BPTT; None: full).
     """
     func = "gru_backward"
     call = _check(
@@ -175,8 +177,9 @@ def gru_backward(
     hidden = call[1].shape[1]
     upstream = require_output_shape(d_hs, func, (steps, count, hidden), "(T, N, H)", "d_hs")
     upstream_h = _recurrent.as_state(func, "d_h_last", d_h_last, count, hidden)
-    _, _, pre_x, pre_h, previous = _gru_kernel(*call)
-    return _gru_backward_kernel(upstream, upstream_h, pre_x, pre_h, previous, *call)
+    window = _recurrent.as_window(truncate, func)
+    _, _, *kept = _gru_kernel(*call)
+    return _gru_backward_kernel(upstream, upstream_h, *kept, window, *call)
 
 
 def _check(
@@ -243,76 +246,77 @@ def _gru_kernel(
 ) -> tuple[np.ndarray, ...]:
     steps, count, features = x.shape
     hidden = h0.shape[1]
-    f_code, g_code = codes[0], codes[1]
-    # x_t W_x + b_x for every step at once: one product (T N, F) (F, 3H)
+    r_, z_, n_ = 0, hidden, 2 * hidden
+    # x_t W_x for every step at once: one product (T N, F) (F, 3H)
     xw = np.dot(x.reshape(steps * count, features), w_x).reshape(steps, count, 3 * hidden)
     hs = np.zeros((steps, count, hidden))
-    # the input side x_t W_x + b_x, the state side (h_{t−1} W_h + b_h, its n block
-    # from r ⊙ h_{t−1} when the reset comes first) and h_{t−1}, for the backward
-    pre_x = np.zeros((steps, count, 3 * hidden))
-    pre_h = np.zeros((steps, count, 3 * hidden))
+    # kept at each time index for the backward: r, z, n and their slopes, the state side
+    # of the candidate (h W_h,n + b_h,n, or (r h) W_h,n + b_h,n), what multiplies W_h,n
+    # (h_{t−1} or r ⊙ h_{t−1}) and h_{t−1}
+    gates = np.zeros((steps, count, 3 * hidden))
+    slopes = np.zeros((steps, count, 3 * hidden))
+    state_sides = np.zeros((steps, count, hidden))
+    n_inputs = np.zeros((steps, count, hidden))
     previous = np.zeros((steps, count, hidden))
     h = h0.copy()
-    w_rz = np.ascontiguousarray(w_h[:, : 2 * hidden])
-    w_n = np.ascontiguousarray(w_h[:, 2 * hidden :])
-    reset = np.zeros((count, hidden))
+    w_rz = np.ascontiguousarray(w_h[:, :n_])
+    w_n = np.ascontiguousarray(w_h[:, n_:])
+    a = np.zeros((count, 3 * hidden))
+    value = np.zeros((count, 3 * hidden))
+    slope = np.zeros((count, 3 * hidden))
+    rows = np.zeros(count, dtype=np.int64)
     for step in range(steps):
+        for n in range(count):
+            rows[n] = time_index(step, lengths[n], reverse) if step < lengths[n] else 0
         # h_{t−1} W_h,rz: the gates' state side
         hw = np.dot(h, w_rz)
-        # h_{t−1} W_h,n (reset after), or nothing yet (reset before: r comes first)
-        hn = np.dot(h, w_n) if after else np.zeros((count, hidden))
         for n in range(count):
-            if step >= lengths[n]:
-                continue
-            t = time_index(step, lengths[n], reverse)
-            for j in range(hidden):
-                previous[t, n, j] = h[n, j]
-                for gate in range(2):
-                    k = gate * hidden + j
-                    pre_x[t, n, k] = xw[t, n, k] + b_x[k]
-                    pre_h[t, n, k] = hw[n, k] + b_h[k]
-                # r = f(clip(x W_x,r + b_x,r + h W_h,r + b_h,r))
-                reset[n, j] = activate(
-                    f_code, clipped(pre_x[t, n, j] + pre_h[t, n, j], clip), alphas[0], betas[0]
-                )
-                pre_x[t, n, 2 * hidden + j] = xw[t, n, 2 * hidden + j] + b_x[2 * hidden + j]
-        if not after:
-            # (r ⊙ h_{t−1}) W_h,n: the reset before the state's product
-            hn = np.dot(reset * h, w_n)
+            for k in range(n_):
+                # a_r, a_z = x W_x + b_x + h_{t−1} W_h + b_h
+                a[n, k] = xw[rows[n], n, k] + b_x[k] + hw[n, k] + b_h[k]
+        # r = f(clip(a_r)), z = f(clip(a_z))
+        apply(codes[0], a[:, :n_], alphas[0], betas[0], clip, value[:, :n_], slope[:, :n_])
+        # what multiplies W_h,n: h_{t−1} (reset after) or r ⊙ h_{t−1} (reset before)
+        inputs = h.copy() if after else value[:, r_:z_] * h
+        # the candidate's state side: (its input) W_h,n + b_h,n
+        side = np.dot(inputs, w_n) + b_h[n_:]
         for n in range(count):
-            if step >= lengths[n]:
-                continue
-            t = time_index(step, lengths[n], reverse)
             for j in range(hidden):
-                k = 2 * hidden + j
-                pre_h[t, n, k] = hn[n, j] + b_h[k]
-                # z = f(clip(x W_x,z + b_x,z + h W_h,z + b_h,z))
-                update = activate(
-                    f_code,
-                    clipped(pre_x[t, n, hidden + j] + pre_h[t, n, hidden + j], clip),
-                    alphas[0],
-                    betas[0],
-                )
                 if after:
-                    # n = g(clip(x W_x,n + b_x,n + r (h W_h,n + b_h,n)))
-                    a_n = pre_x[t, n, k] + reset[n, j] * pre_h[t, n, k]
+                    # a_n = x W_x,n + b_x,n + r ⊙ (h W_h,n + b_h,n)
+                    a[n, n_ + j] = xw[rows[n], n, n_ + j] + b_x[n_ + j] + value[n, j] * side[n, j]
                 else:
-                    # n = g(clip(x W_x,n + b_x,n + (r h) W_h,n + b_h,n))
-                    a_n = pre_x[t, n, k] + pre_h[t, n, k]
-                candidate = activate(g_code, clipped(a_n, clip), alphas[1], betas[1])
+                    # a_n = x W_x,n + b_x,n + (r ⊙ h) W_h,n + b_h,n
+                    a[n, n_ + j] = xw[rows[n], n, n_ + j] + b_x[n_ + j] + side[n, j]
+        # n = g(clip(a_n))
+        apply(codes[1], a[:, n_:], alphas[1], betas[1], clip, value[:, n_:], slope[:, n_:])
+        for n in range(count):
+            if step >= lengths[n]:
+                continue  # past its length, a sequence's state is carried unchanged
+            t = rows[n]
+            previous[t, n, :] = h[n, :]
+            for j in range(hidden):
+                update = value[n, z_ + j]
                 # h_t = (1 − z) n + z h_{t−1}
-                h[n, j] = (1.0 - update) * candidate + update * h[n, j]
-                hs[t, n, j] = h[n, j]
-    return hs, h, pre_x, pre_h, previous
+                h[n, j] = (1.0 - update) * value[n, n_ + j] + update * h[n, j]
+            hs[t, n, :] = h[n, :]
+            gates[t, n, :] = value[n, :]
+            slopes[t, n, :] = slope[n, :]
+            state_sides[t, n, :] = side[n, :]
+            n_inputs[t, n, :] = inputs[n, :]
+    return hs, h, gates, slopes, state_sides, n_inputs, previous
 
 
 @numba.njit(cache=True)
 def _gru_backward_kernel(
     d_hs: np.ndarray,
     d_h_last: np.ndarray,
-    pre_x: np.ndarray,
-    pre_h: np.ndarray,
+    gates: np.ndarray,
+    slopes: np.ndarray,
+    state_sides: np.ndarray,
+    n_inputs: np.ndarray,
     previous: np.ndarray,
+    window: int,
     x: np.ndarray,
     h0: np.ndarray,
     w_x: np.ndarray,
@@ -329,101 +333,69 @@ def _gru_backward_kernel(
 ) -> tuple[np.ndarray, ...]:
     steps, count, features = x.shape
     hidden = h0.shape[1]
-    f_code, g_code = codes[0], codes[1]
-    w_rz = np.ascontiguousarray(w_h[:, : 2 * hidden])
-    w_n = np.ascontiguousarray(w_h[:, 2 * hidden :])
+    r_, z_, n_ = 0, hidden, 2 * hidden
+    w_rz = np.ascontiguousarray(w_h[:, :n_])
+    w_n = np.ascontiguousarray(w_h[:, n_:])
     # ā on the input side and on the state side, at each time index
     d_pre_x = np.zeros((steps, count, 3 * hidden))
     d_pre_h = np.zeros((steps, count, 3 * hidden))
-    # what multiplies W_h,n at each step: h_{t−1} (reset after) or r ⊙ h_{t−1} (before)
-    n_inputs = np.zeros((steps, count, hidden))
     dh = d_h_last.copy()
-    d_rz = np.zeros((count, 2 * hidden))
-    d_n = np.zeros((count, hidden))
+    d_rz = np.zeros((count, n_))
+    d_side = np.zeros((count, hidden))
     d_direct = np.zeros((count, hidden))
-    resets = np.zeros((count, hidden))
     for step in range(steps - 1, -1, -1):
         d_rz[:] = 0.0
-        d_n[:] = 0.0
+        d_side[:] = 0.0
         d_direct[:] = 0.0
         for n in range(count):
             if step >= lengths[n]:
                 continue
             t = time_index(step, lengths[n], reverse)
             for j in range(hidden):
-                k = 2 * hidden + j
-                h_prev = previous[t, n, j]
-                a_r = pre_x[t, n, j] + pre_h[t, n, j]
-                a_z = pre_x[t, n, hidden + j] + pre_h[t, n, hidden + j]
-                reset = activate(f_code, clipped(a_r, clip), alphas[0], betas[0])
-                update = activate(f_code, clipped(a_z, clip), alphas[0], betas[0])
-                a_n = pre_x[t, n, k] + (reset * pre_h[t, n, k] if after else pre_h[t, n, k])
-                candidate = activate(g_code, clipped(a_n, clip), alphas[1], betas[1])
-                resets[n, j] = reset
-                n_inputs[t, n, j] = h_prev if after else reset * h_prev
+                reset, update = gates[t, n, r_ + j], gates[t, n, z_ + j]
+                candidate = gates[t, n, n_ + j]
                 # h̄_t += ∂L/∂h_t from the output at t
                 total = dh[n, j] + d_hs[t, n, j]
-                # n̄ = h̄ (1 − z), z̄ = h̄ (h_{t−1} − n), and h̄_{t−1} gets h̄ z directly
-                da_n = (
-                    total
-                    * (1.0 - update)
-                    * derivative(g_code, clipped(a_n, clip), alphas[1], betas[1])
-                    * passes(a_n, clip)
-                )
-                da_z = (
-                    total
-                    * (h_prev - candidate)
-                    * derivative(f_code, clipped(a_z, clip), alphas[0], betas[0])
-                    * passes(a_z, clip)
-                )
+                # ā_n = h̄ (1 − z) g'(clip(a_n)) clip'(a_n)
+                da_n = total * (1.0 - update) * slopes[t, n, n_ + j]
+                # ā_z = h̄ (h_{t−1} − n) f'(clip(a_z)) clip'(a_z)
+                d_rz[n, z_ + j] = total * (previous[t, n, j] - candidate) * slopes[t, n, z_ + j]
+                # h̄_{t−1} gets h̄ z directly
                 d_direct[n, j] = total * update
-                d_pre_x[t, n, k] = da_n
-                d_pre_x[t, n, hidden + j] = da_z
-                d_pre_h[t, n, hidden + j] = da_z
-                d_rz[n, hidden + j] = da_z
+                d_pre_x[t, n, n_ + j] = da_n
                 if after:
-                    # ā_n reaches h W_h,n + b_h,n through r, and r through h W_h,n + b_h,n
-                    d_n[n, j] = da_n * reset
-                    d_pre_h[t, n, k] = da_n * reset
-                    da_r = (
-                        da_n
-                        * pre_h[t, n, k]
-                        * derivative(f_code, clipped(a_r, clip), alphas[0], betas[0])
-                        * passes(a_r, clip)
-                    )
-                    d_pre_x[t, n, j] = da_r
-                    d_pre_h[t, n, j] = da_r
-                    d_rz[n, j] = da_r
+                    # the state side is multiplied by r: its gradient is ā_n r ...
+                    d_side[n, j] = da_n * reset
+                    # ... and r's is ā_n (h W_h,n + b_h,n): ā_r = that f'(clip(a_r)) clip'(a_r)
+                    d_rz[n, j] = da_n * state_sides[t, n, j] * slopes[t, n, r_ + j]
                 else:
-                    d_n[n, j] = da_n
-                    d_pre_h[t, n, k] = da_n
+                    d_side[n, j] = da_n
         if not after:
             # ū = ā_n W_h,nᵀ with u = r ⊙ h_{t−1}: r̄ = ū h_{t−1}, and h̄_{t−1} gets ū r
-            d_u = np.dot(d_n, w_n.T)
+            d_u = np.dot(d_side, w_n.T)
             for n in range(count):
                 if step >= lengths[n]:
                     continue
                 t = time_index(step, lengths[n], reverse)
                 for j in range(hidden):
-                    a_r = pre_x[t, n, j] + pre_h[t, n, j]
-                    da_r = (
-                        d_u[n, j]
-                        * previous[t, n, j]
-                        * derivative(f_code, clipped(a_r, clip), alphas[0], betas[0])
-                        * passes(a_r, clip)
-                    )
-                    d_pre_x[t, n, j] = da_r
-                    d_pre_h[t, n, j] = da_r
-                    d_rz[n, j] = da_r
-                    d_direct[n, j] += d_u[n, j] * resets[n, j]
+                    d_rz[n, j] = d_u[n, j] * previous[t, n, j] * slopes[t, n, r_ + j]
+                    d_direct[n, j] += d_u[n, j] * gates[t, n, r_ + j]
             # h̄_{t−1} = h̄ z + ū r + ā_rz W_h,rzᵀ
             carried = d_direct + np.dot(d_rz, w_rz.T)
         else:
             # h̄_{t−1} = h̄ z + ā_rz W_h,rzᵀ + (ā_n r) W_h,nᵀ
-            carried = d_direct + np.dot(d_rz, w_rz.T) + np.dot(d_n, w_n.T)
+            carried = d_direct + np.dot(d_rz, w_rz.T) + np.dot(d_side, w_n.T)
         for n in range(count):
-            if step < lengths[n]:
-                dh[n, :] = carried[n, :]
+            if step >= lengths[n]:
+                continue
+            t = time_index(step, lengths[n], reverse)
+            d_pre_x[t, n, :n_] = d_rz[n, :]
+            d_pre_h[t, n, :n_] = d_rz[n, :]
+            d_pre_h[t, n, n_:] = d_side[n, :]
+            dh[n, :] = carried[n, :]
+        if window and step > 0 and step % window == 0:
+            # truncated BPTT: the state entering this window was detached
+            dh[:] = 0.0
     rows = steps * count
     flat_x = d_pre_x.reshape(rows, 3 * hidden)
     flat_h = d_pre_h.reshape(rows, 3 * hidden)
@@ -433,12 +405,8 @@ def _gru_backward_kernel(
     db_x = flat_x.sum(axis=0)
     # W̄_h,rz = Σ_t h_{t−1}ᵀ ā_rz; W̄_h,n = Σ_t (its input)ᵀ ā_n; b̄_h = Σ ā on the state side
     dw_h = np.empty((hidden, 3 * hidden))
-    dw_h[:, : 2 * hidden] = np.dot(
-        previous.reshape(rows, hidden).T, np.ascontiguousarray(flat_h[:, : 2 * hidden])
-    )
-    dw_h[:, 2 * hidden :] = np.dot(
-        n_inputs.reshape(rows, hidden).T, np.ascontiguousarray(flat_h[:, 2 * hidden :])
-    )
+    dw_h[:, :n_] = np.dot(previous.reshape(rows, hidden).T, np.ascontiguousarray(flat_h[:, :n_]))
+    dw_h[:, n_:] = np.dot(n_inputs.reshape(rows, hidden).T, np.ascontiguousarray(flat_h[:, n_:]))
     db_h = flat_h.sum(axis=0)
     return dx, dh, dw_x, dw_h, db_x, db_h
 

@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from reference import _recurrent
-from reference._recurrent import activate, clipped, derivative, passes, time_index
+from reference._recurrent import apply, time_index
 from reference._validation import as_float_array, require_flag, require_output_shape
 
 __all__ = ["from_onnx", "from_torch", "lstm", "lstm_backward", "onnx_lstm", "to_torch"]
@@ -149,12 +149,14 @@ def lstm_backward(
     clip: float | None = None,
     reverse: bool = False,
     lengths: ArrayLike | None = None,
+    truncate: int | None = None,
 ) -> tuple[np.ndarray, ...]:
     r"""Gradients of :func:`lstm` by backpropagation through time.
 
     ``d_hs`` (T, N, H), ``d_h_last`` and ``d_c_last`` (N, H) are the gradients of the loss
     with respect to the three outputs. Returns ``(dx, dh0, dc0, dw_x, dw_h, db)``, and
-    ``d_peepholes`` (3, H) after them when ``peepholes`` is given.
+    ``d_peepholes`` (3, H) after them when ``peepholes`` is given. ``truncate`` cuts the
+    gradient every so many steps (truncated BPTT; None: full).
     """
     func = "lstm_backward"
     call = _check(
@@ -179,10 +181,9 @@ def lstm_backward(
     upstream = require_output_shape(d_hs, func, (steps, count, hidden), "(T, N, H)", "d_hs")
     upstream_h = _recurrent.as_state(func, "d_h_last", d_h_last, count, hidden)
     upstream_c = _recurrent.as_state(func, "d_c_last", d_c_last, count, hidden)
-    _, _, _, pre, previous, cells_before, cells = _lstm_kernel(*call[:-1])
-    grads = _lstm_backward_kernel(
-        upstream, upstream_h, upstream_c, pre, previous, cells_before, cells, *call[:-1]
-    )
+    window = _recurrent.as_window(truncate, func)
+    _, _, _, *kept = _lstm_kernel(*call[:-1])
+    grads = _lstm_backward_kernel(upstream, upstream_h, upstream_c, *kept, window, *call[:-1])
     return grads if call[-1] else grads[:-1]
 
 
@@ -255,64 +256,69 @@ def _lstm_kernel(
 ) -> tuple[np.ndarray, ...]:
     steps, count, features = x.shape
     hidden = h0.shape[1]
-    f_code, g_code, h_code = codes[0], codes[1], codes[2]
+    width = 4 * hidden
+    i_, f_, g_, o_ = 0, hidden, 2 * hidden, 3 * hidden
     # x_t W_x for every step at once: one product (T N, F) (F, 4H)
-    xw = np.dot(x.reshape(steps * count, features), w_x).reshape(steps, count, 4 * hidden)
+    xw = np.dot(x.reshape(steps * count, features), w_x).reshape(steps, count, width)
     hs = np.zeros((steps, count, hidden))
-    # the gates' inputs a = (a_i, a_f, a_g, a_o), h_{t−1}, c_{t−1} and c_t, for the backward
-    pre = np.zeros((steps, count, 4 * hidden))
+    # kept at each time index for the backward: the gates (i, f, g, o) and h(clip(c_t)),
+    # their slopes, h_{t−1}, c_{t−1} and c_t
+    gates = np.zeros((steps, count, width + hidden))
+    slopes = np.zeros((steps, count, width + hidden))
     previous = np.zeros((steps, count, hidden))
     cells_before = np.zeros((steps, count, hidden))
     cells = np.zeros((steps, count, hidden))
     h = h0.copy()
     c = c0.copy()
+    a = np.zeros((count, width))
+    value = np.zeros((count, width + hidden))
+    slope = np.zeros((count, width + hidden))
     for step in range(steps):
         # h_{t−1} W_h for the whole batch
         hw = np.dot(h, w_h)
+        for n in range(count):
+            t = time_index(step, lengths[n], reverse) if step < lengths[n] else 0
+            for k in range(width):
+                # a = x_t W_x + h_{t−1} W_h + b
+                a[n, k] = xw[t, n, k] + hw[n, k] + b[k]
+            for j in range(hidden):
+                # a_i += p_i c_{t−1}, a_f += p_f c_{t−1}
+                a[n, i_ + j] += peep[0, j] * c[n, j]
+                a[n, f_ + j] += peep[1, j] * c[n, j]
+        # i = f(clip(a_i)), f = f(clip(a_f)), g = g(clip(a_g))
+        apply(codes[0], a[:, i_:g_], alphas[0], betas[0], clip, value[:, i_:g_], slope[:, i_:g_])
+        apply(codes[1], a[:, g_:o_], alphas[1], betas[1], clip, value[:, g_:o_], slope[:, g_:o_])
+        for n in range(count):
+            for j in range(hidden):
+                if input_forget:
+                    # f = 1 − i (coupled gates)
+                    value[n, f_ + j] = 1.0 - value[n, i_ + j]
+                c_prev = c[n, j]
+                # c_t = f c_{t−1} + i g
+                c_new = value[n, f_ + j] * c_prev + value[n, i_ + j] * value[n, g_ + j]
+                if step < lengths[n]:
+                    cells_before[time_index(step, lengths[n], reverse), n, j] = c_prev
+                    c[n, j] = c_new
+                # a_o += p_o c_t
+                a[n, o_ + j] += peep[2, j] * c_new
+        # o = f(clip(a_o)), and h(clip(c_t)) after the gates
+        apply(
+            codes[0], a[:, o_:], alphas[0], betas[0], clip, value[:, o_:width], slope[:, o_:width]
+        )
+        apply(codes[2], c, alphas[2], betas[2], clip, value[:, width:], slope[:, width:])
         for n in range(count):
             if step >= lengths[n]:
                 continue  # past its length, a sequence's states are carried unchanged
             t = time_index(step, lengths[n], reverse)
             for j in range(hidden):
-                c_prev = c[n, j]
                 previous[t, n, j] = h[n, j]
-                cells_before[t, n, j] = c_prev
-                # a_i = x_t W_x,i + h_{t−1} W_h,i + b_i + p_i c_{t−1}
-                a_i = xw[t, n, j] + hw[n, j] + b[j] + peep[0, j] * c_prev
-                # a_f = x_t W_x,f + h_{t−1} W_h,f + b_f + p_f c_{t−1}
-                a_f = xw[t, n, hidden + j] + hw[n, hidden + j] + b[hidden + j] + peep[1, j] * c_prev
-                # a_g = x_t W_x,g + h_{t−1} W_h,g + b_g
-                a_g = xw[t, n, 2 * hidden + j] + hw[n, 2 * hidden + j] + b[2 * hidden + j]
-                # i = f(clip(a_i))
-                gate_i = activate(f_code, clipped(a_i, clip), alphas[0], betas[0])
-                if input_forget:
-                    # f = 1 − i (coupled gates)
-                    gate_f = 1.0 - gate_i
-                else:
-                    # f = f(clip(a_f))
-                    gate_f = activate(f_code, clipped(a_f, clip), alphas[0], betas[0])
-                # g = g(clip(a_g))
-                gate_g = activate(g_code, clipped(a_g, clip), alphas[1], betas[1])
-                # c_t = f c_{t−1} + i g
-                c[n, j] = gate_f * c_prev + gate_i * gate_g
-                # a_o = x_t W_x,o + h_{t−1} W_h,o + b_o + p_o c_t
-                a_o = (
-                    xw[t, n, 3 * hidden + j]
-                    + hw[n, 3 * hidden + j]
-                    + b[3 * hidden + j]
-                    + peep[2, j] * c[n, j]
-                )
-                # o = f(clip(a_o))
-                gate_o = activate(f_code, clipped(a_o, clip), alphas[0], betas[0])
                 # h_t = o h(clip(c_t))
-                h[n, j] = gate_o * activate(h_code, clipped(c[n, j], clip), alphas[2], betas[2])
+                h[n, j] = value[n, o_ + j] * value[n, width + j]
                 hs[t, n, j] = h[n, j]
                 cells[t, n, j] = c[n, j]
-                pre[t, n, j] = a_i
-                pre[t, n, hidden + j] = a_f
-                pre[t, n, 2 * hidden + j] = a_g
-                pre[t, n, 3 * hidden + j] = a_o
-    return hs, h, c, pre, previous, cells_before, cells
+            gates[t, n, :] = value[n, :]
+            slopes[t, n, :] = slope[n, :]
+    return hs, h, c, gates, slopes, previous, cells_before, cells
 
 
 @numba.njit(cache=True)
@@ -320,10 +326,12 @@ def _lstm_backward_kernel(
     d_hs: np.ndarray,
     d_h_last: np.ndarray,
     d_c_last: np.ndarray,
-    pre: np.ndarray,
+    gates: np.ndarray,
+    slopes: np.ndarray,
     previous: np.ndarray,
     cells_before: np.ndarray,
     cells: np.ndarray,
+    window: int,
     x: np.ndarray,
     h0: np.ndarray,
     c0: np.ndarray,
@@ -341,14 +349,15 @@ def _lstm_backward_kernel(
 ) -> tuple[np.ndarray, ...]:
     steps, count, features = x.shape
     hidden = h0.shape[1]
-    f_code, g_code, h_code = codes[0], codes[1], codes[2]
+    width = 4 * hidden
+    i_, f_, g_, o_ = 0, hidden, 2 * hidden, 3 * hidden
     # ā = (ā_i, ā_f, ā_g, ā_o) at each time index (0 where a sequence has ended)
-    d_pre = np.zeros((steps, count, 4 * hidden))
+    d_pre = np.zeros((steps, count, width))
     d_peep = np.zeros((3, hidden))
     # h̄ and c̄: the gradients reaching the states, from the last states' cotangents first
     dh = d_h_last.copy()
     dc = d_c_last.copy()
-    d_step = np.zeros((count, 4 * hidden))
+    d_step = np.zeros((count, width))
     for step in range(steps - 1, -1, -1):
         d_step[:] = 0.0
         for n in range(count):
@@ -356,84 +365,51 @@ def _lstm_backward_kernel(
                 continue
             t = time_index(step, lengths[n], reverse)
             for j in range(hidden):
-                a_i = pre[t, n, j]
-                a_f = pre[t, n, hidden + j]
-                a_g = pre[t, n, 2 * hidden + j]
-                a_o = pre[t, n, 3 * hidden + j]
+                gate_i, gate_f = gates[t, n, i_ + j], gates[t, n, f_ + j]
+                gate_g, gate_o = gates[t, n, g_ + j], gates[t, n, o_ + j]
+                shown = gates[t, n, width + j]
                 c_prev = cells_before[t, n, j]
-                c_now = cells[t, n, j]
-                gate_i = activate(f_code, clipped(a_i, clip), alphas[0], betas[0])
-                if input_forget:
-                    gate_f = 1.0 - gate_i
-                else:
-                    gate_f = activate(f_code, clipped(a_f, clip), alphas[0], betas[0])
-                gate_g = activate(g_code, clipped(a_g, clip), alphas[1], betas[1])
-                gate_o = activate(f_code, clipped(a_o, clip), alphas[0], betas[0])
-                shown = clipped(c_now, clip)
                 # h̄_t += ∂L/∂h_t from the output at t
                 total_h = dh[n, j] + d_hs[t, n, j]
-                # ō = h̄ h(clip(c_t)); ā_o = ō f'(clip(a_o)) clip'(a_o)
-                d_o = total_h * activate(h_code, shown, alphas[2], betas[2])
-                da_o = (
-                    d_o
-                    * derivative(f_code, clipped(a_o, clip), alphas[0], betas[0])
-                    * passes(a_o, clip)
-                )
+                # ā_o = h̄ h(clip(c_t)) f'(clip(a_o)) clip'(a_o)
+                da_o = total_h * shown * slopes[t, n, o_ + j]
                 # c̄_t += h̄ o h'(clip(c_t)) clip'(c_t) + ā_o p_o
-                total_c = (
-                    dc[n, j]
-                    + total_h
-                    * gate_o
-                    * derivative(h_code, shown, alphas[2], betas[2])
-                    * passes(c_now, clip)
-                    + da_o * peep[2, j]
-                )
+                total_c = dc[n, j] + total_h * gate_o * slopes[t, n, width + j] + da_o * peep[2, j]
                 # ī = c̄ g, ḡ = c̄ i, f̄ = c̄ c_{t−1}
                 d_i = total_c * gate_g
-                d_g = total_c * gate_i
                 d_f = total_c * c_prev
                 if input_forget:
                     # f = 1 − i: f̄ reaches i with a minus sign, and a_f is not used
                     d_i -= d_f
                     da_f = 0.0
                 else:
-                    da_f = (
-                        d_f
-                        * derivative(f_code, clipped(a_f, clip), alphas[0], betas[0])
-                        * passes(a_f, clip)
-                    )
+                    # ā_f = f̄ f'(clip(a_f)) clip'(a_f)
+                    da_f = d_f * slopes[t, n, f_ + j]
                 # ā_i = ī f'(clip(a_i)) clip'(a_i), ā_g = ḡ g'(clip(a_g)) clip'(a_g)
-                da_i = (
-                    d_i
-                    * derivative(f_code, clipped(a_i, clip), alphas[0], betas[0])
-                    * passes(a_i, clip)
-                )
-                da_g = (
-                    d_g
-                    * derivative(g_code, clipped(a_g, clip), alphas[1], betas[1])
-                    * passes(a_g, clip)
-                )
+                da_i = d_i * slopes[t, n, i_ + j]
+                da_g = total_c * gate_i * slopes[t, n, g_ + j]
                 # c̄_{t−1} = c̄_t f + ā_i p_i + ā_f p_f
                 dc[n, j] = total_c * gate_f + da_i * peep[0, j] + da_f * peep[1, j]
                 # p̄_i += ā_i c_{t−1}, p̄_f += ā_f c_{t−1}, p̄_o += ā_o c_t
                 d_peep[0, j] += da_i * c_prev
                 d_peep[1, j] += da_f * c_prev
-                d_peep[2, j] += da_o * c_now
-                d_step[n, j] = da_i
-                d_step[n, hidden + j] = da_f
-                d_step[n, 2 * hidden + j] = da_g
-                d_step[n, 3 * hidden + j] = da_o
-                d_pre[t, n, j] = da_i
-                d_pre[t, n, hidden + j] = da_f
-                d_pre[t, n, 2 * hidden + j] = da_g
-                d_pre[t, n, 3 * hidden + j] = da_o
+                d_peep[2, j] += da_o * cells[t, n, j]
+                d_step[n, i_ + j] = da_i
+                d_step[n, f_ + j] = da_f
+                d_step[n, g_ + j] = da_g
+                d_step[n, o_ + j] = da_o
+            d_pre[t, n, :] = d_step[n, :]
         # h̄_{t−1} = ā W_hᵀ
         carried = np.dot(d_step, w_h.T)
         for n in range(count):
             if step < lengths[n]:
                 dh[n, :] = carried[n, :]
+        if window and step > 0 and step % window == 0:
+            # truncated BPTT: the states entering this window were detached
+            dh[:] = 0.0
+            dc[:] = 0.0
     rows = steps * count
-    flat = d_pre.reshape(rows, 4 * hidden)
+    flat = d_pre.reshape(rows, width)
     # x̄_t = ā_t W_xᵀ
     dx = np.dot(flat, w_x.T).reshape(steps, count, features)
     # W̄_x = Σ_t x_tᵀ ā_t

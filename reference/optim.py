@@ -18,6 +18,11 @@ with $g$ the gradient at $w$ and $\eta$ the learning rate:
 * **Adam**: momentum on $g$ and RMSProp's average of $g^2$, both corrected for
   their start at 0.
 
+Recurrent networks add **gradient clipping** (:func:`clip_by_norm`, Pascanu et
+al. 2013): when the gradient's norm over all parameters together exceeds a
+bound, the whole gradient is scaled down to it, so that one exploding step
+cannot throw the weights far.
+
 In Adagrad, RMSProp and Adam $\epsilon$ is added **after** the square root, as
 in the Adam paper and PyTorch (TensorFlow's Adagrad and some implementations
 add it inside); the docstrings repeat it, because it changes the steps where
@@ -45,6 +50,7 @@ __all__ = [
     "Optimizer",
     "adagrad_step",
     "adam_step",
+    "clip_by_norm",
     "minimize",
     "momentum_step",
     "nesterov_step",
@@ -256,6 +262,41 @@ def adam_step(
 Step = Callable[[np.ndarray, np.ndarray, Any], tuple[np.ndarray, Any]]
 
 
+def clip_by_norm(grads: Sequence[ArrayLike], max_norm: float) -> list[np.ndarray]:
+    r"""Scale a gradient down to ``max_norm`` when its norm exceeds it (Pascanu et al. 2013).
+
+    The norm is taken over all arrays together, $\lVert g\rVert = (\sum_i \lVert g_i
+    \rVert^2)^{1/2}$, and every array is scaled by the same factor:
+
+    $$g_i \leftarrow g_i \cdot \min\Bigl(1, \frac{m}{\lVert g\rVert}\Bigr),\qquad
+    m = \text{max_norm}.$$
+
+    The direction is unchanged and the result's norm is $\min(\lVert g\rVert, m)$. (The
+    norm is computed on the gradient divided by its largest entry, so that it neither
+    overflows nor underflows.) Returns new arrays.
+
+    Examples
+    --------
+    >>> [g.tolist() for g in clip_by_norm([np.array([3.0]), np.array([4.0])], 1.0)]
+    [[0.6000000000000001], [0.8]]
+    """
+    func = "clip_by_norm"
+    bound = as_real(max_norm, func, "max_norm", strictly_positive=True)
+    if isinstance(grads, np.ndarray) or not isinstance(grads, Sequence):
+        raise TypeError(f"{func}: grads must be a list of arrays, one per parameter")
+    arrays = [as_float_array(g, func, f"grads[{i}]") for i, g in enumerate(grads)]
+    for i, g in enumerate(arrays):
+        if not np.all(np.isfinite(g)):
+            raise ValueError(f"{func}: grads[{i}] must be finite (a diverged gradient?)")
+    largest = max((float(np.max(np.abs(g))) for g in arrays if g.size), default=0.0)
+    if largest == 0.0:
+        return [g.copy() for g in arrays]
+    # ‖g‖ = m (Σ (g/m)²)^{1/2}, with m the largest |entry|: no overflow, no underflow
+    norm = largest * np.sqrt(sum(float(np.sum((g / largest) ** 2)) for g in arrays))
+    factor = min(1.0, bound / norm)
+    return [g * factor for g in arrays]
+
+
 def minimize(
     loss_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]],
     w0: ArrayLike,
@@ -413,6 +454,7 @@ def train_minibatch(
     step: Step,
     evaluate: Callable[[list[np.ndarray]], Any],
     weight_decay: float = 0.0,
+    max_grad_norm: float | None = None,
     func: str = "train_minibatch",
 ) -> tuple[list[np.ndarray], np.ndarray]:
     r"""Minibatch training: the one loop every trainer of the reference runs.
@@ -444,6 +486,9 @@ def train_minibatch(
         epoch (a loss, or a tuple of losses: training and validation).
     weight_decay : float, default 0
         $\lambda \ge 0$ of the penalty $\frac\lambda2\lVert\theta\rVert^2$ on every parameter.
+    max_grad_norm : float, optional
+        Clip the minibatch gradient to this norm (:func:`clip_by_norm`, before the weight
+        decay is added, as PyTorch's ``clip_grad_norm_`` before its optimiser's step).
     func : str
         The name that error messages give (the trainer that called).
 
@@ -463,6 +508,11 @@ def train_minibatch(
     size = as_positive_int(batch_size, func, "batch_size")
     count = as_positive_int(epochs, func, "epochs")
     decay = as_real(weight_decay, func, "weight_decay", minimum=0.0, finite=True)
+    clip = (
+        None
+        if max_grad_norm is None
+        else as_real(max_grad_norm, func, "max_grad_norm", strictly_positive=True)
+    )
     require_generator(rng, func)
     rate = float(getattr(step, "lr", np.nan))
     weights = [np.array(p, dtype=np.float64) for p in params]
@@ -490,6 +540,8 @@ def train_minibatch(
                 loss, grads = batch_gradient(weights, order[start : start + size])
                 if loss is not None and not np.isfinite(loss):
                     raise failed(loss, steps, epoch)
+                if clip is not None:
+                    grads = clip_by_norm(grads, clip)
                 for index, grad in enumerate(grads):
                     if decay:
                         # ∇(L + λ/2 |θ|²) = ∇L + λ θ

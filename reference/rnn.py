@@ -40,11 +40,31 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
-from reference import _recurrent
-from reference._recurrent import activate, clipped, derivative, passes, time_index
-from reference._validation import as_float_array, require_flag, require_output_shape
+from reference import _recurrent, gru, lstm, optim
+from reference._recurrent import apply, time_index
+from reference._validation import (
+    as_float_array,
+    as_positive_int,
+    require_finite,
+    require_flag,
+    require_generator,
+    require_output_shape,
+)
 
-__all__ = ["ACTIVATIONS", "from_onnx", "from_torch", "onnx_rnn", "rnn", "rnn_backward", "to_torch"]
+__all__ = [
+    "ACTIVATIONS",
+    "CELLS",
+    "adding_problem",
+    "from_onnx",
+    "from_torch",
+    "init_sequence_regressor",
+    "onnx_rnn",
+    "predict_sequence_regressor",
+    "rnn",
+    "rnn_backward",
+    "to_torch",
+    "train_sequence_regressor",
+]
 
 #: The activations the recurrent layers take, by name (ONNX's eleven; see the table above).
 ACTIVATIONS: tuple[str, ...] = tuple(_recurrent.ACTIVATIONS)
@@ -136,12 +156,14 @@ def rnn_backward(
     clip: float | None = None,
     reverse: bool = False,
     lengths: ArrayLike | None = None,
+    truncate: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r"""Gradients of :func:`rnn` by backpropagation through time: ``(dx, dh0, dw_x, dw_h, db)``.
 
     ``d_hs`` (T, N, H) and ``d_h_last`` (N, H) are the gradients of the loss with respect
     to the two outputs (zeros for an output the loss does not use); the other arguments
-    are the forward call's. The forward is run again to recover the states.
+    are the forward call's. The forward is run again to recover the states. ``truncate``
+    cuts the gradient every so many steps (truncated BPTT; None: full).
     """
     call = _check(
         "rnn_backward",
@@ -163,8 +185,9 @@ def rnn_backward(
         d_hs, "rnn_backward", (steps, count, hidden), "(T, N, H)", "d_hs"
     )
     upstream_last = _recurrent.as_state("rnn_backward", "d_h_last", d_h_last, count, hidden)
-    _, _, pre, previous = _rnn_kernel(*call)
-    return _rnn_backward_kernel(upstream, upstream_last, pre, previous, *call)
+    window = _recurrent.as_window(truncate, "rnn_backward")
+    _, _, slopes, previous = _rnn_kernel(*call)
+    return _rnn_backward_kernel(upstream, upstream_last, slopes, previous, window, *call)
 
 
 def _check(
@@ -225,33 +248,41 @@ def _rnn_kernel(
     # x_t W_x for every step at once: one product (T N, F) (F, H)
     xw = np.dot(x.reshape(steps * count, features), w_x).reshape(steps, count, hidden)
     hs = np.zeros((steps, count, hidden))
-    # a_t, and h_{t−1}, kept at each time index for the backward
-    pre = np.zeros((steps, count, hidden))
+    # f'(clip(a_t)) clip'(a_t) and h_{t−1}, kept at each time index for the backward
+    slopes = np.zeros((steps, count, hidden))
     previous = np.zeros((steps, count, hidden))
     h = h0.copy()
+    a = np.zeros((count, hidden))
+    value = np.zeros((count, hidden))
+    slope = np.zeros((count, hidden))
     for step in range(steps):
         # h_{t−1} W_h for the whole batch
         hw = np.dot(h, w_h)
         for n in range(count):
+            t = time_index(step, lengths[n], reverse) if step < lengths[n] else 0
+            for j in range(hidden):
+                # a_t = x_t W_x + h_{t−1} W_h + b
+                a[n, j] = xw[t, n, j] + hw[n, j] + b[j]
+        # h_t = f(clip(a_t))
+        apply(code, a, alpha, beta, clip, value, slope)
+        for n in range(count):
             if step >= lengths[n]:
                 continue  # past its length, a sequence's state is carried unchanged
             t = time_index(step, lengths[n], reverse)
-            for j in range(hidden):
-                previous[t, n, j] = h[n, j]
-                # a_t = x_t W_x + h_{t−1} W_h + b
-                pre[t, n, j] = xw[t, n, j] + hw[n, j] + b[j]
-                # h_t = f(clip(a_t))
-                h[n, j] = activate(code, clipped(pre[t, n, j], clip), alpha, beta)
-                hs[t, n, j] = h[n, j]
-    return hs, h, pre, previous
+            previous[t, n, :] = h[n, :]
+            h[n, :] = value[n, :]
+            hs[t, n, :] = value[n, :]
+            slopes[t, n, :] = slope[n, :]
+    return hs, h, slopes, previous
 
 
 @numba.njit(cache=True)
 def _rnn_backward_kernel(
     d_hs: np.ndarray,
     d_h_last: np.ndarray,
-    pre: np.ndarray,
+    slopes: np.ndarray,
     previous: np.ndarray,
+    window: int,
     x: np.ndarray,
     h0: np.ndarray,
     w_x: np.ndarray,
@@ -278,13 +309,8 @@ def _rnn_backward_kernel(
                 continue
             t = time_index(step, lengths[n], reverse)
             for j in range(hidden):
-                a = pre[t, n, j]
-                # h̄_t += ∂L/∂h_t from the output at t
-                total = dh[n, j] + d_hs[t, n, j]
-                # ā_t = h̄_t f'(clip(a_t)) clip'(a_t)
-                d_step[n, j] = (
-                    total * derivative(code, clipped(a, clip), alpha, beta) * passes(a, clip)
-                )
+                # ā_t = (h̄_t + ∂L/∂h_t from the output at t) f'(clip(a_t)) clip'(a_t)
+                d_step[n, j] = (dh[n, j] + d_hs[t, n, j]) * slopes[t, n, j]
                 d_pre[t, n, j] = d_step[n, j]
         # h̄_{t−1} = ā_t W_hᵀ
         carried = np.dot(d_step, w_h.T)
@@ -292,6 +318,9 @@ def _rnn_backward_kernel(
             if step < lengths[n]:
                 dh[n, :] = carried[n, :]
             # (a sequence past its length carries h̄ unchanged, as it carried h)
+        if window and step > 0 and step % window == 0:
+            # truncated BPTT: the state entering this window was detached
+            dh[:] = 0.0
     rows = steps * count
     flat = d_pre.reshape(rows, hidden)
     # x̄_t = ā_t W_xᵀ
@@ -421,3 +450,196 @@ def onnx_rnn(
         lasts.append([h_last])
     Y, Y_h = _recurrent.onnx_outputs(outputs, lasts, layout)
     return Y, Y_h
+
+
+# A small sequence model: a recurrent layer read out from its last state, on the shared loop
+
+#: The recurrent layers :func:`train_sequence_regressor` can train.
+CELLS = ("rnn", "lstm", "gru")
+
+#: How many gate blocks each layer's weights hold.
+_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+def adding_problem(
+    samples: int, steps: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""The adding problem (Hochreiter and Schmidhuber 1997, in Le et al.'s 2015 form).
+
+    Each sequence has ``steps`` steps of two features: a value uniform on [0, 1], and a
+    marker that is 1 at two steps (one drawn in each half of the sequence) and 0 elsewhere.
+    The target is the sum of the two marked values. Predicting the mean, 1, has the mean
+    squared error $\operatorname{Var}(u_1 + u_2) = 2/12 = 1/6$: a model must carry a value
+    across up to ``steps`` steps to do better.
+
+    Returns ``X`` (steps, samples, 2), time first, and ``y`` (samples,).
+    """
+    func = "adding_problem"
+    count = as_positive_int(samples, func, "samples")
+    length = as_positive_int(steps, func, "steps")
+    if length < 2:
+        raise ValueError(f"{func}: steps must be at least 2, one marker in each half; got 1")
+    require_generator(rng, func)
+    values = rng.uniform(size=(length, count))
+    half = length // 2
+    first = rng.integers(0, half, size=count)
+    second = rng.integers(half, length, size=count)
+    markers = np.zeros((length, count))
+    markers[first, np.arange(count)] = 1.0
+    markers[second, np.arange(count)] = 1.0
+    X = np.stack([values, markers], axis=2)
+    y = values[first, np.arange(count)] + values[second, np.arange(count)]
+    return X, y
+
+
+def init_sequence_regressor(
+    cell: str, features: int, hidden: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    r"""Parameters of :func:`train_sequence_regressor`'s model, drawn as PyTorch draws them.
+
+    Every weight and bias uniform on $[-1/\sqrt H, 1/\sqrt H]$ (``nn.RNN``, ``nn.LSTM`` and
+    ``nn.GRU``'s default; the LSTM's two biases, summed here, as one draw), and the readout
+    $w$ (H, 1), $c$ (1,) the same way. The list is ``[w_x, w_h, b, w, c]``, or ``[w_x, w_h,
+    b_x, b_h, w, c]`` for the GRU.
+    """
+    func = "init_sequence_regressor"
+    if not isinstance(cell, str) or cell not in CELLS:
+        raise ValueError(f"{func}: cell must be one of {CELLS}; got {cell!r}")
+    size = as_positive_int(hidden, func, "hidden")
+    inputs = as_positive_int(features, func, "features")
+    require_generator(rng, func)
+    scale = 1.0 / np.sqrt(size)
+    width = _GATES[cell] * size
+    shapes = [(inputs, width), (size, width), (width,)]
+    if cell == "gru":
+        shapes.append((width,))
+    shapes += [(size, 1), (1,)]
+    return [rng.uniform(-scale, scale, size=shape) for shape in shapes]
+
+
+def _layer(cell: str, x: np.ndarray, params: list[np.ndarray], d_h_last: np.ndarray | None):
+    """The layer's last state, or with ``d_h_last`` the gradients of its parameters."""
+    count, hidden = x.shape[1], params[1].shape[0]
+    zeros = np.zeros((count, hidden))
+    weights = params[:-2]
+    if d_h_last is None:
+        if cell == "rnn":
+            return rnn(x, zeros, *weights)[1]
+        if cell == "lstm":
+            return lstm.lstm(x, zeros, zeros, *weights)[1]
+        return gru.gru(x, zeros, *weights, linear_before_reset=True)[1]
+    no_outputs = np.zeros((x.shape[0], count, hidden))
+    if cell == "rnn":
+        return list(rnn_backward(no_outputs, d_h_last, x, zeros, *weights)[2:])
+    if cell == "lstm":
+        return list(lstm.lstm_backward(no_outputs, d_h_last, zeros, x, zeros, zeros, *weights)[3:])
+    grads = gru.gru_backward(no_outputs, d_h_last, x, zeros, *weights, linear_before_reset=True)
+    return list(grads[2:])
+
+
+def predict_sequence_regressor(X: ArrayLike, params: list[np.ndarray], cell: str) -> np.ndarray:
+    r"""The model's prediction $\hat y = h_T w + c$ for each sequence of ``X`` (T, N, F)."""
+    func = "predict_sequence_regressor"
+    if not isinstance(cell, str) or cell not in CELLS:
+        raise ValueError(f"{func}: cell must be one of {CELLS}; got {cell!r}")
+    inputs = _recurrent.as_sequence_input(func, X)
+    return (_layer(cell, inputs, list(params), None) @ params[-2])[:, 0] + params[-1][0]
+
+
+def train_sequence_regressor(
+    X: ArrayLike,
+    y: ArrayLike,
+    params: list[np.ndarray],
+    *,
+    cell: str,
+    lr: float,
+    batch_size: int,
+    epochs: int,
+    rng: np.random.Generator,
+    optimizer: str = "adam",
+    max_grad_norm: float | None = None,
+    validation: tuple[ArrayLike, ArrayLike] | None = None,
+) -> tuple[list[np.ndarray], np.ndarray]:
+    r"""Train a recurrent layer and a linear readout of its last state on the squared error.
+
+    The model reads each sequence with ``cell`` (the default activations; the GRU in
+    PyTorch's variant) from a zero state, and predicts $\hat y = h_T w + c$; the loss is
+    the mean of $(\hat y - y)^2$ over the minibatch. BPTT gives the layer's gradients from
+    $\partial L / \partial h_T = \frac2B (\hat y - y) w^\top$. The loop is
+    :func:`reference.optim.train_minibatch` (``max_grad_norm`` clips each minibatch's
+    gradient, :func:`reference.optim.clip_by_norm`).
+
+    Parameters
+    ----------
+    X : array_like, shape (T, N, F)
+    y : array_like, shape (N,)
+    params : list of numpy.ndarray
+        The starting point, as :func:`init_sequence_regressor` draws it.
+    cell : {"rnn", "lstm", "gru"}
+    lr, batch_size, epochs, rng, optimizer
+        As for :func:`reference.mlp.train_classifier` (``optimizer`` names one of
+        :data:`reference.optim.OPTIMIZERS`; Adam by default).
+    validation : (X_val, y_val), optional
+
+    Returns
+    -------
+    (params, losses)
+        The trained parameters and the mean squared error on ``X`` before training and
+        after each epoch (with ``validation``, two columns: training and validation).
+    """
+    func = "train_sequence_regressor"
+    if not isinstance(cell, str) or cell not in CELLS:
+        raise ValueError(f"{func}: cell must be one of {CELLS}; got {cell!r}")
+    inputs = _recurrent.as_sequence_input(func, X)
+    targets = _targets(func, "y", y, inputs.shape[1])
+    held_out = None
+    if validation is not None:
+        if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+            raise TypeError(f"{func}: validation must be a pair (X_val, y_val)")
+        held_x = _recurrent.as_sequence_input(func, validation[0])
+        held_out = (held_x, _targets(func, "validation y", validation[1], held_x.shape[1]))
+    start = [as_float_array(p, func, f"params[{i}]") for i, p in enumerate(params)]
+
+    def mse(p: list[np.ndarray], data: np.ndarray, wanted: np.ndarray) -> float:
+        return float(np.mean((predict_sequence_regressor(data, p, cell) - wanted) ** 2))
+
+    def batch_gradient(p: list[np.ndarray], rows: np.ndarray) -> tuple[float, list[np.ndarray]]:
+        x = inputs[:, rows]
+        last = _layer(cell, x, p, None)
+        residual = (last @ p[-2])[:, 0] + p[-1][0] - targets[rows]
+        # ∂L/∂ŷ = 2 (ŷ − y) / B
+        d_prediction = 2.0 * residual / rows.size
+        # ∂L/∂w = h_Tᵀ ∂L/∂ŷ, ∂L/∂c = Σ ∂L/∂ŷ, ∂L/∂h_T = ∂L/∂ŷ wᵀ
+        d_w = last.T @ d_prediction[:, None]
+        d_c = np.array([d_prediction.sum()])
+        d_last = d_prediction[:, None] @ p[-2].T
+        return float(np.mean(residual**2)), [*_layer(cell, x, p, d_last), d_w, d_c]
+
+    def evaluate(p: list[np.ndarray]) -> Any:
+        if held_out is None:
+            return mse(p, inputs, targets)
+        return (mse(p, inputs, targets), mse(p, *held_out))
+
+    return optim.train_minibatch(
+        start,
+        batch_gradient,
+        samples=inputs.shape[1],
+        batch_size=batch_size,
+        epochs=epochs,
+        rng=rng,
+        step=optim.optimizer(optimizer, lr=lr),
+        evaluate=evaluate,
+        max_grad_norm=max_grad_norm,
+        func=func,
+    )
+
+
+def _targets(func: str, name: str, y: ArrayLike, count: int) -> np.ndarray:
+    targets = as_float_array(y, func, name, ndim=1, layout="(N,)")
+    if targets.shape != (count,):
+        raise ValueError(
+            f"{func}: {name} must have shape ({count},), one target per sequence; "
+            f"got {targets.shape}"
+        )
+    require_finite(targets, func, name)
+    return targets

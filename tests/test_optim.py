@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from numerics import assert_close
+from numerics import assert_close, gamma
 from numerics import strategies as nst
 from reference import optim
 
@@ -329,4 +329,71 @@ def test_minimize_names_the_step_where_the_loss_stops_being_finite() -> None:
             np.ones(2),
             optim.optimizer("sgd", lr=1e200),
             steps=5,
+        )
+
+
+_gradients = st.lists(
+    nst.arrays(nst.shapes(max_dims=2, max_side=4), scale=100.0), min_size=1, max_size=3
+)
+
+
+def _norm(arrays: list[np.ndarray]) -> float:
+    return float(np.sqrt(sum(np.sum(np.asarray(a) ** 2) for a in arrays)))
+
+
+@given(_gradients, st.floats(0.01, 100.0))
+def test_clipping_by_norm_keeps_the_direction_and_caps_the_norm(
+    grads: list[np.ndarray], max_norm: float
+) -> None:
+    """Clipping by norm keeps the direction, caps the norm, and is idempotent.
+
+    clip_by_norm's result has norm min(||g||, max_norm), points the same way, and clipping
+    again changes nothing beyond rounding (Pascanu et al. 2013).
+
+    Bound: the norm of the result is a sum of n squares (gamma_{n+2} of itself, with the
+    square root and the scaling), and each entry is one product (u of itself).
+    """
+    clipped = optim.clip_by_norm(grads, max_norm)
+    size = sum(np.size(g) for g in grads)
+    norm = _norm(grads)
+    expected = min(norm, max_norm)
+    assert abs(_norm(clipped) - expected) <= gamma(size + 4) * expected
+    factor = min(1.0, max_norm / norm) if norm else 1.0
+    for got, original in zip(clipped, grads, strict=True):
+        assert_close(got, factor * np.asarray(original), terms=3)
+    again = optim.clip_by_norm(clipped, max_norm)
+    for got, once in zip(again, clipped, strict=True):
+        assert_close(got, once, gauge=np.abs(once), terms=size + 4)
+
+
+def test_clipping_by_norm_neither_overflows_nor_mutates() -> None:
+    """A gradient of 1e300 entries is clipped, not turned into NaN; the inputs are not changed."""
+    grads = [np.full(3, 1e300), np.array([-1e300])]
+    before = [g.copy() for g in grads]
+    clipped = optim.clip_by_norm(grads, 1.0)
+    assert abs(_norm(clipped) - 1.0) <= gamma(8)
+    for g, b in zip(grads, before, strict=True):
+        assert np.array_equal(g, b)
+    assert np.array_equal(optim.clip_by_norm([np.zeros(2)], 1.0)[0], np.zeros(2))
+
+
+def test_clipping_by_norm_refuses_bad_input() -> None:
+    """A non-positive bound, a bare array, a non-finite gradient: each named."""
+    with pytest.raises(ValueError, match=r"^clip_by_norm: max_norm must be > 0"):
+        optim.clip_by_norm([np.ones(2)], 0.0)
+    with pytest.raises(TypeError, match=r"^clip_by_norm: grads must be a list of arrays"):
+        optim.clip_by_norm(np.ones(2), 1.0)
+    with pytest.raises(ValueError, match=r"^clip_by_norm: grads\[1\] must be finite"):
+        optim.clip_by_norm([np.ones(2), np.array([np.nan])], 1.0)
+    with pytest.raises(ValueError, match=r"^train_minibatch: max_grad_norm must be > 0"):
+        optim.train_minibatch(
+            [np.ones(1)],
+            lambda p, rows: (0.0, [p[0]]),
+            samples=1,
+            batch_size=1,
+            epochs=1,
+            rng=np.random.default_rng(0),
+            step=optim.optimizer("sgd", lr=0.1),
+            evaluate=lambda p: 0.0,
+            max_grad_norm=-1.0,
         )

@@ -1,0 +1,95 @@
+"""RNN, LSTM and GRU, forward + backward through time, float64: deepref against PyTorch CPU.
+
+    python benchmarks/recurrent.py
+
+T = 50 steps, N = 32 sequences, F = 64 features, H = 128 units; two threads for both,
+interleaved in one run; both peers are first checked to compute the same outputs and
+gradients. PyTorch is an optional peer.
+"""
+
+from __future__ import annotations
+
+import platform
+
+import _harness  # first: it sets the thread counts before NumPy loads BLAS
+import numpy as np
+
+from reference import gru, lstm, rnn
+
+STEPS, COUNT, FEATURES, HIDDEN = 50, 32, 64, 128
+
+
+def _ours(kind: str, x: np.ndarray, params: list[np.ndarray], d_hs: np.ndarray):  # type: ignore[no-untyped-def]
+    zeros = np.zeros((COUNT, HIDDEN))
+    if kind == "RNN":
+        w_x, w_h, b = rnn.from_torch(*params)
+        return lambda: rnn.rnn_backward(d_hs, zeros, x, zeros, w_x, w_h, b)
+    if kind == "LSTM":
+        w_x, w_h, b = lstm.from_torch(*params)
+        return lambda: lstm.lstm_backward(d_hs, zeros, zeros, x, zeros, zeros, w_x, w_h, b)
+    weights = gru.from_torch(*params)
+    return lambda: gru.gru_backward(d_hs, zeros, x, zeros, *weights, linear_before_reset=True)
+
+
+def main() -> None:
+    """Time both peers for each layer and print the table."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((STEPS, COUNT, FEATURES))
+    d_hs = rng.standard_normal((STEPS, COUNT, HIDDEN))
+    torch = _harness.torch_or_none()
+    rows = []
+    for kind, gates in (("RNN", 1), ("LSTM", 4), ("GRU", 3)):
+        scale = 1 / np.sqrt(HIDDEN)
+        params = [
+            rng.uniform(-scale, scale, size)
+            for size in (
+                (gates * HIDDEN, FEATURES),
+                (gates * HIDDEN, HIDDEN),
+                gates * HIDDEN,
+                gates * HIDDEN,
+            )
+        ]
+        ours = _ours(kind, x, params, d_hs)
+        cases = {"deepref": ours}
+        if torch is not None:
+            module = getattr(torch.nn, kind)(FEATURES, HIDDEN).double()
+            with torch.no_grad():
+                for name, value in zip(
+                    ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"),
+                    params,
+                    strict=True,
+                ):
+                    getattr(module, name).copy_(torch.tensor(value))
+            tx = torch.tensor(x, requires_grad=True)
+            tdy = torch.tensor(d_hs)
+
+            def peer() -> object:
+                tx.grad = None
+                module.zero_grad()
+                out, _ = module(tx)
+                out.backward(tdy)
+                return tx.grad
+
+            peer()
+            assert np.allclose(ours()[0], tx.grad.numpy()), kind  # the same dx before timing
+            cases["PyTorch"] = peer
+        seconds = _harness.side_by_side(cases, repeats=7)
+        ratio = seconds["deepref"] / seconds["PyTorch"] if "PyTorch" in seconds else None
+        rows.append(
+            (
+                kind,
+                f"{seconds['deepref'] * 1e3:.1f}",
+                f"{seconds['PyTorch'] * 1e3:.1f}" if "PyTorch" in seconds else "n/a",
+                f"{ratio:.2f}" if ratio else "n/a",
+            )
+        )
+    print(
+        f"forward + backward, float64, T={STEPS} N={COUNT} F={FEATURES} H={HIDDEN}; "
+        f"{_harness.THREADS} threads; {platform.processor() or platform.machine()}; "
+        f"torch {torch.__version__ if torch else 'not installed'}"
+    )
+    print(_harness.table(rows, ("layer", "deepref ms", "PyTorch ms", "deepref / PyTorch")))
+
+
+if __name__ == "__main__":
+    main()
