@@ -63,7 +63,7 @@ def main() -> None:
             tx = torch.tensor(x, requires_grad=True)
             tdy = torch.tensor(d_hs)
 
-            def peer() -> object:
+            def peer(module=module, tx=tx, tdy=tdy) -> object:  # type: ignore[no-untyped-def]
                 tx.grad = None
                 module.zero_grad()
                 out, _ = module(tx)

@@ -290,7 +290,7 @@ def as_hidden_size(value: Any, func: str, found: int) -> None:
     """ONNX's ``hidden_size`` attribute, which must agree with the weights; or raise."""
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value > INT64_MAX:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) > INT64_MAX:
         raise TypeError(f"{func}: hidden_size must be an integer; got {describe(value)}")
     if int(value) != found:
         raise ValueError(f"{func}: hidden_size is {int(value)} but R holds states of size {found}")

@@ -178,8 +178,11 @@ def gru_backward(
     upstream = require_output_shape(d_hs, func, (steps, count, hidden), "(T, N, H)", "d_hs")
     upstream_h = _recurrent.as_state(func, "d_h_last", d_h_last, count, hidden)
     window = _recurrent.as_window(truncate, func)
-    _, _, *kept = _gru_kernel(*call)
-    return _gru_backward_kernel(upstream, upstream_h, *kept, window, *call)
+    _, _, gates, slopes, state_sides, n_inputs, previous = _gru_kernel(*call)
+    dx, dh0, dw_x, dw_h, db_x, db_h = _gru_backward_kernel(
+        upstream, upstream_h, gates, slopes, state_sides, n_inputs, previous, window, *call
+    )
+    return dx, dh0, dw_x, dw_h, db_x, db_h
 
 
 def _check(

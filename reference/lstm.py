@@ -42,7 +42,15 @@ from reference import _recurrent
 from reference._recurrent import apply, time_index
 from reference._validation import as_float_array, require_flag, require_output_shape
 
-__all__ = ["from_onnx", "from_torch", "lstm", "lstm_backward", "onnx_lstm", "to_torch"]
+__all__ = [
+    "from_onnx",
+    "from_torch",
+    "lstm",
+    "lstm_backward",
+    "lstm_gates",
+    "onnx_lstm",
+    "to_torch",
+]
 
 
 def lstm(
@@ -130,6 +138,46 @@ def lstm(
     return hs, h_last, c_last
 
 
+def lstm_gates(
+    x: ArrayLike,
+    h0: ArrayLike,
+    c0: ArrayLike,
+    w_x: ArrayLike,
+    w_h: ArrayLike,
+    b: ArrayLike,
+    **options: Any,
+) -> dict[str, np.ndarray]:
+    """What the LSTM computes inside, step by step: its gates and its cell.
+
+    The arguments are :func:`lstm`'s. Returns ``{"i", "f", "g", "o", "c"}``, each (T, N, H)
+    at the time index of each step (0 past a sequence's length): the gates' values, the
+    candidate and the cell state $c_t$.
+    """
+    call = _check(
+        "lstm_gates",
+        x,
+        h0,
+        c0,
+        w_x,
+        w_h,
+        b,
+        options.pop("peepholes", None),
+        options.pop("input_forget", False),
+        options.pop("activations", ("sigmoid", "tanh", "tanh")),
+        options.pop("activation_alpha", None),
+        options.pop("activation_beta", None),
+        options.pop("clip", None),
+        options.pop("reverse", False),
+        options.pop("lengths", None),
+    )
+    if options:
+        raise TypeError(f"lstm_gates: unknown options {sorted(options)}; lstm's are accepted")
+    _, _, _, gates, _, _, _, cells = _lstm_kernel(*call[:-1])
+    hidden = call[1].shape[1]
+    found = {name: gates[:, :, k * hidden : (k + 1) * hidden] for k, name in enumerate("ifgo")}
+    return {**found, "c": cells}
+
+
 def lstm_backward(
     d_hs: ArrayLike,
     d_h_last: ArrayLike,
@@ -182,8 +230,19 @@ def lstm_backward(
     upstream_h = _recurrent.as_state(func, "d_h_last", d_h_last, count, hidden)
     upstream_c = _recurrent.as_state(func, "d_c_last", d_c_last, count, hidden)
     window = _recurrent.as_window(truncate, func)
-    _, _, _, *kept = _lstm_kernel(*call[:-1])
-    grads = _lstm_backward_kernel(upstream, upstream_h, upstream_c, *kept, window, *call[:-1])
+    _, _, _, gates, slopes, previous, cells_before, cells = _lstm_kernel(*call[:-1])
+    grads = _lstm_backward_kernel(
+        upstream,
+        upstream_h,
+        upstream_c,
+        gates,
+        slopes,
+        previous,
+        cells_before,
+        cells,
+        window,
+        *call[:-1],
+    )
     return grads if call[-1] else grads[:-1]
 
 

@@ -282,7 +282,8 @@ def clip_by_norm(grads: Sequence[ArrayLike], max_norm: float) -> list[np.ndarray
     """
     func = "clip_by_norm"
     bound = as_real(max_norm, func, "max_norm", strictly_positive=True)
-    if isinstance(grads, np.ndarray) or not isinstance(grads, Sequence):
+    given: Any = grads  # the annotation promises a sequence; a caller may pass an array
+    if isinstance(given, np.ndarray) or not isinstance(given, Sequence):
         raise TypeError(f"{func}: grads must be a list of arrays, one per parameter")
     arrays = [as_float_array(g, func, f"grads[{i}]") for i, g in enumerate(grads)]
     for i, g in enumerate(arrays):

@@ -503,8 +503,7 @@ def init_sequence_regressor(
     b_x, b_h, w, c]`` for the GRU.
     """
     func = "init_sequence_regressor"
-    if not isinstance(cell, str) or cell not in CELLS:
-        raise ValueError(f"{func}: cell must be one of {CELLS}; got {cell!r}")
+    _require_cell(func, cell)
     size = as_positive_int(hidden, func, "hidden")
     inputs = as_positive_int(features, func, "features")
     require_generator(rng, func)
@@ -517,7 +516,12 @@ def init_sequence_regressor(
     return [rng.uniform(-scale, scale, size=shape) for shape in shapes]
 
 
-def _layer(cell: str, x: np.ndarray, params: list[np.ndarray], d_h_last: np.ndarray | None):
+def _require_cell(func: str, cell: Any) -> None:
+    if not isinstance(cell, str) or cell not in CELLS:
+        raise ValueError(f"{func}: cell must be one of {CELLS}; got {cell!r}")
+
+
+def _layer(cell: str, x: np.ndarray, params: list[np.ndarray], d_h_last: np.ndarray | None) -> Any:
     """The layer's last state, or with ``d_h_last`` the gradients of its parameters."""
     count, hidden = x.shape[1], params[1].shape[0]
     zeros = np.zeros((count, hidden))
@@ -540,8 +544,7 @@ def _layer(cell: str, x: np.ndarray, params: list[np.ndarray], d_h_last: np.ndar
 def predict_sequence_regressor(X: ArrayLike, params: list[np.ndarray], cell: str) -> np.ndarray:
     r"""The model's prediction $\hat y = h_T w + c$ for each sequence of ``X`` (T, N, F)."""
     func = "predict_sequence_regressor"
-    if not isinstance(cell, str) or cell not in CELLS:
-        raise ValueError(f"{func}: cell must be one of {CELLS}; got {cell!r}")
+    _require_cell(func, cell)
     inputs = _recurrent.as_sequence_input(func, X)
     return (_layer(cell, inputs, list(params), None) @ params[-2])[:, 0] + params[-1][0]
 
@@ -588,16 +591,16 @@ def train_sequence_regressor(
         after each epoch (with ``validation``, two columns: training and validation).
     """
     func = "train_sequence_regressor"
-    if not isinstance(cell, str) or cell not in CELLS:
-        raise ValueError(f"{func}: cell must be one of {CELLS}; got {cell!r}")
+    _require_cell(func, cell)
     inputs = _recurrent.as_sequence_input(func, X)
     targets = _targets(func, "y", y, inputs.shape[1])
     held_out = None
-    if validation is not None:
-        if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+    pair: Any = validation  # the annotation promises a pair; a caller may pass anything
+    if pair is not None:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
             raise TypeError(f"{func}: validation must be a pair (X_val, y_val)")
-        held_x = _recurrent.as_sequence_input(func, validation[0])
-        held_out = (held_x, _targets(func, "validation y", validation[1], held_x.shape[1]))
+        held_x = _recurrent.as_sequence_input(func, pair[0])
+        held_out = (held_x, _targets(func, "validation y", pair[1], held_x.shape[1]))
     start = [as_float_array(p, func, f"params[{i}]") for i, p in enumerate(params)]
 
     def mse(p: list[np.ndarray], data: np.ndarray, wanted: np.ndarray) -> float:

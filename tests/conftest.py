@@ -15,6 +15,7 @@ the session fixture below, before the first example is timed.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import signal
 import sys
@@ -51,6 +52,30 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 _WARM_UP_SECONDS: list[float] = []
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _drop_kernels_compiled_against_other_helpers() -> None:
+    """Empty Numba's cache of the reference's kernels when a shared helper module changed.
+
+    Numba keys a kernel's cache on the kernel's own source file: a kernel in ``rnn.py`` that
+    calls a compiled helper of ``_recurrent.py`` is loaded from the cache unchanged after
+    the helper is edited, so the laws would judge the old helper. (Planting a bug in
+    ``_recurrent.passes`` showed it: the laws passed until the cache was emptied.) A digest
+    of the helpers ``reference/_*.py`` kept beside the cache says when to empty it.
+    """
+    helpers = sorted((ROOT / "reference").glob("_*.py"))
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in helpers)).hexdigest()
+    directory = os.environ.get("NUMBA_CACHE_DIR")
+    cache = Path(directory) if directory else ROOT / "reference" / "__pycache__"
+    stamp = cache / "deepref-helpers.sha256"
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == digest:
+        return
+    for compiled in [*cache.rglob("*.nbi"), *cache.rglob("*.nbc")]:
+        compiled.unlink()
+    cache.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest, encoding="utf-8")
+
 
 def _warm_up() -> None:
     """Call every kernel once on a tiny input, so that it is compiled or loaded from cache."""
@@ -81,6 +106,7 @@ def _warm_up() -> None:
 @pytest.fixture(scope="session", autouse=True)
 def warm_jit() -> None:
     """Compile (or load) every kernel before the first timed example."""
+    _drop_kernels_compiled_against_other_helpers()
     start = time.perf_counter()
     _warm_up()
     _WARM_UP_SECONDS.append(time.perf_counter() - start)
@@ -233,6 +259,11 @@ def pytest_configure(config: pytest.Config) -> None:
         names = ", ".join(f"reference.{module}" for module in modules)
         config.addinivalue_line("markers", f"{concept}: every law of {concept} ({names})")
     config.addinivalue_line("markers", "numerics: the laws of the verification toolkit itself")
+    config.addinivalue_line(
+        "markers",
+        "experiment: a training run of hundreds of steps, a law about what learning reaches "
+        "(compiled it takes seconds; as plain Python, NUMBA_DISABLE_JIT=1, minutes)",
+    )
 
 
 def _concept(item: pytest.Item) -> str | None:

@@ -613,3 +613,25 @@ def test_outputs_and_gradients_agree_with_pytorch(kind: str, direction: int) -> 
 
     wrt = tuple(range(len(differentiable)))
     assert_gradient(entry.op, torch_backward, inputs, attrs=attrs, wrt=wrt, seed=direction)
+
+
+@given(LSTM.examples)
+def test_the_gates_shown_are_the_ones_computed(example: Example) -> None:
+    """lstm_gates' cells end at c_last bit for bit, and o_t tanh(c_t) is h_t.
+
+    The kernel's tanh is -expm1(-2|c|) / (2 + expm1(-2|c|)) (a few u from the C library's
+    tanh, 1 u): the product is held to gamma_8 of itself.
+    """
+    x, h0, c0, w_x, w_h, b, p = example.inputs
+    attrs = {**_plain(example, *ACTIVATION_ATTRS), "peepholes": p}
+    hs, _, c_last = lstm.lstm(x, h0, c0, w_x, w_h, b, **attrs)
+    inside = lstm.lstm_gates(x, h0, c0, w_x, w_h, b, **attrs)
+    steps, count = x.shape[:2]
+    lengths = attrs.get("lengths", np.full(count, steps))
+    for n in range(count):
+        last = 0 if attrs.get("reverse") else lengths[n] - 1
+        assert np.array_equal(inside["c"][last, n], c_last[n])
+    shown = inside["o"] * np.tanh(inside["c"])
+    assert_close(hs, shown, gauge=np.abs(shown), terms=8)
+    for gate in "ifo":
+        assert np.all((inside[gate] >= 0) & (inside[gate] <= 1))

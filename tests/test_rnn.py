@@ -475,6 +475,7 @@ def _plain(example: Example) -> dict[str, Any]:
     return {k: v for k, v in example.attrs.items() if k not in ("reverse", "lengths")}
 
 
+@pytest.mark.experiment
 def test_the_adding_problem_is_solved_by_the_gated_layers_and_not_by_the_plain_one() -> None:
     """The LSTM and the GRU solve the adding problem where a tanh RNN does not.
 
