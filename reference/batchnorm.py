@@ -218,9 +218,9 @@ def update_running_stats(
     * **ONNX** ``BatchNormalization`` uses the same convention (its default
       momentum 0.9 is ours as it is) but keeps the biased variance: to match it,
       pass ``batch_var * (n - 1) / n``.
-    * **PyTorch** weighs the *new* value: ``running = (1 - momentum) * running
-      + momentum * batch``, with default momentum 0.1, which is ours 0.9; it
-      keeps the unbiased variance, as here.
+    * **PyTorch** weighs the *new* value, as
+      ``running = (1 - momentum) * running + momentum * batch``, with default
+      momentum 0.1, which is ours 0.9; it keeps the unbiased variance, as here.
 
     Inputs are not modified; new arrays are returned.
     """

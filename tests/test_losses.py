@@ -417,3 +417,16 @@ def test_an_infinite_logit_has_the_limit_of_its_loss() -> None:
     assert losses.binary_cross_entropy_with_logits(np.array([np.inf]), np.array([0.0])) == np.inf
     half = losses.binary_cross_entropy_with_logits(np.array([np.inf]), np.array([0.5]))
     assert half == np.inf
+
+
+@given(st.floats(-30.0, 30.0))
+def test_cross_entropy_in_bits_bounds_the_zero_one_loss(margin: float) -> None:
+    """-log2 sigma(z) >= [z <= 0]: cross-entropy in bits is an upper bound on the error.
+
+    (In nats it is not: -ln sigma(z) < 1 for z in about (-0.54, 0], where the step is 1.)
+    The example's zero-one loss takes scores (0, z) for class 1: wrong when z <= 0, as ties
+    go to the first maximum.
+    """
+    bits = losses.binary_cross_entropy_with_logits(np.array([margin]), np.ones(1)) / np.log(2)
+    error = losses.zero_one_loss(np.array([[0.0, margin]]), np.array([1]))
+    assert bits >= error * (1 - gamma(4))

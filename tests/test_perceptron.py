@@ -275,3 +275,18 @@ def test_a_nan_input_makes_the_unit_nan_as_the_step_function_does() -> None:
     assert np.isnan(act.step(np.array([np.nan]))[0])
     network = pc.threshold_network(x, [(np.ones((2, 1)), np.zeros(1))])
     assert np.isnan(network[0, 0])
+
+
+def test_the_xor_networks_region_is_the_one_the_page_describes() -> None:
+    """The XOR network's region is the one its three units' cuts make, as the page says.
+
+    It fires where one or both inputs exceed 0.5 and their sum is at most 1.5. (The grid is
+    shifted by 0.001 so that no point lies on a cut, where rounding x1 + x2 decides.)
+    """
+    grid = np.linspace(-0.25, 1.25, 121) + 0.001
+    x1, x2 = (a.ravel() for a in np.meshgrid(grid, grid))
+    fired = pc.threshold_network(np.stack([x1, x2], axis=1), pc.xor_network())
+    one = (x1 > 0.5) ^ (x2 > 0.5)
+    both = (x1 > 0.5) & (x2 > 0.5)
+    described = (one | both) & (x1 + x2 <= 1.5)
+    assert np.array_equal(fired[:, 0] == 1.0, described)

@@ -35,17 +35,16 @@ def classification_losses() -> Figure:
     z = np.linspace(-5.0, 5.0, 401)
     ones = np.ones(1)
     zero_one = [losses.zero_one_loss(np.array([[0.0, m]]), np.array([1])) for m in z]
-    bce = [losses.binary_cross_entropy_with_logits(np.array([m]), ones) for m in z]
+    # in bits: -log2 sigma(z) is 1 at z = 0, where the step is, and above it everywhere
+    bits = [losses.binary_cross_entropy_with_logits(np.array([m]), ones) / np.log(2) for m in z]
     squared = [losses.squared_error(activations.sigmoid(np.array([m])), ones) for m in z]
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     ax.plot(z, zero_one, color="black", lw=2, label="zero-one loss (the error)")
-    ax.plot(z, bce, color="tab:blue", label=r"cross-entropy $-\log\sigma(z)$")
+    ax.plot(z, bits, color="tab:blue", label=r"cross-entropy in bits, $-\log_2\sigma(z)$")
     ax.plot(z, squared, color="tab:orange", ls="--", label=r"squared error $(1 - \sigma(z))^2$")
     ax.set_xlabel("score margin z of the right class (logit)")
     ax.set_ylabel("loss of one example")
-    ax.set_title(
-        "Cross-entropy is a smooth, convex upper bound on the error (over log 2)", fontsize=9
-    )
+    ax.set_title("Cross-entropy in bits is a smooth, convex upper bound on the error", fontsize=9)
     ax.legend(fontsize=8)
     return fig
 
