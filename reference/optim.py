@@ -268,8 +268,9 @@ def clip_by_norm(grads: Sequence[ArrayLike], max_norm: float) -> list[np.ndarray
     The norm is taken over all arrays together, $\lVert g\rVert = (\sum_i \lVert g_i
     \rVert^2)^{1/2}$, and every array is scaled by the same factor:
 
-    $$g_i \leftarrow g_i \cdot \min\Bigl(1, \frac{m}{\lVert g\rVert}\Bigr),\qquad
-    m = \text{max_norm}.$$
+    $$g_i \leftarrow g_i \cdot \min\Bigl(1, \frac{m}{\lVert g\rVert}\Bigr)$$
+
+    with $m$ = ``max_norm``.
 
     The direction is unchanged and the result's norm is $\min(\lVert g\rVert, m)$. (The
     norm is computed on the gradient divided by its largest entry, so that it neither

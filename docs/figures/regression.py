@@ -78,7 +78,7 @@ def sgd_path() -> Figure:
             color="tab:blue",
             ms=3,
             lw=1,
-            label=f"gradient descent, lr = {rate:g}/L (one step per marker)",
+            label=f"gradient descent, lr = {rate:g}/λ_max (one step per marker)",
         )
         ax.plot(
             sgd[:, 0],
@@ -87,7 +87,7 @@ def sgd_path() -> Figure:
             color="tab:orange",
             ms=3,
             lw=1,
-            label="minibatch SGD, batch 10, lr = 0.3/L (one epoch per marker)",
+            label="minibatch SGD, batch 10, lr = 0.3/λ_max (one epoch per marker)",
         )
         ax.plot(
             *w_star,
@@ -126,10 +126,12 @@ def learning_rates() -> Figure:
             X, y, lr=factor / L, batch_size=len(y), epochs=60, rng=np.random.default_rng(0)
         )
         gap = np.maximum(history - best, 1e-16)
-        ax.semilogy(np.arange(gap.size), gap, color=colour, label=f"lr = {factor}/L")
+        ax.semilogy(np.arange(gap.size), gap, color=colour, label=f"lr = {factor}/λ_max")
     ax.set_xlabel("step (full batch: one step per epoch)")
     ax.set_ylabel("loss - smallest loss")
-    ax.set_title(f"Gradient descent converges for lr < 2/L and diverges above (L = {L:.3f})")
+    ax.set_title(
+        f"Gradient descent converges for lr < 2/λ_max and diverges above (λ_max = {L:.3f})"
+    )
     ax.legend(fontsize=8, ncol=2)
     return fig
 

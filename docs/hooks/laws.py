@@ -12,6 +12,7 @@ built. Two checks keep pages and tests together:
 from __future__ import annotations
 
 import ast
+import html
 import logging
 import re
 from pathlib import Path
@@ -39,6 +40,22 @@ def _tests(path: Path) -> tuple[str, list[tuple[str, str, str, int]]]:
     return ast.get_docstring(tree) or "", found
 
 
+#: Inline code in a docstring: ``code`` or `code`, kept as it is.
+_CODE = re.compile(r"(``.+?``|`[^`\n]+`)")
+
+
+def _as_text(doc: str) -> str:
+    """A docstring as Markdown that shows every character of it.
+
+    Outside inline code, ``<`` and ``&`` would start HTML (``<J^T u, v>`` vanished as a tag)
+    and ``*`` emphasis (``2**63``): they are escaped. Inside inline code nothing is.
+    """
+    parts = _CODE.split(doc)
+    for k in range(0, len(parts), 2):  # the even parts lie outside inline code
+        parts[k] = html.escape(parts[k], quote=False).replace("*", "\\*")
+    return "".join(parts)
+
+
 def _page(path: Path) -> str:
     module_doc, tests = _tests(path)
     title, _, rest = module_doc.partition("\n")
@@ -54,7 +71,7 @@ def _page(path: Path) -> str:
         parts += [
             f"## `{name}` {{#{name}}}",
             "",
-            doc.strip() or "(no docstring)",
+            _as_text(doc.strip()) or "(no docstring)",
             "",
             f'```python title="tests/{path.name}, line {first}" linenums="{first}"',
             source,
