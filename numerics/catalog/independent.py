@@ -19,6 +19,7 @@ __all__ = [
     "ACTIVATIONS",
     "avg_pool2d",
     "batchnorm_train",
+    "clipped_activation",
     "conv2d",
     "cross_entropy_with_logits",
     "gru",
@@ -257,24 +258,25 @@ _ALPHA = {
 _BETA = {"affine": 0.0, "scaled_tanh": 1.0, "hard_sigmoid": 0.5}
 
 
-def _activation(name: str, alpha: Any = None, beta: Any = None) -> Any:
-    """f(a) with its parameters bound (ONNX's defaults where None), clip not included."""
-    f = ACTIVATIONS[name][0]
+def clipped_activation(name: str, alpha: Any, beta: Any, clip: Any) -> tuple[Any, Any]:
+    """f(clip(a)) and |f'(clip(a))| for one activation (ONNX's defaults where None)."""
     al = _ALPHA.get(name, 0.0) if alpha is None else alpha
     be = _BETA.get(name, 0.0) if beta is None else beta
-    return lambda a: f(a, al, be)
+    bound = np.inf if clip is None else clip
+    f, derivative = ACTIVATIONS[name]
+    return (
+        lambda a: f(np.clip(a, -bound, bound), al, be),
+        lambda a: np.abs(derivative(np.clip(a, -bound, bound), al, be)),
+    )
 
 
 def _settings(names: Any, alphas: Any, betas: Any, clip: Any) -> list[Any]:
     alphas = alphas or [None] * len(names)
     betas = betas or [None] * len(names)
-    bound = np.inf if clip is None else clip
-
-    def clipped(name: str, alpha: Any, beta: Any) -> Any:
-        f = _activation(name, alpha, beta)
-        return lambda a: f(np.clip(a, -bound, bound))
-
-    return [clipped(*entry) for entry in zip(names, alphas, betas, strict=True)]
+    return [
+        clipped_activation(n, al, be, clip)[0]
+        for n, al, be in zip(names, alphas, betas, strict=True)
+    ]
 
 
 def run_each(

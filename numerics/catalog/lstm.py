@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from numerics import strategies as nst
 from numerics.catalog import BadCall, Example, OpEntry, independent, register
-from numerics.catalog.rnn import sequence_attrs, slope, split_states
+from numerics.catalog.rnn import errors_along, sequence_attrs, split_states
 from reference import gru, lstm
 
 
@@ -71,49 +71,13 @@ def _settings(attrs: dict[str, Any], count: int) -> list[tuple[str, Any, Any]]:
     return list(zip(names, alphas, betas, strict=True))
 
 
-def _values(name: str, alpha: Any, beta: Any, clip: Any) -> Any:
-    """f(clip(a)) and |f'(clip(a))| for one activation."""
-    stacked = {"activation": name, "activation_alpha": alpha, "activation_beta": beta, "clip": clip}
-
-    def value(a: np.ndarray) -> np.ndarray:
-        # the activation alone: an RNN step with identity weights and a zero state
-        size = a.shape[0]
-        return independent.rnn(
-            a[None, None],
-            np.zeros((1, size)),
-            np.eye(size),
-            np.zeros((size, size)),
-            np.zeros(size),
-            **stacked,
-        )[0, 0]
-
-    return value, lambda a: slope(name, a, alpha, beta, clip)
-
-
-def _each(x: np.ndarray, attrs: dict[str, Any], states: list[np.ndarray], cell: Any) -> np.ndarray:
-    """Run ``cell(x_t, *states, *errors)`` per sequence; the stacked errors of the outputs."""
-    steps, count = x.shape[:2]
-    hidden = states[0].shape[1]
-    lengths = attrs.get("lengths")
-    spans = [steps] * count if lengths is None else [int(v) for v in lengths]
-    errors = np.zeros((steps + len(states), count, hidden))
-    for n in range(count):
-        values = [s[n] for s in states] + [np.zeros(hidden) for _ in states]
-        order = range(spans[n])
-        for t in reversed(order) if attrs.get("reverse") else order:
-            values = cell(x[t, n], *values)
-            errors[t, n] = values[len(states)]
-        for k in range(len(states)):
-            errors[steps + k, n] = values[len(states) + k]
-    return errors
-
-
 def lstm_gauge(example: Example) -> np.ndarray:
     """A first-order bound on the error of each stacked LSTM output, in units of gamma."""
     x, h0, c0, w_x, w_h, b, p = (np.asarray(v, dtype=np.float64) for v in example.inputs)
     attrs = example.attrs
     (f, df), (g, dg), (h_act, dh_act) = (
-        _values(*setting, attrs.get("clip")) for setting in _settings(attrs, 3)
+        independent.clipped_activation(*setting, attrs.get("clip"))
+        for setting in _settings(attrs, 3)
     )
     i_, f_, g_, o_ = np.split(np.arange(w_x.shape[1]), 4)
     abs_wx, abs_wh, abs_p = np.abs(w_x), np.abs(w_h), np.abs(p)
@@ -154,14 +118,17 @@ def lstm_gauge(example: Example) -> np.ndarray:
         )
         return [h_new, c_new, e_h_new, e_c_new]
 
-    return _each(x, attrs, [h0, c0], cell)
+    return errors_along(x, attrs, [h0, c0], cell)
 
 
 def gru_gauge(example: Example) -> np.ndarray:
     """A first-order bound on the error of each stacked GRU output, in units of gamma."""
     x, h0, w_x, w_h, b_x, b_h = (np.asarray(v, dtype=np.float64) for v in example.inputs)
     attrs = example.attrs
-    (f, df), (g, dg) = (_values(*setting, attrs.get("clip")) for setting in _settings(attrs, 2))
+    (f, df), (g, dg) = (
+        independent.clipped_activation(*setting, attrs.get("clip"))
+        for setting in _settings(attrs, 2)
+    )
     r_, z_, n_ = np.split(np.arange(w_x.shape[1]), 3)
     abs_wx, abs_wh = np.abs(w_x), np.abs(w_h)
     after = attrs["linear_before_reset"]
@@ -199,7 +166,7 @@ def gru_gauge(example: Example) -> np.ndarray:
         )
         return [h_new, e_new]
 
-    return _each(x, attrs, [h0], cell)
+    return errors_along(x, attrs, [h0], cell)
 
 
 def _gate_terms(example: Example) -> int:

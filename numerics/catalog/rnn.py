@@ -100,13 +100,26 @@ def _rnn_examples(draw: st.DrawFn) -> Example:
     return Example((x, h0, w_x, w_h, b), draw(sequence_attrs(steps, count, 1)))
 
 
-def slope(name: str, a: np.ndarray, alpha: Any, beta: Any, clip: Any) -> np.ndarray:
-    """|f'(clip(a))|, ONNX's defaults for parameters left None."""
-    derivative = independent.ACTIVATIONS[name][1]
-    al = {"affine": 1.0, "scaled_tanh": 1.0}.get(name, 0.0) if alpha is None else alpha
-    be = {"affine": 0.0, "scaled_tanh": 1.0}.get(name, 0.0) if beta is None else beta
-    bound = np.inf if clip is None else clip
-    return np.abs(derivative(np.clip(a, -bound, bound), al, be))
+def errors_along(
+    x: np.ndarray, attrs: dict[str, Any], states: list[np.ndarray], cell: Any
+) -> np.ndarray:
+    """Run ``cell(x_t, *states, *errors)`` over each sequence alone; the stacked errors.
+
+    ``cell`` returns the new states and their error bounds; the result holds each step's
+    bound on the first state at its time index, then each state's at the sequence's end
+    (the same walk as the independent computation's, :func:`independent.run_each`).
+    """
+    count = len(states)
+
+    def errors_first(x_t: np.ndarray, *values: np.ndarray) -> list[np.ndarray]:
+        new = cell(x_t, *values[count:], *values[:count])
+        return [*new[count:], *new[:count]]
+
+    start = [np.zeros_like(s) for s in states] + list(states)
+    hs, lasts = independent.run_each(
+        x, attrs.get("lengths"), bool(attrs.get("reverse")), start, errors_first
+    )
+    return np.concatenate([hs, *(last[None] for last in lasts[:count])])
 
 
 def recurrence_gauge(
@@ -125,50 +138,17 @@ def recurrence_gauge(
 ) -> np.ndarray:
     """A first-order bound on the error of each stacked output, in units of gamma_{F+H+2}."""
     x, h0, w_x, w_h, b = (np.asarray(v, dtype=np.float64) for v in (x, h0, w_x, w_h, b))
-    stacked = independent.rnn(
-        x,
-        h0,
-        w_x,
-        w_h,
-        b,
-        activation=activation,
-        activation_alpha=activation_alpha,
-        activation_beta=activation_beta,
-        clip=clip,
-        reverse=reverse,
-        lengths=lengths,
-    )
+    f, slope = independent.clipped_activation(activation, activation_alpha, activation_beta, clip)
 
     def cell(x_t: np.ndarray, h: np.ndarray, error: np.ndarray) -> list[np.ndarray]:
         a = x_t @ w_x + h @ w_h + b
-        h_new = independent.rnn(
-            x_t[None, None],
-            h[None],
-            w_x,
-            w_h,
-            b,
-            activation=activation,
-            activation_alpha=activation_alpha,
-            activation_beta=activation_beta,
-            clip=clip,
-        )[0, 0]
+        h_new = f(a)
         local = np.abs(x_t) @ np.abs(w_x) + np.abs(h) @ np.abs(w_h) + np.abs(b)
         received = error @ np.abs(w_h)
-        f_slope = slope(activation, a, activation_alpha, activation_beta, clip)
         # what the step rounds, what it receives through the slope, and f's own rounding
-        return [h_new, f_slope * (local + received) + np.abs(h_new)]
+        return [h_new, slope(a) * (local + received) + np.abs(h_new)]
 
-    errors_hs = np.zeros(stacked.shape)
-    steps, count = x.shape[:2]
-    spans = [steps] * count if lengths is None else [int(v) for v in lengths]
-    for n in range(count):
-        h, error = h0[n], np.zeros(h0.shape[1])
-        order = range(spans[n])
-        for t in reversed(order) if reverse else order:
-            h, error = cell(x[t, n], h, error)
-            errors_hs[t, n] = error
-        errors_hs[steps, n] = error
-    return errors_hs
+    return errors_along(x, {"reverse": reverse, "lengths": lengths}, [h0], cell)
 
 
 def _rnn_terms(example: Example) -> int:
