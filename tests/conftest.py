@@ -7,8 +7,8 @@ Profiles, chosen by the environment variable ``HYPOTHESIS_PROFILE``:
 * ``thorough``: many examples, for a nightly run or a release.
 
 Deadlines stay on in every profile: a law that suddenly takes ten times
-longer is a finding. (Only a run as plain Python, ``NUMBA_DISABLE_JIT=1``, drops
-them: there every kernel is a hundred times slower by design.) Compiling a
+longer is a finding. (A run as plain Python, ``NUMBA_DISABLE_JIT=1``, scales
+them by the measured slowdown of plain Python, ``PLAIN_PYTHON_SLOWDOWN``.) Compiling a
 Numba kernel takes far longer than running it, so every kernel is compiled
 (or loaded from its on-disk cache) once, by the session fixture below, before
 the first example is timed.
@@ -51,11 +51,17 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 _PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+#: How much slower the slowest law's example runs as plain Python than compiled, measured: the
+#: largest drawn twenty-step GRU's gradient check takes 14 ms compiled and 322 ms as plain
+#: Python (23 times), which missed the 500 ms deadline. There is no JIT to warm up there.
+PLAIN_PYTHON_SLOWDOWN = 25
 if os.environ.get("NUMBA_DISABLE_JIT") == "1":
-    # As plain Python every kernel runs one to two hundred times slower by design: a deadline
-    # set for compiled code says nothing there (a twenty-step GRU's gradient check missed the
-    # 500 ms one). The compiled runs keep their deadlines.
-    settings.register_profile(f"{_PROFILE}-plain", settings.get_profile(_PROFILE), deadline=None)
+    # the same deadline, in the units of plain Python: a law ten times slower is still a finding
+    profile = settings.get_profile(_PROFILE)
+    assert profile.deadline is not None  # every profile has one (see above)
+    settings.register_profile(
+        f"{_PROFILE}-plain", profile, deadline=profile.deadline * PLAIN_PYTHON_SLOWDOWN
+    )
     _PROFILE = f"{_PROFILE}-plain"
 settings.load_profile(_PROFILE)
 
