@@ -98,6 +98,12 @@ def as_float_array(
         If the rank is not ``ndim``.
     """
     if isinstance(value, np.ndarray):
+        if (
+            value.dtype == np.float64
+            and value.flags.c_contiguous
+            and (ndim is None or value.ndim == ndim)
+        ):
+            return value  # already the kernels' form: nothing to convert or check
         array = value
     else:
         try:
@@ -143,7 +149,9 @@ def as_real(
     ``minimum`` and ``strictly_positive`` bound the value, ``finite`` refuses
     NaN and infinities. NaN never passes a bound.
     """
-    if isinstance(value, np.ndarray):
+    if type(value) is float or type(value) is int:  # the common case, without the ABC checks
+        number = float(value)
+    elif isinstance(value, np.ndarray):
         if value.ndim != 0 or value.dtype.kind != "f":
             raise TypeError(f"{func}: {name} must be a real scalar; got {describe(value)}")
         number = float(value)

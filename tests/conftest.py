@@ -33,7 +33,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from numerics import assert_close, catalog
-from reference import batchnorm, perceptron, pooling, regression
+from reference import batchnorm, perceptron, pooling, rbm, regression
 
 settings.register_profile("dev", max_examples=25, deadline=timedelta(milliseconds=500))
 settings.register_profile(
@@ -116,6 +116,13 @@ def _warm_up() -> None:
     images, channels = np.arange(16.0).reshape(2, 2, 2, 2), np.ones(2)
     batchnorm.batchnorm_backward(images, images, channels, channels)
     batchnorm.batchnorm_infer(images, channels, channels, channels, channels)
+    # the RBM's exact sums and samplers (the catalog holds only its free energy)
+    visible, generator = np.array([[1.0, 0.0, 1.0]]), np.random.default_rng(0)
+    W, b_v, b_h = np.full((3, 2), 0.5), np.zeros(3), np.zeros(2)
+    rbm.log_likelihood_gradient(visible, W, b_v, b_h)
+    rbm.pseudo_log_likelihood(visible, W, b_v, b_h)
+    rbm.cd_gradient(visible, W, b_v, b_h, rng=generator)
+    rbm.ais_log_partition(W, b_v, b_h, betas=np.array([0.0, 0.5, 1.0]), runs=2, rng=generator)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -47,6 +47,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "regularization": ("regularization",),
     "rnn": ("rnn",),
     "lstm": ("lstm", "gru"),
+    "rbm": ("rbm",),
 }
 
 
@@ -226,5 +227,6 @@ for _concept in (
     "regularization",
     "rnn",
     "lstm",
+    "rbm",
 ):
     importlib.import_module(f"numerics.catalog.{_concept}")
