@@ -27,6 +27,7 @@ __all__ = [
     "as_layers",
     "as_positive_int",
     "as_real",
+    "as_rows",
     "as_seed",
     "by_channel",
     "describe",
@@ -166,6 +167,19 @@ def as_real(
     if finite and not np.isfinite(number):
         raise ValueError(f"{func}: {name} must be finite; got {number!r}")
     return number
+
+
+def as_rows(value: Any, func: str, name: str, columns: int, what: str) -> np.ndarray:
+    """Rows of ``columns`` entries, ``(N, columns)`` as float64, or raise.
+
+    ``what`` says what the count is, its first word naming the axis: ``"n_visible of W"``.
+    """
+    rows = as_float_array(value, func, name, ndim=2, layout=f"(N, {what.split()[0]})")
+    if rows.shape[1] != columns:
+        raise ValueError(
+            f"{func}: {name} must have {columns} columns ({what}); got shape {rows.shape}"
+        )
+    return rows
 
 
 def as_positive_int(value: Any, func: str, name: str) -> int:

@@ -29,6 +29,7 @@ from reference._validation import (
     as_float_array,
     as_positive_int,
     as_real,
+    as_rows,
     describe,
     require_finite,
     require_generator,
@@ -133,7 +134,7 @@ def hidden_probabilities(v: ArrayLike, W: ArrayLike, b_h: ArrayLike) -> np.ndarr
     """
     func = "hidden_probabilities"
     weights = _weights(func, W)
-    states = _layer(func, "v", v, weights.shape[0], "n_visible")
+    states = as_rows(v, func, "v", weights.shape[0], "n_visible of W")
     bias = _bias(func, "b_h", b_h, weights.shape[1], "n_hidden")
     return _sigmoid_kernel(np.dot(states, weights), bias)
 
@@ -148,7 +149,7 @@ def visible_probabilities(h: ArrayLike, W: ArrayLike, b_v: ArrayLike) -> np.ndar
     """
     func = "visible_probabilities"
     weights = _weights(func, W)
-    states = _layer(func, "h", h, weights.shape[1], "n_hidden")
+    states = as_rows(h, func, "h", weights.shape[1], "n_hidden of W")
     bias = _bias(func, "b_v", b_v, weights.shape[0], "n_visible")
     return _sigmoid_kernel(np.dot(states, weights.T), bias)
 
@@ -245,7 +246,7 @@ def cd_gradient(
     generator = require_generator(rng, func)
     start = data
     if chain is not None:
-        start = _layer(func, "chain", chain, weights.shape[0], "n_visible")
+        start = as_rows(chain, func, "chain", weights.shape[0], "n_visible of W")
         _require_binary(start, func, "chain")
     return _cd_kernel(data, start, weights, visible_bias, hidden_bias, steps, generator)
 
@@ -603,15 +604,6 @@ def _bias(func: str, name: str, value: ArrayLike, size: int, layer: str) -> np.n
     return bias
 
 
-def _layer(func: str, name: str, value: ArrayLike, size: int, layer: str) -> np.ndarray:
-    states = as_float_array(value, func, name, ndim=2, layout=f"(N, {layer})")
-    if states.shape[1] != size:
-        raise ValueError(
-            f"{func}: {name} must have {size} columns, {layer} of W; got shape {states.shape}"
-        )
-    return states
-
-
 def _parameters(
     func: str, W: ArrayLike, b_v: ArrayLike, b_h: ArrayLike, *, finite: bool = False
 ) -> Parameters:
@@ -628,7 +620,12 @@ def _arguments(
     func: str, v: ArrayLike, W: ArrayLike, b_v: ArrayLike, b_h: ArrayLike, *, finite: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     weights, visible_bias, hidden_bias = _parameters(func, W, b_v, b_h, finite=finite)
-    return _layer(func, "v", v, weights.shape[0], "n_visible"), weights, visible_bias, hidden_bias
+    return (
+        as_rows(v, func, "v", weights.shape[0], "n_visible of W"),
+        weights,
+        visible_bias,
+        hidden_bias,
+    )
 
 
 def _start(func: str, init: Any, visible: int, hidden: int) -> Parameters:

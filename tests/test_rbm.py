@@ -561,7 +561,7 @@ BAD_CALLS = [
             chain=np.ones((3, 4)),
         ),
         ValueError,
-        r"cd_gradient: chain must have 2 columns, n_visible of W; got shape \(3, 4\)",
+        r"cd_gradient: chain must have 2 columns \(n_visible of W\); got shape \(3, 4\)",
     ),
     (
         "temperatures that do not end at 1",

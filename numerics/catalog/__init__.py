@@ -48,6 +48,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "rnn": ("rnn",),
     "lstm": ("lstm", "gru"),
     "rbm": ("rbm",),
+    "autoencoder": ("autoencoder",),
 }
 
 
@@ -228,5 +229,6 @@ for _concept in (
     "rnn",
     "lstm",
     "rbm",
+    "autoencoder",
 ):
     importlib.import_module(f"numerics.catalog.{_concept}")

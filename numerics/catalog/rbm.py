@@ -76,7 +76,7 @@ register(
                 "v with a column count other than W's rows",
                 Example((np.ones((1, 2)), np.ones((3, 2)), np.zeros(3), np.zeros(2))),
                 ValueError,
-                r"v must have 3 columns, n_visible of W",
+                r"v must have 3 columns \(n_visible of W\)",
             ),
         ),
     )
