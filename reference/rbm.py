@@ -33,6 +33,7 @@ from reference._validation import (
     describe,
     require_finite,
     require_generator,
+    require_unit_interval,
 )
 from reference.optim import optimizer, train_minibatch
 
@@ -459,6 +460,7 @@ def train_rbm(
     rng: np.random.Generator,
     monitor: Callable[[np.ndarray, np.ndarray, np.ndarray], Any] | None = None,
     init: tuple[ArrayLike, ArrayLike, ArrayLike] | None = None,
+    binary: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     r"""Train a Bernoulli RBM on the binary rows of ``V`` by CD-k or persistent CD.
 
@@ -494,6 +496,10 @@ def train_rbm(
         The starting RBM (copied, never modified), instead of the guide's: to continue a
         run, or to start a layer of a deep belief net from the one below
         (:mod:`reference.dbn`). Nothing is drawn for the start then.
+    binary : bool, default True
+        With False, ``V`` may hold probabilities in [0, 1] instead of binary states (the
+        hidden probabilities a deep belief net's lower layer hands up): CD's positive phase
+        and the chains' start take them as they are, the chains' later states are binary.
 
     Returns
     -------
@@ -503,7 +509,12 @@ def train_rbm(
     """
     func = "train_rbm"
     data = as_float_array(V, func, "V", ndim=2, layout="(N, n_visible)")
-    _require_binary(data, func, "V")
+    if not isinstance(binary, bool):
+        raise TypeError(f"{func}: binary must be True or False; got {describe(binary)}")
+    if binary:
+        _require_binary(data, func, "V")
+    else:
+        require_unit_interval(data, func, "V")
     if data.shape[0] == 0 or data.shape[1] == 0:
         raise ValueError(f"{func}: V must hold at least one row and one unit; got {data.shape}")
     hidden = as_positive_int(n_hidden, func, "n_hidden")

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from numerics import assert_close, assert_gradient, catalog, gamma
@@ -165,6 +165,7 @@ def _jacobian_to_h0(
     st.sampled_from([0.5, 0.9, 1.0, 1.1, 1.5]),
     nst.generators(),
 )
+@example(20, 2, 0.9, nst.SeededGenerator(568))  # the draw that needed the not-orthogonal term
 def test_a_linear_rnn_scales_the_gradient_by_rho_to_the_t(
     steps: int, hidden: int, rho: float, rng: np.random.Generator
 ) -> None:
@@ -175,10 +176,15 @@ def test_a_linear_rnn_scales_the_gradient_by_rho_to_the_t(
 
     Bound: the backward forms the T-fold product one factor at a time, so its error is within
     gamma_{T(H+1)} of the same product of absolute values, whose Frobenius norm bounds the
-    2-norm of the error.
+    2-norm of the error. And W_h is rho Q only up to rounding: Q from a QR factorisation and
+    the product by rho leave W_h^T W_h / rho^2 = I + E with ||E||_2 = e (measured, plus the
+    gamma_{2H+2} of measuring it), so every singular value of W_h is rho (1 + d) with |d| <= e
+    and ||W_h^T||_2 is rho^T within rho^T ((1 + e)^T - 1). (A 20-step draw, rho 0.9, missed by
+    1 % without that term: e = 4e-16 moves 0.9^20 by 20 e 0.9^20 = 1e-15.)
     """
     q, _ = np.linalg.qr(rng.normal(size=(hidden, hidden)))
     w_h = rho * q
+    departure = np.linalg.norm(w_h.T @ w_h / rho**2 - np.eye(hidden), 2) + gamma(2 * hidden + 2)
     x = rng.normal(size=(steps, 1, 2))
     jac = _jacobian_to_h0(
         x,
@@ -190,7 +196,9 @@ def test_a_linear_rnn_scales_the_gradient_by_rho_to_the_t(
     )
     norm = np.linalg.norm(jac, 2)
     gauge = np.linalg.norm(np.linalg.matrix_power(np.abs(w_h), steps), "fro")
-    assert abs(norm - rho**steps) <= gamma(steps * (hidden + 1)) * gauge + gamma(4 * hidden) * norm
+    not_orthogonal = rho**steps * ((1.0 + departure) ** steps - 1.0)
+    allowed = gamma(steps * (hidden + 1)) * gauge + gamma(4 * hidden) * norm + not_orthogonal
+    assert abs(norm - rho**steps) <= allowed
 
 
 @given(RNN.examples.filter(lambda ex: ex.attrs["activation"] == "tanh"), nst.generators())

@@ -49,6 +49,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "lstm": ("lstm", "gru"),
     "rbm": ("rbm",),
     "autoencoder": ("autoencoder",),
+    "dbn": ("dbn",),
 }
 
 
