@@ -33,7 +33,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from numerics import assert_close, catalog
-from reference import batchnorm, perceptron, pooling, rbm, regression
+from reference import batchnorm, dbn, perceptron, pooling, rbm, regression
 
 settings.register_profile("dev", max_examples=25, deadline=timedelta(milliseconds=500))
 settings.register_profile(
@@ -123,6 +123,13 @@ def _warm_up() -> None:
     rbm.pseudo_log_likelihood(visible, W, b_v, b_h)
     rbm.cd_gradient(visible, W, b_v, b_h, rng=generator)
     rbm.ais_log_partition(W, b_v, b_h, betas=np.array([0.0, 0.5, 1.0]), runs=2, rng=generator)
+    # wake-sleep (the training loop, one step, the dreams, the exact log-likelihood), up-down
+    machine, _ = dbn.train_wake_sleep(visible, [3, 2], lr=0.1, steps=1, rng=generator)
+    dbn.wake_sleep_step(machine, visible, lr=0.1, rng=generator)
+    dbn.sample(machine, 1, rng=generator)
+    dbn.log_likelihood(machine, visible)
+    net = dbn.untie([(W, b_v, b_h), (np.full((2, 2), 0.5), b_h, b_h)])
+    dbn.train_up_down(net, visible, lr=0.1, steps=1, rng=generator)
 
 
 @pytest.fixture(scope="session", autouse=True)
