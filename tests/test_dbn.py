@@ -482,7 +482,7 @@ def test_wake_sleep_on_the_bars_lowers_the_exact_kl_divergence(seed: int) -> Non
     The [16, 8, 1] machine of Hinton, Dayan, Frey & Neal (1995), 10 rows a step at lr 0.3,
     on 2 000 drawn images: the exact KL at the start (every pixel a fair coin), after 2 000,
     10 000 and 30 000 steps must fall each time, and end below 2 bits (measured on 6 seeds:
-    2.7 to 3.3 bits, then 0.9 to 1.8, then 0.6 to 1.5). The page's longer run goes below 0.5.
+    2.7 to 3.3 bits, then 0.9 to 1.8, then 0.6 to 1.5). The page's longer runs end near 0.5.
     """
     images, probabilities = dbn.bars_distribution()
     generator = np.random.default_rng(seed)
