@@ -1,10 +1,16 @@
-"""Timing helpers shared by the benchmark scripts: side by side, in one run, medians."""
+"""Timing helpers shared by the benchmark scripts: side by side, in one run, medians.
+
+Each benchmark module has a ``measure()`` that returns one record per op (what
+:func:`record` builds) and a ``main()`` that prints them; ``benchmarks/run.py``
+(``./dev bench``) runs them all and writes ``benchmarks/results.json``.
+"""
 
 from __future__ import annotations
 
 import os
 import time
 from collections.abc import Callable
+from typing import Any
 
 #: Both peers get the same two threads (the machine's cores).
 THREADS = 2
@@ -15,6 +21,11 @@ for _variable in (
     "NUMBA_NUM_THREADS",
 ):
     os.environ.setdefault(_variable, str(THREADS))
+
+import numpy as np  # noqa: E402  (after the thread counts, which BLAS reads when it loads)
+
+#: The size of the matrix product that measures the machine's own float64 rate.
+DGEMM_SIZE = 2048
 
 
 def torch_or_none():  # type: ignore[no-untyped-def]
@@ -54,8 +65,71 @@ def side_by_side(
     return best
 
 
+def dgemm_gflops(size: int = DGEMM_SIZE) -> float:
+    """The machine's float64 rate: GFLOP/s of NumPy's ``size`` x ``size`` matrix product."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((size, size)), rng.standard_normal((size, size))
+    seconds = median_seconds(lambda: a @ b, repeats=7, warmup=2)
+    return 2.0 * size**3 / seconds / 1e9
+
+
+def record(
+    op: str,
+    size: str,
+    seconds: dict[str, float],
+    *,
+    peer: str,
+    flops: float | None = None,
+) -> dict[str, Any]:
+    """One op's measurement: deepref's median seconds, the peer's (None when it is absent)."""
+    return {
+        "op": op,
+        "size": size,
+        "deepref_seconds": seconds["deepref"],
+        "peer": peer,
+        "peer_seconds": seconds.get(peer),
+        "flops": flops,
+    }
+
+
 def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
     """A Markdown table."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def report(records: list[dict[str, Any]], dgemm: float) -> str:
+    """The records as a Markdown table: times, the ratio to the peer, the rate against dgemm's."""
+    rows = []
+    for entry in records:
+        ours, theirs = entry["deepref_seconds"], entry["peer_seconds"]
+        rate = entry["flops"] / ours / 1e9 if entry["flops"] else None
+        rows.append(
+            (
+                entry["op"],
+                entry["size"],
+                f"{ours * 1e3:.3g}",
+                entry["peer"],
+                f"{theirs * 1e3:.3g}" if theirs else "not installed",
+                f"{ours / theirs:.2f}" if theirs else "",
+                f"{rate:.1f} ({100 * rate / dgemm:.0f} %)" if rate else "",
+            )
+        )
+    header = (
+        "op",
+        "size",
+        "deepref ms",
+        "peer",
+        "peer ms",
+        "deepref / peer",
+        "deepref GFLOP/s (of dgemm's)",
+    )
+    return table(rows, header)
+
+
+def print_report(records: list[dict[str, Any]]) -> None:
+    """Measure the machine's dgemm rate and print the records against it."""
+    dgemm = dgemm_gflops()
+    print(f"{THREADS} threads; NumPy's {DGEMM_SIZE} x {DGEMM_SIZE} dgemm: {dgemm:.1f} GFLOP/s")
+    print(report(records, dgemm))

@@ -2,13 +2,12 @@
 
     python benchmarks/batchnorm.py
 
-x (256, 512), training mode (batch statistics); two threads for both,
-interleaved in one run. PyTorch is an optional peer.
+x (256, 512) in training mode; two threads for both. PyTorch is an optional peer.
 """
 
 from __future__ import annotations
 
-import platform
+from typing import Any
 
 import _harness  # first: it sets the thread counts before NumPy loads BLAS
 import numpy as np
@@ -18,8 +17,8 @@ from reference.batchnorm import batchnorm_backward, batchnorm_train
 SHAPE = (256, 512)
 
 
-def main() -> None:
-    """Time both peers and print the table."""
+def measure() -> list[dict[str, Any]]:
+    """Time both peers, after checking that they compute the same gradients."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal(SHAPE)
     gamma, beta = rng.standard_normal(SHAPE[1]), rng.standard_normal(SHAPE[1])
@@ -51,20 +50,12 @@ def main() -> None:
         assert np.allclose(dgamma, tgamma.grad.numpy())
 
     seconds = _harness.side_by_side(cases)
-    rows = [
-        (
-            name,
-            f"{value * 1e3:.3f}",
-            f"{value / seconds['PyTorch']:.2f}" if "PyTorch" in seconds else "n/a",
-        )
-        for name, value in seconds.items()
-    ]
-    print(
-        f"batchnorm forward + backward, float64, x {SHAPE}; {_harness.THREADS} threads; "
-        f"{platform.processor() or platform.machine()}; "
-        f"torch {torch.__version__ if torch else 'not installed'}"
-    )
-    print(_harness.table(rows, ("implementation", "ms (median)", "time / PyTorch's")))
+    return [_harness.record("batchnorm (training)", f"x {SHAPE}", seconds, peer="PyTorch")]
+
+
+def main() -> None:
+    """Print the table."""
+    _harness.print_report(measure())
 
 
 if __name__ == "__main__":

@@ -4,12 +4,12 @@
 
 x (32, 16, 32, 32); conv2d with w (32, 16, 3, 3), padding 1; 2x2 max and
 average pooling with stride 2. Two threads for both, interleaved in one run.
-PyTorch is an optional peer: without it, only deepref's times are printed.
+PyTorch is an optional peer: without it, only deepref's times are measured.
 """
 
 from __future__ import annotations
 
-import platform
+from typing import Any
 
 import _harness  # first: it sets the thread counts before NumPy loads BLAS
 import numpy as np
@@ -23,13 +23,10 @@ from reference.pooling import (
 )
 
 SHAPE, WEIGHTS = (32, 16, 32, 32), (32, 16, 3, 3)
-#: The float64 peak of the two-core machine the project is measured on, about 90 GFLOP/s
-#: (BLAS matrix products reach it: see benchmarks/dense.py).
-PEAK_GFLOPS = 90.0
 
 
-def main() -> None:
-    """Time each op for both peers and print the table."""
+def measure() -> list[dict[str, Any]]:
+    """Time each op for both peers, after checking that they compute the same gradients."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal(SHAPE)
     w = rng.standard_normal(WEIGHTS) / np.sqrt(16 * 9)
@@ -85,31 +82,25 @@ def main() -> None:
     cases.update({f"{name} | PyTorch": run_peer for name, run_peer in peers.items()})
     seconds = _harness.side_by_side(cases)
     conv_flops = 3 * 2 * SHAPE[0] * WEIGHTS[0] * SHAPE[2] * SHAPE[3] * 16 * 9
-    rows = []
-    for name in ops:
-        ours = seconds[f"{name} | deepref"]
-        theirs = seconds.get(f"{name} | PyTorch", float("nan"))
-        rate = (
-            (
-                f"{conv_flops / ours / 1e9:.1f} ({100 * conv_flops / ours / 1e9 / PEAK_GFLOPS:.0f} "
-                f"% of peak)"
-            )
-            if name.startswith("conv")
-            else ""
+    return [
+        {"benchmark": "conv" if name.startswith("conv") else "pooling"}
+        | _harness.record(
+            name,
+            f"x {SHAPE}" + (f", w {WEIGHTS}" if name.startswith("conv") else ""),
+            {
+                "deepref": seconds[f"{name} | deepref"],
+                **({"PyTorch": seconds[f"{name} | PyTorch"]} if peers else {}),
+            },
+            peer="PyTorch",
+            flops=conv_flops if name.startswith("conv") else None,
         )
-        rows.append(
-            (name, f"{ours * 1e3:.2f}", f"{theirs * 1e3:.2f}", f"{ours / theirs:.2f}", rate)
-        )
-    print(
-        f"forward + backward, float64, x {SHAPE}; {_harness.THREADS} threads; "
-        f"{platform.processor() or platform.machine()}; "
-        f"torch {torch.__version__ if torch else 'not installed'}"
-    )
-    print(
-        _harness.table(
-            rows, ("op", "deepref ms", "PyTorch ms", "time / PyTorch's", "deepref GFLOP/s")
-        )
-    )
+        for name in ops
+    ]
+
+
+def main() -> None:
+    """Print the table."""
+    _harness.print_report(measure())
 
 
 if __name__ == "__main__":

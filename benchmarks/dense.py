@@ -3,12 +3,12 @@
     python benchmarks/dense.py
 
 x (256, 1024), W (1024, 1024), b (1024,); two threads for both. PyTorch is an
-optional peer: without it, only deepref's time is printed.
+optional peer: without it, only deepref's time is measured.
 """
 
 from __future__ import annotations
 
-import platform
+from typing import Any
 
 import _harness  # first: it sets the thread counts before NumPy loads BLAS
 import numpy as np
@@ -18,8 +18,8 @@ from reference.dense import dense, dense_backward
 BATCH, FAN_IN, FAN_OUT = 256, 1024, 1024
 
 
-def main() -> None:
-    """Time both peers and print the table."""
+def measure() -> list[dict[str, Any]]:
+    """Time both peers, after checking that they compute the same gradients."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((BATCH, FAN_IN))
     W = rng.standard_normal((FAN_IN, FAN_OUT)) / np.sqrt(FAN_IN)
@@ -53,16 +53,13 @@ def main() -> None:
 
     seconds = _harness.side_by_side(cases)
     flops = 3 * 2 * BATCH * FAN_IN * FAN_OUT  # three products of the same size
-    rows = []
-    for name, value in seconds.items():
-        ratio = value / seconds["PyTorch"] if "PyTorch" in seconds else float("nan")
-        rows.append((name, f"{value * 1e3:.2f}", f"{flops / value / 1e9:.1f}", f"{ratio:.2f}"))
-    print(
-        f"dense forward + backward, float64, x ({BATCH}, {FAN_IN}), W ({FAN_IN}, {FAN_OUT}); "
-        f"{_harness.THREADS} threads; {platform.processor() or platform.machine()}; "
-        f"torch {torch.__version__ if torch else 'not installed'}"
-    )
-    print(_harness.table(rows, ("implementation", "ms (median)", "GFLOP/s", "time / PyTorch's")))
+    size = f"x ({BATCH}, {FAN_IN}), W ({FAN_IN}, {FAN_OUT})"
+    return [_harness.record("dense", size, seconds, peer="PyTorch", flops=flops)]
+
+
+def main() -> None:
+    """Print the table."""
+    _harness.print_report(measure())
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ free energy of the same RBM. scikit-learn is an optional peer.
 
 from __future__ import annotations
 
-import platform
+from typing import Any
 
 import _harness  # first: it sets the thread counts before NumPy loads BLAS
 import numpy as np
@@ -22,8 +22,8 @@ from reference import rbm
 HIDDEN, BATCH = 64, 10
 
 
-def main() -> None:
-    """Time both peers and print the table."""
+def measure() -> list[dict[str, Any]]:
+    """Time both peers, after checking that they compute the same probabilities."""
     try:
         from sklearn.datasets import load_digits
         from sklearn.neural_network import BernoulliRBM
@@ -55,18 +55,13 @@ def main() -> None:
         return peer
 
     seconds = _harness.side_by_side({"deepref": ours, "scikit-learn": theirs}, repeats=9)
-    rows = [
-        (name, f"{value * 1e3:.2f}", f"{value / seconds['scikit-learn']:.2f}")
-        for name, value in seconds.items()
-    ]
-    import sklearn
+    size = f"{len(images)} digits, {HIDDEN} hidden, batches of {BATCH}"
+    return [_harness.record("RBM, an epoch of CD-1", size, seconds, peer="scikit-learn")]
 
-    print(
-        f"one epoch of CD-1, {len(images)} binarised digits, {HIDDEN} hidden units, batches of "
-        f"{BATCH}, float64; {_harness.THREADS} threads; "
-        f"{platform.processor() or platform.machine()}; scikit-learn {sklearn.__version__}"
-    )
-    print(_harness.table(rows, ("implementation", "ms (median)", "time / scikit-learn's")))
+
+def main() -> None:
+    """Print the table."""
+    _harness.print_report(measure())
 
 
 if __name__ == "__main__":

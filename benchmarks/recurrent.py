@@ -9,7 +9,7 @@ gradients. PyTorch is an optional peer.
 
 from __future__ import annotations
 
-import platform
+from typing import Any
 
 import _harness  # first: it sets the thread counts before NumPy loads BLAS
 import numpy as np
@@ -31,13 +31,13 @@ def _ours(kind: str, x: np.ndarray, params: list[np.ndarray], d_hs: np.ndarray):
     return lambda: gru.gru_backward(d_hs, zeros, x, zeros, *weights, linear_before_reset=True)
 
 
-def main() -> None:
-    """Time both peers for each layer and print the table."""
+def measure() -> list[dict[str, Any]]:
+    """Time both peers for each layer, after checking that they compute the same dx."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((STEPS, COUNT, FEATURES))
     d_hs = rng.standard_normal((STEPS, COUNT, HIDDEN))
     torch = _harness.torch_or_none()
-    rows = []
+    records = []
     for kind, gates in (("RNN", 1), ("LSTM", 4), ("GRU", 3)):
         scale = 1 / np.sqrt(HIDDEN)
         params = [
@@ -74,21 +74,14 @@ def main() -> None:
             assert np.allclose(ours()[0], tx.grad.numpy()), kind  # the same dx before timing
             cases["PyTorch"] = peer
         seconds = _harness.side_by_side(cases, repeats=7)
-        ratio = seconds["deepref"] / seconds["PyTorch"] if "PyTorch" in seconds else None
-        rows.append(
-            (
-                kind,
-                f"{seconds['deepref'] * 1e3:.1f}",
-                f"{seconds['PyTorch'] * 1e3:.1f}" if "PyTorch" in seconds else "n/a",
-                f"{ratio:.2f}" if ratio else "n/a",
-            )
-        )
-    print(
-        f"forward + backward, float64, T={STEPS} N={COUNT} F={FEATURES} H={HIDDEN}; "
-        f"{_harness.THREADS} threads; {platform.processor() or platform.machine()}; "
-        f"torch {torch.__version__ if torch else 'not installed'}"
-    )
-    print(_harness.table(rows, ("layer", "deepref ms", "PyTorch ms", "deepref / PyTorch")))
+        size = f"T={STEPS} N={COUNT} F={FEATURES} H={HIDDEN}"
+        records.append(_harness.record(f"{kind} (through time)", size, seconds, peer="PyTorch"))
+    return records
+
+
+def main() -> None:
+    """Print the table."""
+    _harness.print_report(measure())
 
 
 if __name__ == "__main__":
