@@ -102,8 +102,11 @@ def batchnorm_train(
     # an overflow here is caught below (the plain-Python run would also warn of it)
     with np.errstate(over="ignore", invalid="ignore"):
         y, mean, var = _train(by_channel(values), scale, shift, epsilon, rows=values.ndim == 2)
-    overflowed = (~np.isfinite(mean) | ~np.isfinite(var)) & np.all(
-        np.isfinite(by_channel(values)), axis=(0, 2)
+    suspect = ~np.isfinite(mean) | ~np.isfinite(var)
+    # a channel with a non-finite statistic: overflowed, unless its input was not finite
+    # (the pass over x that tells them apart runs only then: the common case pays nothing)
+    overflowed = (
+        suspect & np.all(np.isfinite(by_channel(values)), axis=(0, 2)) if suspect.any() else suspect
     )
     for channel in np.flatnonzero(overflowed):
         # a channel of finite values whose mean or variance overflowed: the same computation
