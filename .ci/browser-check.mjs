@@ -100,6 +100,15 @@ for (const file of (await pages(siteDir)).sort()) {
         return [...text.matchAll(/\\\(|\\\[|\$\$/g)]
           .map((m) => text.slice(Math.max(0, m.index - 30), m.index + 50).replace(/\s+/g, " "));
       }),
+      // Sphinx roles left as text by the API's renderer (":func:" before a name), outside
+      // code blocks: the roles hook turns them into links
+      roles: [document.body].flatMap((body) => {
+        const prose = body.cloneNode(true);
+        prose.querySelectorAll("script, style, pre").forEach((c) => c.remove());
+        const text = prose.textContent;
+        return [...text.matchAll(/:(func|class|mod|meth|exc|data|attr|obj):/g)]
+          .map((m) => text.slice(Math.max(0, m.index - 30), m.index + 50).replace(/\s+/g, " "));
+      }),
       images: [...document.images].map((image) => ({
         src: image.getAttribute("src"), ok: image.complete && image.naturalWidth > 0,
       })),
@@ -110,6 +119,7 @@ for (const file of (await pages(siteDir)).sort()) {
   for (const text of found.unrendered) fail(`formula left unrendered: ${text}`);
   for (const text of found.errors) fail(`formula shows a rendering error: ${text}`);
   for (const text of found.stray) fail(`raw TeX delimiters in the text: ${text}`);
+  for (const text of found.roles) fail(`a Sphinx role shown as text: ${text}`);
   for (const image of found.images) if (!image.ok) fail(`figure missing: ${image.src}`);
   await page.close();
 }

@@ -231,9 +231,9 @@ def check_gradient(
         floating-point values; integer inputs such as labels get no gradient).
     directions : int, default 2
         Random pairs $(u, v)$ per differentiable input.
-    step : float, default :data:`STEP`
-        The largest finite-difference step $h_0$; the op must be smooth within
-        $h_0$ of each input, entry by entry.
+    step : float, optional
+        The largest finite-difference step $h_0$ (default :data:`STEP`); the op must be
+        smooth within $h_0$ of each input, entry by entry.
     jacobian_limit : int, default 64
         Check the full Jacobian entry by entry when the differentiable inputs
         have at most this many entries in all and the output at most this many.
