@@ -143,6 +143,17 @@ let searched = 0;
     ).then((handle) => handle.jsonValue()).catch(() => 0);
     if (!hits) problems.push(`search: no result for ${JSON.stringify(query)}`);
     else searched += 1;
+    // the previews' formulas are rendered, not shown as TeX (KaTeX keeps its source only in
+    // a MathML annotation, left out here, as is code, where \( is a regular expression's)
+    const raw = await page.evaluate(() => [...document.querySelectorAll(".md-search-result__item")]
+      .map((item) => {
+        const copy = item.cloneNode(true);
+        copy.querySelectorAll("annotation, code, pre").forEach((a) => a.remove());
+        return copy.textContent;
+      })
+      .filter((text) => /\\\(|\\\[/.test(text))
+      .map((text) => text.slice(Math.max(0, text.search(/\\\(|\\\[/) - 40), text.search(/\\\(|\\\[/) + 60)));
+    for (const text of raw) problems.push(`search: raw TeX in a preview for ${JSON.stringify(query)}: ${text}`);
     await input.fill("");
   }
   await page.close();

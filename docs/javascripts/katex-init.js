@@ -19,3 +19,23 @@ if (typeof document$ !== "undefined") {
 } else {
   document.addEventListener("DOMContentLoaded", () => renderFormulas(document.body));
 }
+
+// The search's previews are the pages' text, formulas included as TeX between \( and \):
+// render them too, as each result is added to the list.
+const MATH_IN_TEXT = {
+  delimiters: [
+    { left: "\\(", right: "\\)", display: false },
+    { left: "\\[", right: "\\]", display: false },  // a preview is one line: no display maths
+  ],
+  throwOnError: false,
+  errorColor: "#cc0000",
+};
+new MutationObserver((mutations) => {
+  for (const mutation of mutations) {
+    for (const node of mutation.addedNodes) {
+      if (node.nodeType === Node.ELEMENT_NODE && node.closest(".md-search-result")) {
+        renderMathInElement(node, MATH_IN_TEXT);
+      }
+    }
+  }
+}).observe(document.body, { childList: true, subtree: true });
