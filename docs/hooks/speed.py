@@ -14,6 +14,7 @@ A name that is not in the results fails the build.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from pathlib import Path
@@ -52,25 +53,14 @@ def context(results: dict[str, Any]) -> str:
     )
 
 
-def table(records: list[dict[str, Any]]) -> str:
-    """The records as a Markdown table (medians; the ratio is deepref's time over the peer's)."""
-    lines = [
-        "| op | size | deepref ms | peer | peer ms | deepref / peer | deepref GFLOP/s |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for entry in records:
-        theirs, ratio = entry["peer_seconds"], entry["ratio"]
-        peer_ms = f"{theirs * 1e3:.3g}" if theirs else "not installed"
-        rate = (
-            f"{entry['gflops']:.0f} ({100 * entry['fraction_of_dgemm']:.0f} % of dgemm's)"
-            if entry["gflops"]
-            else ""
-        )
-        lines.append(
-            f"| {entry['op']} | {entry['size']} | {entry['deepref_seconds'] * 1e3:.3g} | "
-            f"{entry['peer']} | {peer_ms} | {f'{ratio:.2f}' if ratio else ''} | {rate} |"
-        )
-    return "\n".join(lines)
+def _harness() -> Any:
+    """benchmarks/_harness.py, whose report renders the records (the scripts print the same)."""
+    spec = importlib.util.spec_from_file_location("_harness", ROOT / "benchmarks" / "_harness.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -89,6 +79,7 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
                 f"benchmarks/results.json (which has {sorted(known)})"
             )
         chosen = [e for e in results["results"] if not names or e["benchmark"] in names]
-        return f"{context(results)}\n\n{table(chosen)}"
+        report = _harness().report(chosen, results["dgemm"]["gflops"])
+        return f"{context(results)}\n\n{report}"
 
     return SPEED.sub(render, markdown)
