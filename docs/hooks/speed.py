@@ -6,8 +6,9 @@ One directive, alone on its line in a page's Markdown:
     Every op of ``benchmarks/results.json`` (written by ``./dev bench``) as a table, after
     a line that says when, on which machine, with which libraries, and NumPy's dgemm rate.
 
-``<!-- speed: dense conv_pool -->``
-    The same for the named benchmark modules only.
+``<!-- speed: dense conv -->``
+    The same for the named benchmarks only (a module's name, or the page an entry names:
+    ``conv_pool`` measures for ``conv`` and ``pooling``).
 
 A name that is not in the results fails the build.
 """
