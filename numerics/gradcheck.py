@@ -30,7 +30,13 @@ last, an estimate of the truncation error that is safe for the last.
   spaced far closer than $h$, where the smooth part vanishes and the noise
   does not); it is never taken below $u$ times the gauge of $\varphi$ (the
   values met, and $\sum_i |\partial\varphi/\partial x_i|\,|x_i|$: rounding the
-  inputs, or the terms of a sum, alone moves $\varphi$ that much), nor below
+  inputs, or the terms of a sum, alone moves $\varphi$ that much; for one entry
+  of the Jacobian the largest output, not the entry's own value, since a stable
+  algorithm may compute a small entry as a difference of the op's large
+  quantities, as ``x - m - log sum exp(x - m)`` computes log_softmax's entries
+  near 0), nor below ``forward_error`` where the caller gives the bound every
+  stable algorithm for the op meets (an error that varies too slowly to show
+  among the nine points is not measured), nor below
   $u\,\sum_i |v_i||x_i|$ times the pace $|\varphi(\pm h) - \varphi(0)|/h$ at which
   $\varphi$ moves across the box (rounding $x + t v$ there, where the derivative
   is no longer its value at $x$: near a minimum it is not zero), nor below
@@ -39,8 +45,10 @@ last, an estimate of the truncation error that is safe for the last.
   $\sum_k |w_k| / h_k$ ($w_k$ the weights of the table), each noise term
   counted at three times its estimated standard deviation;
 * the rounding of the backward's own sums and of the inner products, at
-  $\gamma_{n+m}$ times their gauge $\sum |J^\top u|\,|v|$ ($n$ inputs,
-  $m$ outputs).
+  $\gamma_{n+m}$ times their gauge ($n$ inputs, $m$ outputs): the larger of
+  $\sum |J^\top u|\,|v|$ and $\sum_j |u_j|\,|(Jv)_j|$ (with $Jv$ from a central
+  difference), which is the one that counts when the backward's sum over the
+  outputs cancels (batch norm's $d\gamma = \sum dy\,\hat x$ at $\hat x = \pm 1$).
 
 The first two are multiplied by a safety factor of :data:`SAFETY` = 8: the
 noise is itself an estimate (Moré and Wild find it within a factor of 2 to 4).
@@ -58,10 +66,20 @@ $\sqrt u$ times the larger of the value and $|\varphi(\pm h) - \varphi(0)|/h$, t
 pace at which $\varphi$ moves at all) is tried again with steps four times smaller, up to
 three times: near a pole or a sharp bend the Taylor series needs a smaller
 box. At a kink, a tie or a discontinuity no step settles, and the check says
-so and fails rather than widening its bound. So does a forward whose noise
-exceeds $\sqrt u$ times its values (half the digits lost): a kink inside the
-noise window looks like noise, and no bound built on such noise would mean
-anything.
+so rather than widening its bound. So does a forward whose noise exceeds
+$\sqrt u$ times its values (half the digits lost): a kink inside the noise
+window looks like noise, and no bound built on such noise would mean
+anything; and a smaller box in which $\varphi$ stops moving where a larger one
+saw it move (the forward rounds to a grid coarser than the box).
+
+**The verdict** is one of three (:data:`STATUSES`). *Failed*: a comparison
+whose table settled exceeds its bound, or the backward's result is malformed:
+the backward is wrong. *Inconclusive*: some comparison did not settle, or the
+forward is not finite within the step, and none that settled found an error:
+the forward cannot judge the backward at this input, which says nothing about
+the backward. *Passed*: every comparison settled within its bound.
+:func:`assert_gradient` raises :class:`GradientMismatch` or
+:class:`GradientCheckInconclusive` accordingly.
 
 **The full Jacobian.** When the differentiable inputs have at most
 ``jacobian_limit`` entries in all and the output at most ``jacobian_limit``
@@ -79,23 +97,29 @@ L. F. Richardson and J. A. Gaunt, The deferred approach to the limit,
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import hypothesis
 import numpy as np
 
 from numerics.tolerance import gamma, unit_roundoff
 
 __all__ = [
     "SAFETY",
+    "STATUSES",
     "STEP",
     "Comparison",
+    "GradientCheckInconclusive",
+    "GradientMismatch",
     "GradientReport",
     "assert_gradient",
     "check_gradient",
+    "reject_inconclusive",
     "richardson",
 ]
 
@@ -161,14 +185,27 @@ class Comparison:
         return 0.0 if self.error == 0 else math.inf
 
 
+#: The three verdicts of :func:`check_gradient`.
+STATUSES = ("passed", "failed", "inconclusive")
+
+
 @dataclass(frozen=True)
 class GradientReport:
     """What :func:`check_gradient` found.
 
     Attributes
     ----------
-    ok : bool
-        True when every comparison is within its allowed error.
+    status : str
+        ``"passed"``: every comparison is within its allowed error.
+        ``"failed"``: the backward is wrong, shown by a comparison whose table
+        settled and whose error exceeds its bound, or by a result of the wrong
+        structure (a missing gradient, a wrong shape).
+        ``"inconclusive"``: the forward cannot judge the backward here (it is not
+        finite within the step, or its differences never settled: a kink, a tie, a
+        pole, or values noisy beyond half their digits), and no comparison that
+        could judge found an error. It says nothing about the backward.
+    reason : str
+        The verdict in one sentence.
     observed_error, allowed_error : float
         Of the worst comparison (the largest ratio of the two).
     input_index : int or None
@@ -184,7 +221,8 @@ class GradientReport:
         The largest finite-difference step $h_0$.
     """
 
-    ok: bool
+    status: str
+    reason: str
     observed_error: float
     allowed_error: float
     input_index: int | None
@@ -193,8 +231,36 @@ class GradientReport:
     comparisons: tuple[Comparison, ...] = field(repr=False, default=())
     step: float = STEP
 
+    @property
+    def ok(self) -> bool:
+        """True only when the status is ``"passed"``."""
+        return self.status == "passed"
+
     def __str__(self) -> str:
         return self.explanation
+
+
+class GradientMismatch(AssertionError):  # noqa: N818 (a verdict, named as the issue names it)
+    """The backward is not the gradient of the forward: :func:`assert_gradient` found it wrong.
+
+    ``report`` holds the :class:`GradientReport`.
+    """
+
+    def __init__(self, report: GradientReport) -> None:
+        super().__init__(report.explanation)
+        self.report = report
+
+
+class GradientCheckInconclusive(AssertionError):  # noqa: N818 (a verdict, not an error)
+    """The forward could not judge the backward at this input (not a verdict on the backward).
+
+    ``report`` holds the :class:`GradientReport`. In a Hypothesis test,
+    :func:`reject_inconclusive` turns it into a rejected example.
+    """
+
+    def __init__(self, report: GradientReport) -> None:
+        super().__init__(report.explanation)
+        self.report = report
 
 
 def check_gradient(
@@ -208,6 +274,7 @@ def check_gradient(
     directions: int = 2,
     step: float = STEP,
     jacobian_limit: int = 64,
+    forward_error: Any = None,
 ) -> GradientReport:
     r"""Check ``op_backward`` against ``op`` by the inner-product identity.
 
@@ -237,6 +304,13 @@ def check_gradient(
     jacobian_limit : int, default 64
         Check the full Jacobian entry by entry when the differentiable inputs
         have at most this many entries in all and the output at most this many.
+    forward_error : array_like, optional
+        A bound on the forward's own rounding error, element by element (shaped like
+        the output, or one number): the error every stable algorithm for the op
+        stays within, such as the catalog's $\gamma_{2n}$ times its gauge. The
+        forward's values are never taken to be more accurate than that. Without it
+        the noise is measured, which misses an error that changes too slowly to
+        show among nearby points (``log(1 + d)`` computed as ``(m + log(1 + d)) - m``).
 
     Returns
     -------
@@ -314,28 +388,40 @@ def check_gradient(
         raise type(error)(
             f"check_gradient: op(*inputs, **attrs) raised {type(error).__name__}: {error}"
         ) from error
+    bound = _forward_error(forward_error, output)
     try:
         comparisons: list[Comparison] = []
         for position in positions:
             for _ in range(directions):
                 comparisons.append(
-                    _directional(forward, backward, point, positions, position, output, rng, step)
+                    _directional(
+                        forward, backward, point, positions, position, output, rng, step, bound
+                    )
                 )
         total = sum(point[p].size for p in positions)
         if total <= jacobian_limit and output.size <= jacobian_limit:
-            comparisons.extend(_jacobian(forward, backward, point, positions, output, step))
+            comparisons.extend(_jacobian(forward, backward, point, positions, output, step, bound))
     except _MalformedError as problem:
         return GradientReport(
-            False, math.inf, 0.0, None, None, f"gradient check FAILED: {problem}", (), step
+            "failed",
+            "the backward's result is not one gradient of each input's shape",
+            math.inf,
+            0.0,
+            None,
+            None,
+            f"gradient check FAILED: {problem}",
+            (),
+            step,
         )
     except _NotFiniteError as problem:
         return GradientReport(
-            False,
+            "inconclusive",
+            "the forward is not finite within the step",
             math.inf,
             0.0,
             problem.position,
             names[problem.position] if problem.position is not None else None,
-            f"gradient check could not judge: {problem}",
+            f"gradient check inconclusive (could not judge): {problem}",
             (),
             step,
         )
@@ -345,17 +431,35 @@ def check_gradient(
 def assert_gradient(
     op: Callable[..., Any], op_backward: Callable[..., Any], inputs: Sequence[Any], **options: Any
 ) -> GradientReport:
-    """Like :func:`check_gradient`, but raise ``AssertionError`` when the check fails.
+    """Like :func:`check_gradient`, but raise unless the check passed.
 
-    The error carries the report as its ``report`` attribute and its
-    explanation as its message. On success the report is returned.
+    Raises :class:`GradientMismatch` when the backward is found wrong and
+    :class:`GradientCheckInconclusive` when the forward cannot judge it (both
+    subclasses of ``AssertionError``, neither of the other), carrying the report
+    as ``report`` and its explanation as the message. On success the report is
+    returned.
     """
     report = check_gradient(op, op_backward, inputs, **options)
-    if not report.ok:
-        error = AssertionError(report.explanation)
-        error.report = report  # type: ignore[attr-defined]
-        raise error
+    if report.status == "failed":
+        raise GradientMismatch(report)
+    if report.status == "inconclusive":
+        raise GradientCheckInconclusive(report)
     return report
+
+
+@contextlib.contextmanager
+def reject_inconclusive() -> Iterator[None]:
+    """Inside a Hypothesis test: an inconclusive check rejects the example instead of failing.
+
+    ``with reject_inconclusive(): assert_gradient(...)``. A wrong backward still
+    fails; an input where the forward cannot judge (a kink the strategy did not
+    avoid) is dropped, as ``hypothesis.assume(False)`` drops it, and Hypothesis
+    draws another (it reports a health-check failure if it has to drop too many).
+    """
+    try:
+        yield
+    except GradientCheckInconclusive:
+        hypothesis.reject()
 
 
 class _MalformedError(Exception):
@@ -385,6 +489,24 @@ def _check_options(op: Any, op_backward: Any, step: Any, **counts: Any) -> None:
                 f"check_gradient: {name} must be an integer >= {least[name]} (and below 2**63); "
                 f"got {value!r}"
             )
+
+
+def _forward_error(bound: Any, output: np.ndarray) -> np.ndarray:
+    """The forward's error bound, checked and broadcast to the output's shape (zeros if None)."""
+    if bound is None:
+        return np.zeros(output.shape)
+    values = np.asarray(bound)
+    if values.dtype.kind not in "iuf" or not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise ValueError(
+            f"check_gradient: forward_error must be finite numbers >= 0; got {bound!r}"
+        )
+    try:
+        return np.broadcast_to(values.astype(np.float64), output.shape)
+    except ValueError:
+        raise ValueError(
+            f"check_gradient: forward_error has shape {values.shape}; the output has shape "
+            f"{output.shape}"
+        ) from None
 
 
 def _as_input(value: Any) -> Any:
@@ -547,7 +669,10 @@ def _derivative(
     Returns the estimate, its truncation estimate, its rounding bound, and
     whether the table settled. A table that does not settle is tried again
     with a step four times smaller, down to step / 64: near a pole or a sharp
-    bend the Taylor series needs a smaller box; at a kink no step settles.
+    bend the Taylor series needs a smaller box; at a kink no step settles. A
+    smaller box in which φ stops moving, where the first box saw it move, has
+    not settled either: the forward rounds to a grid coarser than the box (a
+    cancellation inside it), and a zero difference there is no derivative.
     ``floor`` is u times the gauge of the projected values (their terms, and
     Σ |∂φ/∂x| |x| at x): rounding the inputs and the forward's own sums alone
     makes that much noise, whatever the noise estimate says. ``reach`` is
@@ -588,6 +713,12 @@ def _derivative(
         settled_scale = CONVERGENCE * np.maximum(np.abs(value), variation)
         quiet = (eta <= CONVERGENCE * np.maximum(size, 1e-300)) | (eta <= moved_floor)
         converged = ((truncation <= rounding) | (truncation <= settled_scale)) & quiet
+        if shrink == 0:
+            moved_at_first = variation > 0
+        else:
+            # a smaller box where φ no longer moves at all, when the first box saw it move, shows
+            # the forward's rounding grid (a cancellation inside it), not a zero derivative
+            converged &= ~((variation == 0) & moved_at_first)
         if np.all(converged):
             break
     return value, truncation, rounding, converged
@@ -602,6 +733,7 @@ def _directional(
     output: np.ndarray,
     rng: np.random.Generator,
     step: float,
+    error: np.ndarray,
 ) -> Comparison:
     cotangent = rng.standard_normal(output.shape)
     tangent = np.asarray(rng.standard_normal(point[position].shape))
@@ -618,15 +750,27 @@ def _directional(
     # u times the gauge of φ: its terms, and Σ |∂φ/∂x| |x| over every input (u first: no
     # overflow where the values are near the largest double)
     u = unit_roundoff()
-    noise_floor = float(np.sum(u * np.abs(cotangent) * np.abs(output))) + sum(
-        float(np.sum(u * np.abs(g) * np.abs(point[p])))
-        for g, p in zip(grads, positions, strict=True)
+    noise_floor = (
+        float(np.sum(u * np.abs(cotangent) * np.abs(output)))
+        + sum(
+            float(np.sum(u * np.abs(g) * np.abs(point[p])))
+            for g, p in zip(grads, positions, strict=True)
+        )
+        + float(np.sum(np.abs(cotangent) * error))  # the forward's own bound, when given
     )
     reach = float(np.sum(np.abs(tangent) * np.abs(point[position])))
     numeric, truncation, rounding, converged = _derivative(
         forward, point, position, tangent, step, project, noise_floor, reach
     )
-    gauge = float(np.sum(np.abs(grad) * np.abs(tangent)))
+    # the gauge of the sums behind ⟨Jᵀu, v⟩: Σ |Jᵀu| |v|, and Σ_j |u_j| |(Jv)_j| (Jv by a
+    # central difference at h0), which is the larger when the backward's sum over the outputs
+    # cancels (batch norm's dγ = Σ dy x̂ at x̂ = ±1)
+    ahead, behind = _evaluate_along(forward, point, position, tangent, np.array([step, -step]))
+    tangent_image = (ahead - behind) / (2.0 * step)
+    gauge = max(
+        float(np.sum(np.abs(grad) * np.abs(tangent))),
+        float(np.sum(np.abs(cotangent) * np.abs(tangent_image))),
+    )
     terms = point[position].size + output.size
     floor = gamma(terms) * gauge + unit_roundoff() * abs(float(numeric))
     return _compare(
@@ -649,6 +793,7 @@ def _jacobian(
     positions: tuple[int, ...],
     output: np.ndarray,
     step: float,
+    error: np.ndarray,
 ) -> list[Comparison]:
     """Every entry J_jk: rows from the backward, columns from Richardson differences."""
     rows = []
@@ -660,11 +805,17 @@ def _jacobian(
     def flatten(values: np.ndarray) -> np.ndarray:
         return values.reshape(len(values), -1)
 
-    # u times the gauge of each output: itself, and Σ |∂f_j/∂x| |x| over every input
+    # u times the gauge of each output: the largest output (normwise: a stable algorithm may
+    # compute a small entry as a difference of the op's large quantities, as log_softmax's
+    # x - m - log Σ e^(x - m) does, to an absolute u), and Σ |∂f_j/∂x| |x| over every input
     u = unit_roundoff()
-    noise_floor = u * np.abs(output).reshape(-1) + sum(
-        np.array([np.sum(u * np.abs(row[slot]) * np.abs(point[p])) for row in rows])
-        for slot, p in enumerate(positions)
+    noise_floor = (
+        u * float(np.max(np.abs(output)))
+        + sum(
+            np.array([np.sum(u * np.abs(row[slot]) * np.abs(point[p])) for row in rows])
+            for slot, p in enumerate(positions)
+        )
+        + error.reshape(-1)  # the forward's own bound, when given
     )
     comparisons = []
     terms = sum(point[p].size for p in positions) + output.size
@@ -761,8 +912,25 @@ def _guess(analytic: float, numeric: float) -> str:
 
 
 def _report(comparisons: list[Comparison], names: list[str], step: float) -> GradientReport:
-    worst = max(comparisons, key=lambda c: c.ratio)
-    ok = worst.ratio <= 1.0
+    """The verdict and its explanation.
+
+    Failed on a settled comparison beyond its bound; else inconclusive on an unsettled one;
+    else passed. The worst comparison of that kind is the one described.
+    """
+    wrong = [c for c in comparisons if c.converged and c.ratio > 1.0]
+    unsettled = [c for c in comparisons if not c.converged]
+    if wrong:
+        status, worst = "failed", max(wrong, key=lambda c: c.ratio)
+        reason = "the backward differs from the forward's differences beyond the derived bound"
+    elif unsettled:
+        status, worst = "inconclusive", unsettled[0]
+        reason = (
+            "the forward's differences did not settle (not smooth within the step, or noisy "
+            "beyond half its digits), and every comparison that settled agreed"
+        )
+    else:
+        status, worst = "passed", max(comparisons, key=lambda c: c.ratio)
+        reason = "every comparison is within its derived bound"
     name = names[worst.input_index]
     if worst.entry is None:
         where = f"input {worst.input_index} ({name})"
@@ -772,9 +940,10 @@ def _report(comparisons: list[Comparison], names: list[str], step: float) -> Gra
         derivative = f"d out[{out}] / d {name}" + (f"[{into}]" if into else "")
         where = f"the Jacobian entry {derivative} (input {worst.input_index})"
         what = f"{derivative} from the backward"
-    verdict = "passed" if ok else "FAILED"
+    verdict = {"passed": "passed", "failed": "FAILED", "inconclusive": "inconclusive"}[status]
+    place = "an unsettled comparison" if status == "inconclusive" else "the worst"
     lines = [
-        f"gradient check {verdict}: {len(comparisons)} comparisons, the worst at {where}.",
+        f"gradient check {verdict}: {len(comparisons)} comparisons, {place} at {where}.",
         f"  {what}: {worst.analytic!r}",
         f"  central differences + Richardson (h0 = {step:.3g}): {worst.numeric!r}",
         f"  error {worst.error:.3e}, allowed {worst.allowed:.3e}"
@@ -782,23 +951,25 @@ def _report(comparisons: list[Comparison], names: list[str], step: float) -> Gra
         f"  allowed = {SAFETY:g} x (truncation {worst.truncation:.2e} + rounding "
         f"{worst.rounding:.2e}) + sums' rounding {worst.floor:.2e}",
     ]
-    if not worst.converged:
+    if status == "inconclusive":
         lines.append(
-            "  The Richardson table did not settle, or the forward's values are noisy "
-            "beyond half their digits: the op is not smooth within the step (a kink, a "
-            "tie, a pole?) or not accurate here, so the check cannot judge this input; "
-            "move the input away from it or pass a smaller step."
+            f"  The Richardson table did not settle, or the forward's values are noisy "
+            f"beyond half their digits ({len(unsettled)} of {len(comparisons)} comparisons): "
+            "the op is not smooth within the step (a kink, a tie, a pole?) or not accurate "
+            "here, so the check cannot judge this input, and says nothing about the "
+            "backward; move the input away from it or pass a smaller step."
         )
-    elif not ok and worst.numeric == 0.0 and worst.analytic != 0.0:
+    elif status == "failed" and worst.numeric == 0.0 and worst.analytic != 0.0:
         lines.append(
             "  The forward did not change at all across the steps: it is constant here, "
             "or it rounds too coarsely (a cancellation inside it?) to show a derivative "
             "this small."
         )
-    elif not ok:
+    elif status == "failed":
         lines.append(" " + _guess(worst.analytic, worst.numeric))
     return GradientReport(
-        ok,
+        status,
+        reason,
         worst.error,
         worst.allowed,
         worst.input_index,

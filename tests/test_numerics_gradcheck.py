@@ -239,8 +239,9 @@ def test_rejects_a_backward_of_the_wrong_shape_or_count() -> None:
 
 
 def test_does_not_judge_across_a_kink() -> None:
-    """|x| checked at 0.0001 with steps of 0.002 cannot be judged, and says so."""
+    """|x| checked at 0.000001 with steps of 0.002 cannot be judged, and says so."""
     report = check_gradient(np.abs, lambda dy, x: dy * np.sign(x), [np.array([1e-6, 1.0])])
+    assert report.status == "inconclusive"
     assert not report.ok
     assert "did not settle" in report.explanation
 
@@ -253,7 +254,7 @@ def test_shrinks_the_step_near_a_pole() -> None:
 
 
 def test_assert_gradient_raises_with_the_report() -> None:
-    """assert_gradient raises AssertionError carrying the report; passes silently when right."""
+    """assert_gradient raises an AssertionError carrying the report; passes silently when right."""
     x = np.array([0.3, -1.2])
     assert assert_gradient(np.sin, lambda dy, x: dy * np.cos(x), [x]).ok
     with pytest.raises(AssertionError, match="flipped sign") as caught:
@@ -297,10 +298,16 @@ def test_labels_get_no_gradient_by_default() -> None:
         ({"step": float("inf")}, r"step must be a finite number > 0"),
         ({"directions": 0}, r"directions must be an integer >= 1"),
         ({"seed": -1}, r"seed must be an integer >= 0"),
+        ({"forward_error": -1e-16}, r"forward_error must be finite numbers >= 0"),
+        ({"forward_error": float("nan")}, r"forward_error must be finite numbers >= 0"),
+        ({"forward_error": np.ones(3)}, r"forward_error has shape \(3,\); the output has shape"),
     ],
 )
 def test_the_checker_refuses_settings_it_cannot_judge_with(options: dict, message: str) -> None:
-    """A step of 0, below 0 or not finite, no directions, a negative seed: refused, not FAILED.
+    """Settings the checker cannot judge with are refused, not FAILED.
+
+    A step of 0, below 0 or not finite, no directions, a negative seed, a forward error below
+    0, not finite or shaped unlike the output.
 
     (Before, step = 0 reported a correct backward as FAILED with NaN errors.)
     """
