@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,13 +38,29 @@ def unit_roundoff(dtype: DTypeLike = np.float64) -> float:
     >>> unit_roundoff(np.float64) == 2.0 ** -53
     True
     """
+    return float(_finfo(dtype, "unit_roundoff").eps) / 2.0
+
+
+def _finfo(dtype: Any, func: str) -> Any:
+    """``np.finfo`` of a floating type: NumPy's, or ml_dtypes' (bfloat16) where it is installed.
+
+    A TypeError naming ``func`` for anything else (None and bool, which NumPy reads as float64
+    and as an integer type, included).
+    """
+    refusal = f"{func}: dtype must be a floating type; got {dtype!r}"
     if _no_dtype(dtype):
-        raise TypeError(f"unit_roundoff: dtype must be a floating type; got {dtype!r}")
+        raise TypeError(refusal)
     try:
-        info = np.finfo(dtype)
+        return np.finfo(dtype)
     except (TypeError, ValueError):
-        raise TypeError(f"unit_roundoff: dtype must be a floating type; got {dtype!r}") from None
-    return float(info.eps) / 2.0
+        pass
+    try:
+        import ml_dtypes  # an optional dependency: bfloat16 and the 8-bit floats
+
+        finfo: Callable[[Any], Any] = ml_dtypes.finfo  # untyped in ml_dtypes
+        return finfo(dtype)
+    except (ImportError, TypeError, ValueError):
+        raise TypeError(refusal) from None
 
 
 def _no_dtype(value: object) -> bool:
@@ -102,10 +119,16 @@ def gamma(n: int, dtype: DTypeLike = np.float64) -> float:
     return nu / (1.0 - nu)
 
 
-def ulp_distance(a: float, b: float, dtype: DTypeLike = np.float64) -> int:
-    """How many representable numbers of ``dtype`` lie between ``a`` and ``b``, plus one.
+def ulp_distance(a: float, b: float, dtype: DTypeLike = np.float64) -> float:
+    """How far apart ``a`` and ``b`` are in units in the last place of ``dtype``.
 
-    Zero when they are equal (+0 and -0 included); one for neighbours.
+    Both are first rounded to ``dtype``. Where their signs agree (a zero counts as either
+    sign) the answer is how many representable numbers of ``dtype`` lie between them, plus
+    one: 0 when they are equal (+0 and -0 included), 1 for neighbours. Across a change of
+    sign it is ``|a - b|`` over the spacing of ``dtype`` at the larger magnitude: 1.0 and
+    -1.0 are 2^53 spacings of 1.0 apart, where counting every float through zero would give
+    nine quintillion.
+    Works for float16, float32, float64 and, with the ``ml_dtypes`` package, bfloat16.
 
     Examples
     --------
@@ -113,22 +136,37 @@ def ulp_distance(a: float, b: float, dtype: DTypeLike = np.float64) -> int:
     1
     >>> ulp_distance(-0.0, 0.0)
     0
+    >>> ulp_distance(1.0, 1.0 + 2.0**-10, np.float16)
+    1
+    >>> ulp_distance(1.0, -1.0) == 2.0**53
+    True
     """
     for name, value in (("a", a), ("b", b)):
         if not _is_real(value):
             raise TypeError(f"ulp_distance: {name} must be a real number; got {value!r}")
         if math.isnan(float(value)):
             raise ValueError(f"ulp_distance: {name} is NaN, which is no distance from anything")
-    info = np.finfo(dtype)
-    unsigned = {4: np.uint32, 8: np.uint64}[info.bits // 8]
+    info = _finfo(dtype, "ulp_distance")
+    unsigned = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}.get(info.bits // 8)
+    if unsigned is None:  # extended precision: no integer type of its width
+        raise TypeError(f"ulp_distance: {info.bits}-bit floats are not supported; got {dtype!r}")
+    data_type = np.dtype(info.dtype)
+    first, second = (np.array(value, dtype=data_type) for value in (a, b))
+    if (float(first) < 0 < float(second)) or (float(second) < 0 < float(first)):
+        larger = max(abs(float(first)), abs(float(second)))
+        # the spacing at the larger magnitude, eps 2^floor(log2 |x|), never below the subnormals'
+        spacing = max(
+            float(info.eps) * 2.0 ** (math.frexp(larger)[1] - 1), float(info.smallest_subnormal)
+        )
+        return abs(float(first)) / spacing + abs(float(second)) / spacing  # no overflow
     sign_bit = 1 << (info.bits - 1)
 
-    def ordered(value: float) -> int:
-        bits = int(np.array(value, dtype=dtype).view(unsigned))
+    def ordered(value: np.ndarray) -> int:
+        bits = int(value.view(unsigned))
         # sign and magnitude to a monotonic integer: negative floats count down from zero
         return -(bits - sign_bit) if bits >= sign_bit else bits
 
-    return abs(ordered(a) - ordered(b))
+    return abs(ordered(first) - ordered(second))
 
 
 def assert_close(

@@ -140,6 +140,31 @@ def test_ulp_distance_of_the_signed_zeros_is_zero() -> None:
     assert ulp_distance(-5e-324, 5e-324) == 2
 
 
+def test_ulp_distance_across_zero_is_the_difference_in_ulps_of_the_larger() -> None:
+    """1.0 and -1.0 are 2 / 2^-52 = 2^53 ULPs of 1.0 apart, not every float between counted.
+
+    (Counting gave 9.2e18.) The largest finite numbers of each sign do not overflow the sum.
+    """
+    assert ulp_distance(1.0, -1.0) == 2.0**53
+    assert ulp_distance(-3.0, 1.0) == 4.0 / 2.0**-51
+    largest = float(np.finfo(np.float64).max)
+    assert ulp_distance(largest, -largest) == 2.0 * (largest / 2.0**971)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, "bfloat16"])
+def test_ulp_distance_works_in_every_precision(dtype: object) -> None:
+    """Neighbours are 1 apart in float16, float32, float64 and bfloat16 (through ml_dtypes)."""
+    if dtype == "bfloat16":
+        dtype = pytest.importorskip("ml_dtypes", reason="bfloat16 comes from ml_dtypes").bfloat16
+    data_type = np.dtype(dtype)  # type: ignore[call-overload]
+    one = np.array(1.0, dtype=data_type)
+    unsigned = {2: np.uint16, 4: np.uint32, 8: np.uint64}[data_type.itemsize]
+    neighbour = float((one.view(unsigned) + unsigned(1)).view(data_type))
+    assert ulp_distance(1.0, neighbour, dtype) == 1  # type: ignore[arg-type]
+    assert ulp_distance(1.0, 1.0, dtype) == 0  # type: ignore[arg-type]
+    assert unit_roundoff(dtype) == (neighbour - 1.0) / 2.0  # type: ignore[arg-type]
+
+
 @given(nst.arrays(scale=1e6), st.integers(1, 64))
 def test_gauge_bound_accepts_a_reordered_sum(values: np.ndarray, length: int) -> None:
     """Summing in another order stays within gamma_2n of the gauge: both sides are rounded."""

@@ -39,6 +39,7 @@ def _activation(
     independent: Callable[..., Any],
     kinks: tuple[float, ...] = (),
     slope: bool = False,
+    edge_cases: tuple[tuple[str, Example], ...] = (),
 ) -> OpEntry:
     sample_attrs = {"alpha": 0.1} if slope else {}
     return register(
@@ -55,6 +56,7 @@ def _activation(
             sample=Example((np.array([[-2.0, -0.5], [0.5, 3.0]]),), sample_attrs),
             array_inputs=(0,),
             any_rank=(0,),
+            edge_cases=edge_cases,
         )
     )
 
@@ -91,7 +93,19 @@ _activation(
     slope=True,
 )
 # sigmoid: exp (within 2 ulps, 4u), 1 + e, the division: 6; against SciPy's expit
-_activation("sigmoid", scale=30.0, terms=6, gauge=_value("sigmoid"), independent=special.expit)
+_activation(
+    "sigmoid",
+    scale=30.0,
+    terms=6,
+    gauge=_value("sigmoid"),
+    independent=special.expit,
+    edge_cases=(
+        (
+            "saturated: 1 - sigma(40) is below u, sigma(-700) = e^-700 near the smallest normal",
+            Example((np.array([-700.0, -40.0, 40.0, 700.0]),)),
+        ),
+    ),
+)
 # tanh: the C library's and NumPy's, each within 2 ulps (4u) of the truth (glibc's published
 # error table for x86-64): 4 each
 _activation("tanh", scale=20.0, terms=4, gauge=_value("tanh"), independent=np.tanh)
@@ -179,5 +193,11 @@ for _name, _gauge, _independent in (
             sample=Example((np.array([[-2.0, -0.5, 1.0], [0.5, 3.0, 3.0]]),), {"axis": -1}),
             array_inputs=(0,),
             any_rank=(0,),
+            edge_cases=(
+                (
+                    "logits [1000, 999, 0]: e^1000 overflows unless the maximum is taken out",
+                    Example((np.array([[1000.0, 999.0, 0.0], [0.0, -1.0, 1.0]]),), {"axis": -1}),
+                ),
+            ),
         )
     )

@@ -96,6 +96,17 @@ register(
                 ),
             ),
             (
+                "a batch variance below eps (6.7e-9 against 1e-5): eps sets 1 / sigma",
+                Example(
+                    (
+                        np.array([[1.0, -3.0], [1.0001, -3.0], [0.9999, -2.9999]]),
+                        np.array([1.0, 2.0]),
+                        np.array([0.5, 0.0]),
+                    ),
+                    {"eps": 1e-5},
+                ),
+            ),
+            (
                 "images: per channel over N, H and W",
                 Example(
                     (

@@ -236,5 +236,11 @@ register(
         independent=independent.cross_entropy_with_logits,
         sample=Example((np.array([[0.0, 0.0, 1.0], [2.0, -1.0, 0.5]]), np.array([2, 0]))),
         array_inputs=(0,),
+        edge_cases=(
+            (
+                "logits [1000, 999, 0], the right class and the least likely one",
+                Example((np.array([[1000.0, 999.0, 0.0], [1000.0, 999.0, 0.0]]), np.array([0, 2]))),
+            ),
+        ),
     )
 )
