@@ -50,6 +50,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "rbm": ("rbm",),
     "autoencoder": ("autoencoder",),
     "dbn": ("dbn",),
+    "compat": ("compat",),
 }
 
 
