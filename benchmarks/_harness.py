@@ -8,8 +8,11 @@ Each benchmark module has a ``measure()`` that returns one record per op (what
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 #: Both peers get the same two threads (the machine's cores).
@@ -73,6 +76,41 @@ def dgemm_gflops(size: int = DGEMM_SIZE) -> float:
     return 2.0 * size**3 / seconds / 1e9
 
 
+def peak_memory_mib(setup: str, run: str) -> float:
+    """How far ``run`` raises the peak resident memory of a fresh Python, in MiB.
+
+    ``setup`` (imports, inputs, a small first call that compiles or loads what ``run``
+    needs) runs first; then the high-water mark of the resident set is reset to the present
+    size (Linux's ``/proc/self/clear_refs``), and ``run`` is executed once: the answer is the
+    mark's rise. Both are Python source, run in a subprocess with the benchmarks' thread
+    counts, so neither library's earlier allocations, nor the other library, count.
+    """
+    script = "\n".join(
+        [
+            "def status(field):",
+            "    for line in open('/proc/self/status'):",
+            "        if line.startswith(field + ':'):",
+            "            return int(line.split()[1])  # kB",
+            setup,
+            # Linux: writing 5 resets the high-water mark, VmHWM, to the present VmRSS
+            "open('/proc/self/clear_refs', 'w').write('5')",
+            "before = status('VmRSS')",
+            run,
+            "print((status('VmHWM') - before) / 1024.0)",
+        ]
+    )
+    here = Path(__file__).resolve().parent
+    environment = {**os.environ, "PYTHONPATH": f"{here.parent}{os.pathsep}{here}"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=environment,
+    )
+    return float(result.stdout.split()[-1])
+
+
 def record(
     op: str,
     size: str,
@@ -124,6 +162,35 @@ def report(records: list[dict[str, Any]], dgemm: float) -> str:
         "peer ms",
         "deepref / peer",
         "deepref GFLOP/s (of dgemm's)",
+    )
+    return table(rows, header)
+
+
+def memory_report(entries: list[dict[str, Any]]) -> str:
+    """Peak memory records as a Markdown table: deepref's im2col buffer, each peer's peak."""
+    rows = []
+    for entry in entries:
+        peaks = entry["peak_mib"]
+        ours, theirs = peaks["deepref"], peaks.get("PyTorch")
+        rows.append(
+            (
+                entry["op"] + ", forward + backward",
+                entry["size"],
+                f"{entry['outputs_mib']:.3g}",
+                f"{entry['im2col_mib_per_sample']:.3g} (one sample at a time)",
+                f"{ours:.3g}",
+                f"{theirs:.3g}" if theirs is not None else "not installed",
+                f"{ours / theirs:.2f}" if theirs else "",
+            )
+        )
+    header = (
+        "op",
+        "size",
+        "outputs and gradients MiB",
+        "deepref im2col MiB",
+        "deepref peak MiB",
+        "PyTorch peak MiB",
+        "deepref / PyTorch",
     )
     return table(rows, header)
 

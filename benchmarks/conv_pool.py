@@ -98,9 +98,72 @@ def measure() -> list[dict[str, Any]]:
     ]
 
 
+#: The inputs and a first call on one sample (compiling or loading the kernels), in a fresh
+#: process: the baseline of the memory measurement.
+_MEMORY_SETUP = f"""
+import _harness
+import numpy as np
+rng = np.random.default_rng(0)
+x = rng.standard_normal({SHAPE})
+w = rng.standard_normal({WEIGHTS}) / 12.0
+b = rng.standard_normal({WEIGHTS[0]})
+dy = rng.standard_normal({(SHAPE[0], WEIGHTS[0], *SHAPE[2:])})
+"""
+_MEMORY = {
+    "deepref": (
+        _MEMORY_SETUP
+        + "from reference.conv import conv2d, conv2d_backward\n"
+        + "conv2d_backward(dy[:1], x[:1], w, b, padding=1)",
+        "y = conv2d(x, w, b, padding=1)\ngrads = conv2d_backward(dy, x, w, b, padding=1)",
+    ),
+    "PyTorch": (
+        _MEMORY_SETUP
+        + "torch = _harness.torch_or_none()\n"
+        + "leaves = [torch.tensor(v, requires_grad=True) for v in (x, w, b)]\n"
+        + "small = torch.tensor(x[:1], requires_grad=True)\n"
+        + "torch.nn.functional.conv2d(small, *leaves[1:], padding=1).backward("
+        + "torch.tensor(dy[:1]))",
+        "y = torch.nn.functional.conv2d(*leaves, padding=1)\ny.backward(torch.tensor(dy))",
+    ),
+}
+
+
+def memory() -> dict[str, Any]:
+    """conv2d's forward + backward: the im2col buffer and each peer's peak memory growth.
+
+    deepref lays out one sample's patches at a time: (C kH kW) x (H_out W_out) values, once for
+    the forward and once more for the backward's gradient columns. The peaks are measured in
+    fresh processes (:func:`_harness.peak_memory_mib`) and include the outputs and gradients
+    (y, dx, dw, db) that both must allocate.
+    """
+    channels, kernel_h, kernel_w = WEIGHTS[1], WEIGHTS[2], WEIGHTS[3]
+    columns = channels * kernel_h * kernel_w * SHAPE[2] * SHAPE[3] * 8 / 2**20
+    # y (N, C_out, H, W) and dx, dw, db, in float64
+    outputs = (
+        (
+            SHAPE[0] * WEIGHTS[0] * SHAPE[2] * SHAPE[3]
+            + np.prod(SHAPE)
+            + np.prod(WEIGHTS)
+            + WEIGHTS[0]
+        )
+        * 8
+        / 2**20
+    )
+    peers = ["deepref"] + (["PyTorch"] if _harness.torch_or_none() is not None else [])
+    return {
+        "benchmark": "conv",  # the page's name, as measure()'s records say it
+        "op": "conv2d 3x3, padding 1",
+        "size": f"x {SHAPE}, w {WEIGHTS}",
+        "outputs_mib": float(outputs),
+        "im2col_mib_per_sample": columns,
+        "peak_mib": {peer: _harness.peak_memory_mib(*_MEMORY[peer]) for peer in peers},
+    }
+
+
 def main() -> None:
-    """Print the table."""
+    """Print the table, and conv2d's memory."""
     _harness.print_report(measure())
+    print(_harness.memory_report([memory()]))
 
 
 if __name__ == "__main__":

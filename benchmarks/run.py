@@ -56,11 +56,14 @@ def main(argv: list[str] | None = None) -> None:
     sys.path.insert(0, str(HERE))
     before = _harness.dgemm_gflops()
     records: list[dict[str, Any]] = []
+    memory: list[dict[str, Any]] = []
     for name in MODULES:
         module = importlib.import_module(name)
         for entry in module.measure():
             records.append({"benchmark": name, **entry})  # an entry may name its own page
             print(f"measured {entry['op']}", flush=True)
+        if hasattr(module, "memory"):  # peak memory, where a module measures it
+            memory.append({"benchmark": name, **module.memory()})
     after = _harness.dgemm_gflops()
     dgemm = max(before, after)
     for entry in records:
@@ -88,10 +91,12 @@ def main(argv: list[str] | None = None) -> None:
             "gflops_after": after,
         },
         "results": records,
+        "memory": memory,
     }
     arguments.output.write_text(json.dumps(results, indent=2) + "\n")
     print(f"NumPy's dgemm: {before:.1f} GFLOP/s before, {after:.1f} after")
     print(_harness.report(records, dgemm))
+    print(_harness.memory_report(memory))
     print(f"written to {arguments.output}")
 
 

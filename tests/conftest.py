@@ -290,6 +290,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "numerics: the laws of the verification toolkit itself")
     config.addinivalue_line(
         "markers",
+        "witnesses: the checker judging other implementations (numerics.candidates), which run "
+        "no kernel of deepref's but to confirm a point (CI's bounds-checked and plain-Python "
+        "runs leave them to the compiled one)",
+    )
+    config.addinivalue_line(
+        "markers",
         "experiment: a training run of hundreds of steps, a law about what learning reaches "
         "(compiled it takes seconds; as plain Python, NUMBA_DISABLE_JIT=1, minutes)",
     )

@@ -97,6 +97,7 @@ def _judge(family: str, name: str, example: catalog.Example, seed: int) -> Gradi
     return report
 
 
+@pytest.mark.witnesses
 @pytest.mark.parametrize(("family", "name"), CORPUS)
 @given(data=st.data())
 def test_a_correct_backward_written_another_way_is_never_failed(
@@ -117,6 +118,7 @@ CORPUS_CASES = [
 ]
 
 
+@pytest.mark.witnesses
 @pytest.mark.parametrize(("family", "name", "case"), CORPUS_CASES)
 def test_a_correct_backward_written_another_way_is_never_failed_on_the_named_cases(
     family: str, name: str, case: str

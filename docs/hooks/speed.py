@@ -81,6 +81,13 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
             )
         chosen = [e for e in results["results"] if not names or e["benchmark"] in names]
         report = _harness().report(chosen, results["dgemm"]["gflops"])
+        memory = [e for e in results.get("memory", []) if not names or e["benchmark"] in names]
+        if memory:
+            report += (
+                "\n\nPeak memory of one forward + backward, each library in a fresh process "
+                "(the rise of the resident set's high-water mark, the outputs and gradients "
+                "included):\n\n" + _harness().memory_report(memory)
+            )
         return f"{context(results)}\n\n{report}"
 
     return SPEED.sub(render, markdown)

@@ -14,7 +14,7 @@ Each op takes the catalog entry's arguments and returns what the reference retur
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -259,6 +259,17 @@ def _crop(padded: np.ndarray, axes: list[tuple[int, int, int]], shape: tuple[int
     return padded[:, :, top : top + shape[2], left : left + shape[3]]
 
 
+def _group_taps(w: np.ndarray, groups: int) -> Iterator[tuple[slice, slice, int, int]]:
+    """(output channels, input channels, p, q) of every group and every tap of the kernel."""
+    group_in, group_out = w.shape[1], w.shape[0] // groups
+    for g in range(groups):
+        outs = slice(g * group_out, (g + 1) * group_out)
+        ins = slice(g * group_in, (g + 1) * group_in)
+        for p in range(w.shape[2]):
+            for q in range(w.shape[3]):
+                yield outs, ins, p, q
+
+
 def conv2d(
     x: np.ndarray,
     w: np.ndarray,
@@ -272,15 +283,10 @@ def conv2d(
     """The sum of b and, over groups and taps (p, q), the tap slice of x times w[:, :, p, q]."""
     axes, strides, dilations, _ = _geometry(x, w.shape[2:], stride, padding, dilation)
     padded = _pad(x, axes, [0, 0], 0.0)
-    group_in, group_out = w.shape[1], w.shape[0] // groups
     y = np.zeros((x.shape[0], w.shape[0], axes[0][2], axes[1][2]))
-    for g in range(groups):
-        outs = slice(g * group_out, (g + 1) * group_out)
-        ins = slice(g * group_in, (g + 1) * group_in)
-        for p in range(w.shape[2]):
-            for q in range(w.shape[3]):
-                patch = padded[_tap(axes, strides, dilations, p, q)][:, ins]
-                y[:, outs] += np.einsum("nchw,oc->nohw", patch, w[outs, :, p, q])
+    for outs, ins, p, q in _group_taps(w, groups):
+        patch = padded[_tap(axes, strides, dilations, p, q)][:, ins]
+        y[:, outs] += np.einsum("nchw,oc->nohw", patch, w[outs, :, p, q])
     return y if b is None else y + b[None, :, None, None]
 
 
@@ -299,16 +305,11 @@ def conv2d_backward(
     axes, strides, dilations, _ = _geometry(x, w.shape[2:], stride, padding, dilation)
     padded = _pad(x, axes, [0, 0], 0.0)
     d_padded, dw = np.zeros_like(padded), np.zeros_like(w)
-    group_in, group_out = w.shape[1], w.shape[0] // groups
-    for g in range(groups):
-        outs = slice(g * group_out, (g + 1) * group_out)
-        ins = slice(g * group_in, (g + 1) * group_in)
-        for p in range(w.shape[2]):
-            for q in range(w.shape[3]):
-                where = _tap(axes, strides, dilations, p, q)
-                patch = padded[where][:, ins]
-                d_padded[where][:, ins] += np.einsum("nohw,oc->nchw", dy[:, outs], w[outs, :, p, q])
-                dw[outs, :, p, q] += np.einsum("nohw,nchw->oc", dy[:, outs], patch)
+    for outs, ins, p, q in _group_taps(w, groups):
+        where = _tap(axes, strides, dilations, p, q)
+        patch = padded[where][:, ins]
+        d_padded[where][:, ins] += np.einsum("nohw,oc->nchw", dy[:, outs], w[outs, :, p, q])
+        dw[outs, :, p, q] += np.einsum("nohw,nchw->oc", dy[:, outs], patch)
     db = None if b is None else dy.sum(axis=(0, 2, 3))
     return _crop(d_padded, axes, x.shape), dw, db
 
