@@ -59,6 +59,17 @@ def test_same_padding_gives_ceil_n_over_s_with_the_odd_pixel_where_onnx_puts_it(
             assert (size + before + after - span) // strides[axis] + 1 == out
 
 
+@given(geometry=_geometries())
+def test_pytorch_same_is_onnx_same_upper_at_stride_one(
+    geometry: tuple[tuple[int, ...], tuple[int, int], list[int], list[int]],
+) -> None:
+    """PyTorch's "same" keeps n outputs with the odd pixel at the end: SAME_UPPER at stride 1."""
+    shape, kernel, _, dilations = geometry
+    torch_pads = compat.pads_from_torch(shape, kernel, padding="same", dilation=tuple(dilations))
+    onnx_pads = compat.pads_from_onnx(shape, kernel, auto_pad="SAME_UPPER", dilations=dilations)
+    assert torch_pads == onnx_pads
+
+
 def test_onnx_pads_are_every_start_then_every_end() -> None:
     """[top, left, bottom, right] becomes ((top, bottom), (left, right)); VALID and none: zeros."""
     assert compat.pads_from_onnx((1, 1, 5, 4), (3, 3), pads=[1, 2, 3, 4]) == ((1, 3), (2, 4))
