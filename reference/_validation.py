@@ -8,8 +8,11 @@ names the function, the argument, what was expected and what came::
 
 Kernels are compiled for exactly that form, so a caller's strided view, float32
 array or Fortran-ordered matrix costs one conversion here instead of one more
-compilation there. The conversion copies only when it must and the kernels
-never write into their inputs, so a caller's array is never mutated.
+compilation there. A read-only array (a memory map, the result of
+``np.broadcast_to``) is copied too: Numba types it apart from a writable one, so
+it would cost every kernel it reaches a compilation of its own. The conversion
+copies only when it must and the kernels never write into their inputs, so a
+caller's array is never mutated.
 """
 
 from __future__ import annotations
@@ -75,7 +78,7 @@ def describe(value: Any) -> str:
 def as_float_array(
     value: Any, func: str, name: str, *, ndim: int | None = None, layout: str = ""
 ) -> np.ndarray:
-    """Return ``value`` as a C-contiguous float64 array, or raise.
+    """Return ``value`` as a writable C-contiguous float64 array, or raise.
 
     Parameters
     ----------
@@ -102,6 +105,7 @@ def as_float_array(
         if (
             value.dtype == np.float64
             and value.flags.c_contiguous
+            and value.flags.writeable
             and (ndim is None or value.ndim == ndim)
         ):
             return value  # already the kernels' form: nothing to convert or check
@@ -132,7 +136,7 @@ def as_float_array(
             f"{func}: {name} must be a {ndim}-D array{shape_words}; "
             f"got a {array.ndim}-D array of shape {array.shape}"
         )
-    return np.require(array, dtype=np.float64, requirements="C")
+    return np.require(array, dtype=np.float64, requirements=["C", "W"])
 
 
 def as_real(

@@ -379,7 +379,8 @@ def _prelu_input(func: str, x: ArrayLike, alpha: ArrayLike) -> tuple[np.ndarray,
 
 def _per_channel(slopes: np.ndarray, values: np.ndarray) -> np.ndarray:
     channels = values.shape[1] if values.ndim >= 2 else 1
-    return np.ascontiguousarray(np.broadcast_to(slopes, (channels,)))
+    # a copy: the view np.broadcast_to returns is read-only, a type of its own to Numba
+    return np.broadcast_to(slopes, (channels,)).copy()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given
@@ -353,6 +354,49 @@ def test_hostile_arguments_end_in_a_named_error_or_a_documented_result(
             where = f"{name} {kind} with {key} = 2**63"
             result, _ = _outcome(lambda: call(wrong), func, bounded, where)  # noqa: B023
             assert result == "error", where
+
+
+def _read_only_signatures() -> list[str]:
+    """Every compiled signature of the reference's kernels that takes a read-only array."""
+    import importlib
+    import pkgutil
+
+    import reference
+
+    found = []
+    for module_info in pkgutil.iter_modules(reference.__path__):
+        module = importlib.import_module(f"reference.{module_info.name}")
+        for name, kernel in vars(module).items():
+            for signature in getattr(kernel, "signatures", ()):  # a Numba dispatcher's
+                if any(isinstance(arg, numba.types.Array) and not arg.mutable for arg in signature):
+                    found.append(f"{module_info.name}.{name}{signature}")
+    return found
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_read_only_arguments_cost_no_compilation_of_their_own(name: str) -> None:
+    """Read-only input (a memory map, np.broadcast_to's view) reaches the kernels as a copy.
+
+    Numba types a read-only array apart from a writable one: passed through, it would compile
+    every kernel it reaches once more on its first call (seconds each, about a minute and a
+    half for the catalog). After a forward and a backward on read-only copies of every array
+    argument, no kernel of the reference holds a signature with a read-only array. (As plain
+    Python, NUMBA_DISABLE_JIT=1, no kernel has signatures: the law holds trivially there.)
+    """
+    entry = catalog.get(name)
+    example = entry.prepared(entry.sample)
+    d_out = _d_out(entry.call_forward(example))
+    frozen = []
+    for value in example.inputs:
+        if isinstance(value, np.ndarray):
+            value = value.copy()
+            value.setflags(write=False)
+        frozen.append(value)
+    wrong = catalog.Example(tuple(frozen), example.attrs)
+    entry.call_forward(wrong)
+    if entry.backward_args is None:
+        entry.call_backward(d_out, wrong)
+    assert _read_only_signatures() == []
 
 
 def _is_int(value: object) -> bool:
