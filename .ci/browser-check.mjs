@@ -1,6 +1,7 @@
-// Open every page of the built site in headless Chromium and fail if a formula is left
-// unrendered or shows a KaTeX error, if a figure is missing, if a script throws, if any
-// request leaves 127.0.0.1, or if a search finds nothing.
+// Open every page of the built site in headless Chromium, 1280 pixels wide, and fail if a
+// formula is left unrendered, shows a KaTeX error or is wider than the text column, if a
+// Sphinx role or double backticks show as text, if a figure is missing, if a script throws,
+// if any request leaves 127.0.0.1, or if a search finds nothing.
 //
 // usage: node .ci/browser-check.mjs [site-directory]   (CHROMIUM overrides /usr/bin/chromium)
 
@@ -57,7 +58,7 @@ let figures = 0;
 
 for (const file of (await pages(siteDir)).sort()) {
   const path = "/" + relative(siteDir, file).split(sep).join("/");
-  const page = await browser.newPage();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const fail = (what) => problems.push(`${path}: ${what}`);
   await page.route("**/*", (route) => {
     const url = new URL(route.request().url());
@@ -109,6 +110,19 @@ for (const file of (await pages(siteDir)).sort()) {
         return [...text.matchAll(/:(func|class|mod|meth|exc|data|attr|obj):/g)]
           .map((m) => text.slice(Math.max(0, m.index - 30), m.index + 50).replace(/\s+/g, " "));
       }),
+      // double backticks left by a docstring's reStructuredText, outside code blocks
+      backticks: [document.body].flatMap((body) => {
+        const prose = body.cloneNode(true);
+        prose.querySelectorAll("script, style, pre").forEach((c) => c.remove());
+        const text = prose.textContent;
+        return [...text.matchAll(/``/g)]
+          .map((m) => text.slice(Math.max(0, m.index - 30), m.index + 50).replace(/\s+/g, " "));
+      }),
+      // a display formula wider than the text column, at the reader's 1280 pixels: it would
+      // scroll sideways (or, without the stylesheet's rule, be cut off)
+      wide: [...document.querySelectorAll("div.arithmatex")]
+        .filter((e) => e.scrollWidth > e.clientWidth + 1)
+        .map((e) => `${e.scrollWidth - e.clientWidth} px too wide: ${e.textContent.slice(0, 60)}`),
       images: [...document.images].map((image) => ({
         src: image.getAttribute("src"), ok: image.complete && image.naturalWidth > 0,
       })),
@@ -120,6 +134,8 @@ for (const file of (await pages(siteDir)).sort()) {
   for (const text of found.errors) fail(`formula shows a rendering error: ${text}`);
   for (const text of found.stray) fail(`raw TeX delimiters in the text: ${text}`);
   for (const text of found.roles) fail(`a Sphinx role shown as text: ${text}`);
+  for (const text of found.backticks) fail(`double backticks shown as text: ${text}`);
+  for (const text of found.wide) fail(`a display formula wider than its column: ${text}`);
   for (const image of found.images) if (!image.ok) fail(`figure missing: ${image.src}`);
   await page.close();
 }

@@ -66,7 +66,7 @@ def step(x: ArrayLike) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray, shape of ``x``
+    numpy.ndarray, shape of x
         Zeros and ones (NaN where ``x`` is NaN).
 
     Examples
@@ -89,7 +89,7 @@ def step_backward(dy: ArrayLike, x: ArrayLike) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray, shape of ``x``
+    numpy.ndarray, shape of x
         Zeros (NaN where ``dy`` or ``x`` is NaN).
     """
     upstream, values = _input_and_gradient("step_backward", dy, x)
@@ -112,7 +112,7 @@ def sigmoid(x: ArrayLike) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray, shape of ``x``
+    numpy.ndarray, shape of x
         Values in $[0, 1]$.
 
     Examples
@@ -135,7 +135,7 @@ def sigmoid_backward(dy: ArrayLike, x: ArrayLike) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray, shape of ``x``
+    numpy.ndarray, shape of x
     """
     upstream, values = _input_and_gradient("sigmoid_backward", dy, x)
     return _sigmoid_backward_kernel(upstream.reshape(-1), values.reshape(-1)).reshape(values.shape)

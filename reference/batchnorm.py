@@ -80,7 +80,7 @@ def batchnorm_train(
 
     Returns
     -------
-    y : numpy.ndarray, shape of ``x``
+    y : numpy.ndarray, shape of x
     batch_mean, batch_var : numpy.ndarray, shape (F,) or (C,)
         The statistics used: the mean and the **biased** variance (divided by
         the number $m$ of values per feature), for :func:`update_running_stats`.
@@ -147,9 +147,11 @@ def batchnorm_backward(
 
     Through the batch statistics, every $x_i$ of a feature affects every $y_j$:
 
-    $$d\beta = \sum_i dy_i,\qquad d\gamma = \sum_i dy_i\,\hat x_i,\qquad
-    dx_i = \frac{\gamma}{m\sqrt{\sigma^2 + \epsilon}}
-    \Big(m\,dy_i - d\beta - \hat x_i\, d\gamma\Big).$$
+    $$\begin{aligned}
+    d\beta &= \sum_i dy_i,\qquad d\gamma = \sum_i dy_i\,\hat x_i,\\
+    dx_i &= \frac{\gamma}{m\sqrt{\sigma^2 + \epsilon}}
+    \Big(m\,dy_i - d\beta - \hat x_i\, d\gamma\Big).
+    \end{aligned}$$
 
     So $\sum_i dx_i = 0$ and $\sum_i dx_i\hat x_i = 0$ per feature
     (using $\sum_i\hat x_i = 0$, $\sum_i\hat x_i^2 = m\sigma^2/(\sigma^2+\epsilon)$):

@@ -266,11 +266,11 @@ class HelmholtzMachine:
 
     Fields
     ------
-    sizes : tuple of int, ``L + 1`` entries
+    sizes : tuple of int, L + 1 entries
     g_top : numpy.ndarray, shape (n_L,)
-    G, g : tuples of ``L`` arrays
+    G, g : tuples of L arrays
         ``G[l]`` of shape ``(n_{l+1}, n_l)``, ``g[l]`` of shape ``(n_l,)``.
-    R, r : tuples of ``L`` arrays
+    R, r : tuples of L arrays
         ``R[l]`` of shape ``(n_l, n_{l+1})``, ``r[l]`` of shape ``(n_{l+1},)``.
 
     The constructor copies every array into float64 (lists are accepted) and checks that the
@@ -349,9 +349,11 @@ def wake_sleep_step(
     layer from the one above (the delta rule, the gradient of $\log p(s_0, \ldots, s_L)$
     at those states):
 
-    $$\Delta g_{\mathrm{top}} = \eta\,\langle s_L - \sigma(g_{\mathrm{top}})\rangle,\quad
-    \Delta G_l = \eta\,\langle s_{l+1}^\top (s_l - p_l)\rangle,\quad
-    \Delta g_l = \eta\,\langle s_l - p_l\rangle,\quad p_l = \sigma(s_{l+1} G_l + g_l).$$
+    $$\begin{aligned}
+    \Delta g_{\mathrm{top}} &= \eta\,\langle s_L - \sigma(g_{\mathrm{top}})\rangle,\\
+    \Delta G_l &= \eta\,\langle s_{l+1}^\top (s_l - p_l)\rangle,\\
+    \Delta g_l &= \eta\,\langle s_l - p_l\rangle,\quad p_l = \sigma(s_{l+1} G_l + g_l).
+    \end{aligned}$$
 
     **Sleep.** One dream per row is drawn top-down from the generative weights, and the
     recognition weights learn to recover its causes (the gradient of
@@ -474,8 +476,11 @@ def log_likelihood(machine: HelmholtzMachine | DeepBeliefNet, v: ArrayLike) -> n
 
     Every hidden layer is summed out in turn, top-down, by enumerating its states:
 
-    $$m_L(s_L) = \log p(s_L),\qquad m_l(s_l) = \log \sum_{s_{l+1}} e^{m_{l+1}(s_{l+1})}\,
-    p(s_l \mid s_{l+1}),\qquad \log p(v) = \log\sum_{s_1} e^{m_1(s_1)}\, p(v \mid s_1),$$
+    $$\begin{aligned}
+    m_L(s_L) &= \log p(s_L),\\
+    m_l(s_l) &= \log \sum_{s_{l+1}} e^{m_{l+1}(s_{l+1})}\, p(s_l \mid s_{l+1}),\\
+    \log p(v) &= \log\sum_{s_1} e^{m_1(s_1)}\, p(v \mid s_1),
+    \end{aligned}$$
 
     each log-sum-exp at its own maximum. For a :class:`DeepBeliefNet` the top message is the
     top RBM's exact marginal of its visible layer, $m_{L-1} = \log p_{\mathrm{RBM}}(s_{L-1})$.

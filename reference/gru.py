@@ -9,9 +9,9 @@ $$\begin{aligned}
 r_t &= \sigma(x_t W_{x,r} + b_{x,r} + h_{t-1} W_{h,r} + b_{h,r}) &&\text{reset gate}\\
 z_t &= \sigma(x_t W_{x,z} + b_{x,z} + h_{t-1} W_{h,z} + b_{h,z}) &&\text{update gate}\\
 n_t &= \tanh\bigl(x_t W_{x,n} + b_{x,n} + r_t \odot (h_{t-1} W_{h,n} + b_{h,n})\bigr)
-  &&\text{candidate, reset after the product}\\
+  &&\text{candidate, reset after}\\
 n_t &= \tanh\bigl(x_t W_{x,n} + b_{x,n} + (r_t \odot h_{t-1}) W_{h,n} + b_{h,n}\bigr)
-  &&\text{candidate, reset before it}\\
+  &&\text{candidate, reset before}\\
 h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}.
 \end{aligned}$$
 

@@ -60,7 +60,7 @@ def squared_loss(y_hat: ArrayLike, y: ArrayLike) -> float:
     ----------
     y_hat : array_like, any shape
         Predictions.
-    y : array_like, same shape as ``y_hat``
+    y : array_like, same shape as y_hat
         Targets.
 
     Returns
@@ -104,7 +104,7 @@ def squared_loss_backward(d_loss: float, y_hat: ArrayLike, y: ArrayLike) -> np.n
 
     Returns
     -------
-    numpy.ndarray, shape of ``y_hat``
+    numpy.ndarray, shape of y_hat
         $\partial L / \partial \hat y_n = \text{d\_loss}\cdot(\hat y_n - y_n)/N$.
 
     Examples

@@ -215,6 +215,34 @@ def test_units_that_start_equal_stay_equal(activation: str) -> None:
     assert not np.array_equal(params[0][0][:, 0], params[0][0][:, 1])
 
 
+def test_the_worked_graph_follows_the_three_gate_patterns() -> None:
+    """The page's worked graph: add distributes, multiply swaps, max routes, every value exact.
+
+    z = w1 x1 + w2 x2 + b, h = max(z, 0), L = (h - t)^2 / 2 with x = (2, -1), w = (0.5, -1.5),
+    t = 0.5. With b = -0.5, by hand: z = 2, h = 2, L = 1.125; dL/dh = h - t = 1.5 and max routes
+    all of it to z (z > 0); add gives 1.5 to b; multiply swaps, dw = x 1.5 = (3, -1.5) and
+    dx = w 1.5 = (0.75, -2.25). With b = -3, z = -0.5 and max routes everything to the
+    constant 0: z, w, x and b get 0. Small dyadic numbers: exact.
+    """
+    from reference import activations, losses
+
+    x, W, t = np.array([[2.0, -1.0]]), np.array([[0.5], [-1.5]]), np.array([[0.5]])
+    for bias, z_hand, dz_hand in ((-0.5, 2.0, 1.5), (-3.0, -0.5, 0.0)):
+        b = np.array([bias])
+        z = dn.dense(x, W, b)
+        h = activations.relu(z)
+        dh = losses.squared_loss_backward(1.0, h, t)
+        dz = activations.relu_backward(dh, z)
+        dx, dW, db = dn.dense_backward(dz, x, W, b)
+        assert z[0, 0] == z_hand
+        assert losses.squared_loss(h, t) == 0.5 * (max(z_hand, 0.0) - 0.5) ** 2
+        assert dh[0, 0] == max(z_hand, 0.0) - 0.5
+        assert dz[0, 0] == dz_hand  # max routes
+        assert db[0] == dz_hand  # add distributes
+        assert np.array_equal(dW, dz_hand * np.array([[2.0], [-1.0]]))  # multiply swaps: x
+        assert np.array_equal(dx, dz_hand * np.array([[0.5, -1.5]]))  # and w
+
+
 def test_one_hidden_layer_of_tanh_units_fits_sine() -> None:
     """The universal approximation theorem, seen once.
 

@@ -101,6 +101,46 @@ def test_the_input_gradient_sums_to_zero_and_is_orthogonal_to_x_hat(example, see
     assert np.all(np.abs((dx * normalised).sum(axis=axes)) <= gamma(2 * m + 8) * total + eps_term)
 
 
+@given(examples, nst.seeds())
+def test_the_closed_form_backward_is_the_chain_rule_taken_step_by_step(example, seed: int) -> None:
+    """The closed form of dx is the chain rule through x_hat, the variance and the mean, in turn.
+
+    With s = sqrt(var + eps): d x_hat_i = gamma dy_i; d var = -1/2 s^-3 sum_i d x_hat_i (x_i - mu);
+    d mu = -(1/s) sum_i d x_hat_i + d var (-2/m) sum_i (x_i - mu); and
+    dx_i = d x_hat_i / s + d var 2 (x_i - mu) / m + d mu / m (the page's derivation), from the
+    reference's own mu and var. Held to gamma_{2m+16} of both computations' gauges (each on
+    absolute values): the longest product of roundings is d mu's second term, d var (m + 8
+    operations) times sum_i (x_i - mu) (m), and the closed form's chain is shorter.
+    """
+    x, g, b = example.inputs
+    eps = example.attrs["eps"]
+    dy = np.random.default_rng(seed).standard_normal(x.shape)
+    dx, _, _ = bn.batchnorm_backward(dy, x, g, b, eps=eps)
+    _, mean, var = bn.batchnorm_train(x, g, b, eps=eps)
+    axes, m = _axes(x), x.size // x.shape[1]
+    centred, s = x - _per_feature(mean, x), _per_feature(np.sqrt(var + eps), x)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return _per_feature(values.sum(axis=axes), x)
+
+    d_normalised = _per_feature(g, x) * dy
+    d_var = -0.5 * s**-3 * total(d_normalised * centred)
+    d_mean = -total(d_normalised) / s + d_var * (-2.0 / m) * total(centred)
+    staged = d_normalised / s + d_var * 2.0 * centred / m + d_mean / m
+    # the same steps on absolute values, and the closed form's terms on absolute values
+    d_normalised_abs = np.abs(d_normalised)
+    d_var_abs = 0.5 * s**-3 * total(d_normalised_abs * np.abs(centred))
+    d_mean_abs = total(d_normalised_abs) / s + d_var_abs * (2.0 / m) * total(np.abs(centred))
+    staged_gauge = d_normalised_abs / s + d_var_abs * 2.0 * np.abs(centred) / m + d_mean_abs / m
+    normalised = np.abs(centred) / s
+    closed_gauge = (
+        np.abs(_per_feature(g, x))
+        / (m * s)
+        * (m * np.abs(dy) + total(np.abs(dy)) + normalised * total(np.abs(dy) * normalised))
+    )
+    assert_close(dx, staged, gauge=staged_gauge + closed_gauge, terms=2 * m + 16)
+
+
 @given(examples)
 def test_inference_with_the_batch_statistics_reproduces_training(example) -> None:
     """Inference given the batch's own mean and variance computes what training computed.

@@ -10,6 +10,8 @@ from matplotlib.figure import Figure
 
 from reference import (
     activations,
+    dense,
+    losses,
     mlp,
 )
 from reference.digits import load_digits_split, train_digit_network
@@ -93,8 +95,92 @@ def training_memory() -> Figure:
 
 
 #: name (the SVG's file name under figures/) -> the function that draws it
+def worked_graph() -> Figure:
+    """One unit, z = w1 x1 + w2 x2 + b, h = max(z, 0), L = (h - t)^2 / 2, every value shown."""
+    x, W, b, t = np.array([[2.0, -1.0]]), np.array([[0.5], [-1.5]]), np.array([-0.5]), 0.5
+    z = dense.dense(x, W, b)
+    h = activations.relu(z)
+    loss = losses.squared_loss(h, np.array([[t]]))
+    dh = losses.squared_loss_backward(1.0, h, np.array([[t]]))
+    dz = activations.relu_backward(dh, z)
+    dx, dW, db = dense.dense_backward(dz, x, W, b)
+    products = x[0] * W[:, 0]
+    fig, ax = plt.subplots(figsize=(9.6, 4.2))
+    ax.set_xlim(-0.6, 8.9)
+    ax.set_ylim(-1.3, 4.0)
+    ax.axis("off")
+    ax.grid(False)
+    nodes = {  # name: (x, y, label)
+        "x1": (0.0, 3.4, "$x_1$"),
+        "w1": (0.0, 2.2, "$w_1$"),
+        "x2": (0.0, 1.0, "$x_2$"),
+        "w2": (0.0, -0.2, "$w_2$"),
+        "b": (2.2, -0.9, "$b$"),
+        "q1": (1.9, 2.8, "$\\times$"),
+        "q2": (1.9, 0.4, "$\\times$"),
+        "z": (3.9, 1.6, "$+$"),
+        "zero": (4.7, -0.4, "$0$"),
+        "h": (5.7, 1.6, "max"),
+        "t": (6.7, -0.4, "$t$"),
+        "L": (7.7, 1.6, "$L$"),
+    }
+    for x_at, y_at, label in nodes.values():
+        gate = label in ("$\\times$", "$+$", "max", "$L$")
+        ax.text(
+            x_at,
+            y_at,
+            label,
+            ha="center",
+            va="center",
+            fontsize=11,
+            bbox={
+                "boxstyle": "circle" if gate else "round",
+                "facecolor": "#e8eef7" if gate else "white",
+                "edgecolor": "#4a6fa5",
+            },
+        )
+    forward, backward = "#2e7d32", "#c62828"
+    edges = [  # from, to, forward value, gradient (None: a constant, not learned)
+        ("x1", "q1", x[0, 0], dx[0, 0]),
+        ("w1", "q1", W[0, 0], dW[0, 0]),
+        ("x2", "q2", x[0, 1], dx[0, 1]),
+        ("w2", "q2", W[1, 0], dW[1, 0]),
+        ("q1", "z", products[0], db[0]),
+        ("q2", "z", products[1], db[0]),
+        ("b", "z", b[0], db[0]),
+        ("z", "h", z[0, 0], dz[0, 0]),
+        ("zero", "h", 0.0, None),
+        ("h", "L", h[0, 0], dh[0, 0]),
+        ("t", "L", t, None),
+    ]
+    for start, end, value, grad in edges:
+        (x0, y0, _), (x1, y1, _) = nodes[start], nodes[end]
+        ax.annotate(
+            "",
+            xy=(x1, y1),
+            xytext=(x0, y0),
+            arrowprops={"arrowstyle": "->", "color": "#555555", "shrinkA": 14, "shrinkB": 14},
+        )
+        # the numbers a third of the way along, where converging edges are still apart
+        label_x, label_y = x0 + 0.38 * (x1 - x0), y0 + 0.38 * (y1 - y0)
+        if abs(y1 - y0) > abs(x1 - x0):  # a steep edge: the numbers beside it, not on it
+            label_x -= 0.22
+        ax.text(label_x, label_y + 0.12, f"{value:g}", color=forward, ha="center", fontsize=9)
+        if grad is not None:
+            ax.text(label_x, label_y - 0.38, f"{grad:g}", color=backward, ha="center", fontsize=9)
+    ax.text(8.3, 1.6, f"= {loss:g}", va="center", fontsize=10, color=forward)
+    ax.text(
+        -0.5,
+        -1.25,
+        "green: the forward value on each edge; red: the gradient of L with respect to it",
+        fontsize=9,
+    )
+    return fig
+
+
 FIGURES: dict[str, Callable[[], Figure]] = {
     "backpropagation-digits": digits_result,
     "backpropagation-sine": sine_fit,
     "backpropagation-memory": training_memory,
+    "backpropagation-graph": worked_graph,
 }
