@@ -1,7 +1,7 @@
 // Open every page of the built site in headless Chromium, 1280 pixels wide, and fail if a
-// formula is left unrendered, shows a KaTeX error or is wider than the text column, if a
-// Sphinx role or double backticks show as text, if a figure is missing, if a script throws,
-// if any request leaves 127.0.0.1, or if a search finds nothing.
+// formula is left unrendered, shows a KaTeX error or is wider than the text column (there and
+// again at 400 pixels), if a Sphinx role or double backticks show as text, if a figure is
+// missing, if a script throws, if any request leaves 127.0.0.1, or if a search finds nothing.
 //
 // usage: node .ci/browser-check.mjs [site-directory]   (CHROMIUM overrides /usr/bin/chromium)
 
@@ -136,6 +136,13 @@ for (const file of (await pages(siteDir)).sort()) {
   for (const text of found.roles) fail(`a Sphinx role shown as text: ${text}`);
   for (const text of found.backticks) fail(`double backticks shown as text: ${text}`);
   for (const text of found.wide) fail(`a display formula wider than its column: ${text}`);
+  // and on a phone, 400 pixels wide: the same page laid out again, every display formula
+  // still within its column (stacked in aligned rows where one line would not fit)
+  await page.setViewportSize({ width: 400, height: 900 });
+  const narrow = await page.evaluate(() => [...document.querySelectorAll("div.arithmatex")]
+    .filter((e) => e.scrollWidth > e.clientWidth + 1)
+    .map((e) => `${e.scrollWidth - e.clientWidth} px too wide: ${e.textContent.slice(0, 60)}`));
+  for (const text of narrow) fail(`at 400 px, a display formula wider than its column: ${text}`);
   for (const image of found.images) if (!image.ok) fail(`figure missing: ${image.src}`);
   await page.close();
 }

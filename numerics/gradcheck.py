@@ -7,9 +7,11 @@ the forward does, on the same inputs, to an error bound it derives as it goes.
 backward pass computes $J^\top u$ for a cotangent $u$ shaped like the output.
 For any tangent $v$ shaped like the input,
 
-$$\langle J^\top u,\ v\rangle \;=\; \langle u,\ J v\rangle
-  \;=\; \frac{d}{dt}\,\varphi(t)\Big|_{t=0},\qquad
-  \varphi(t) = \langle u,\ f(x + t v)\rangle .$$
+$$\begin{aligned}
+\langle J^\top u,\ v\rangle \; &=\; \langle u,\ J v\rangle
+  \;=\; \frac{d}{dt}\,\varphi(t)\Big|_{t=0},\\
+\varphi(t) &= \langle u,\ f(x + t v)\rangle .
+\end{aligned}$$
 
 The left side uses the backward alone; the right side uses the forward alone.
 Random $u$ and $v$ make an error in any entry of $J^\top u$ show with

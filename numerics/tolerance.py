@@ -5,8 +5,10 @@ wrong a right answer may be. For a result that is a sum of $n$ products, such
 as a dot product, a matrix product or a convolution, the classic bound
 (Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., 2002, §3.1) is
 
-$$|\mathrm{fl}(y) - y| \le \gamma_n \sum_i |x_i|\,|w_i|, \qquad
-  \gamma_n = \frac{n u}{1 - n u},$$
+$$\begin{aligned}
+|\mathrm{fl}(y) - y| &\le \gamma_n \sum_i |x_i|\,|w_i|,\\
+\gamma_n &= \frac{n u}{1 - n u},
+\end{aligned}$$
 
 with $u$ the unit round-off ($2^{-53}$ for float64). The sum of absolute
 values on the right is the **gauge**: the same computation run on $|x|$ and

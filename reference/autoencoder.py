@@ -260,12 +260,17 @@ def autoencoder_loss_backward(
 
     Backpropagation through the two layers, the penalty's gradient joining at the code:
 
-    $$\delta a = g'(a)\odot\frac{\hat x - t}{N}\ \ \text{(squared)}, \quad
-    \delta a = \frac{\hat x - t}{N}\ \ \text{(sigmoid and cross-entropy)},$$
+    $$\begin{aligned}
+    \delta a &= g'(a)\odot\frac{\hat x - t}{N}\ \ \text{(squared)},\\
+    \delta a &= \frac{\hat x - t}{N}\ \ \text{(sigmoid and cross-entropy)},
+    \end{aligned}$$
 
-    $$\delta c = \delta a\, W_d^\top + \beta\,\partial_c\mathrm{KL}, \qquad
-    \delta z = f'(z)\odot\delta c, \qquad \delta W_e = x^\top\delta z, \quad
-    \delta W_d = c^\top\delta a.$$
+    $$\begin{aligned}
+    \delta c &= \delta a\, W_d^\top + \beta\,\partial_c\mathrm{KL},\\
+    \delta z &= f'(z)\odot\delta c,\\
+    \delta W_e &= x^\top\delta z,\\
+    \delta W_d &= c^\top\delta a.
+    \end{aligned}$$
 
     With tied weights the gradient of the shared $W$ is ``dw_enc + dw_dec.T``. Without
     ``target``, ``x`` is its own target and ``dx`` has that path too: $-(\hat x - x)/N$

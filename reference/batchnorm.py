@@ -6,8 +6,12 @@ Szegedy). Batch normalisation standardises each feature over the batch, so
 that it has mean 0 and variance 1 whatever the layers before did, and then
 gives the layer back a scale $\gamma$ and a shift $\beta$ of its own to learn:
 
-$$\mu = \frac1m\sum_i x_i,\qquad \sigma^2 = \frac1m\sum_i (x_i - \mu)^2,\qquad
-\hat x_i = \frac{x_i - \mu}{\sqrt{\sigma^2 + \epsilon}},\qquad y_i = \gamma\hat x_i + \beta,$$
+$$\begin{aligned}
+\mu &= \frac1m\sum_i x_i,\\
+\sigma^2 &= \frac1m\sum_i (x_i - \mu)^2,\\
+\hat x_i &= \frac{x_i - \mu}{\sqrt{\sigma^2 + \epsilon}},\\
+y_i &= \gamma\hat x_i + \beta,
+\end{aligned}$$
 
 per feature of an (N, F) input ($m = N$) or per channel of an (N, C, H, W)
 input ($m = NHW$). $\sigma^2$ is the **biased** batch variance (divided by
@@ -214,8 +218,10 @@ def update_running_stats(
 
     The convention here: ``momentum`` is the weight of the **old** value,
 
-    $$\bar\mu \leftarrow m\,\bar\mu + (1 - m)\,\mu_B,\qquad
-    \bar\sigma^2 \leftarrow m\,\bar\sigma^2 + (1 - m)\,\frac{n}{n - 1}\sigma_B^2,$$
+    $$\begin{aligned}
+    \bar\mu &\leftarrow m\,\bar\mu + (1 - m)\,\mu_B,\\
+    \bar\sigma^2 &\leftarrow m\,\bar\sigma^2 + (1 - m)\,\frac{n}{n - 1}\sigma_B^2,
+    \end{aligned}$$
 
     keeping the **unbiased** variance ($n$ values per feature, $n \ge 2$), the
     estimate of the population's.

@@ -10,8 +10,10 @@ unit.
 Like every deep learning library, this computes the **cross-correlation**
 (the kernel is not flipped):
 
-$$y_{n,o,i,j} = b_o + \sum_{c}\sum_{p=0}^{k_H-1}\sum_{q=0}^{k_W-1}
-  x_{n,\ g C'_{in} + c,\ i s_H - P_T + p d_H,\ j s_W - P_L + q d_W}\; w_{o,c,p,q},$$
+$$\begin{aligned}
+y_{n,o,i,j} &= b_o + \sum_{c}\sum_{p=0}^{k_H-1}\sum_{q=0}^{k_W-1} w_{o,c,p,q}\\
+&\qquad\cdot x_{n,\ g C'_{in} + c,\ i s_H - P_T + p d_H,\ j s_W - P_L + q d_W},
+\end{aligned}$$
 
 with inputs outside the image read as 0 (zero padding), $g$ the group of
 output channel $o$ and $C'_{in} = C_{in}/\text{groups}$ the input channels of

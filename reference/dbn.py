@@ -183,8 +183,10 @@ def variational_bound(v: ArrayLike, stack: Any) -> np.ndarray:
     as the approximating distribution, the first RBM's $p(v \mid h)$, and the second RBM's
     marginal $p_2(h)$ as the prior over $h$ (Hinton, Osindero & Teh 2006, section 4):
 
-    $$\log p(v) \ge \sum_h q(h \mid v)\big[\log p_2(h) + \log p_1(v \mid h)
-    - \log q(h \mid v)\big],$$
+    $$\begin{aligned}
+    \log p(v) &\ge \sum_h q(h \mid v)\big[\log p_2(h) + \log p_1(v \mid h)\\
+    &\qquad - \log q(h \mid v)\big],
+    \end{aligned}$$
 
     summed over every state of $h$ (at most 20 units). With the second RBM at
     $(W_1^\top, b_{h,1}, b_{v,1})$ its marginal $p_2(h)$ is the first RBM's own $p_1(h)$, $q$
@@ -359,9 +361,11 @@ def wake_sleep_step(
     recognition weights learn to recover its causes (the gradient of
     $\log q(s_1, \ldots, s_L \mid s_0)$ at the dream's states):
 
-    $$\Delta R_l = \eta'\,\langle s_l^\top (s_{l+1} - q_{l+1})\rangle,\quad
-    \Delta r_l = \eta'\,\langle s_{l+1} - q_{l+1}\rangle,\quad
-    q_{l+1} = \sigma(s_l R_l + r_l).$$
+    $$\begin{aligned}
+    \Delta R_l &= \eta'\,\langle s_l^\top (s_{l+1} - q_{l+1})\rangle,\\
+    \Delta r_l &= \eta'\,\langle s_{l+1} - q_{l+1}\rangle,\\
+    q_{l+1} &= \sigma(s_l R_l + r_l).
+    \end{aligned}$$
 
     $\langle\cdot\rangle$ is the mean over the rows. Every unit is drawn as $[u < p]$ with $u$
     uniform on [0, 1) from ``rng``: the wake pass layer by layer upward (one array of shape

@@ -3,17 +3,22 @@ r"""The dense (fully connected) layer: every output unit weighs every input.
 A layer of $F_{out}$ units, each with $F_{in}$ weights and a bias, applied to
 a batch of $N$ inputs at once is one matrix product:
 
-$$y = x W + b, \qquad x \in \mathbb R^{N\times F_{in}},\
-W \in \mathbb R^{F_{in}\times F_{out}},\ b \in \mathbb R^{F_{out}}.$$
+$$\begin{aligned}
+y &= x W + b,\\
+x &\in \mathbb R^{N\times F_{in}},\ W \in \mathbb R^{F_{in}\times F_{out}},\
+b \in \mathbb R^{F_{out}}.
+\end{aligned}$$
 
 Column $j$ of $W$ holds the weights of unit $j$. (PyTorch's ``nn.Linear``
 stores the transpose, ``weight`` of shape (fan_out, fan_in), and computes
 $x W^\top + b$.) Its backward, by the chain rule on each entry
 $y_{nj} = \sum_i x_{ni} W_{ij} + b_j$:
 
-$$\frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} W^\top,\qquad
-\frac{\partial L}{\partial W} = x^\top \frac{\partial L}{\partial y},\qquad
-\frac{\partial L}{\partial b} = \sum_n \frac{\partial L}{\partial y_{n\cdot}}.$$
+$$\begin{aligned}
+\frac{\partial L}{\partial x} &= \frac{\partial L}{\partial y} W^\top,\\
+\frac{\partial L}{\partial W} &= x^\top \frac{\partial L}{\partial y},\\
+\frac{\partial L}{\partial b} &= \sum_n \frac{\partial L}{\partial y_{n\cdot}}.
+\end{aligned}$$
 
 The products run in BLAS, through Numba's ``np.dot``: this is where a network
 spends its time, and a reference that is slow here is not used.

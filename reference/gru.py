@@ -6,20 +6,22 @@ the old state and a candidate $n_t$, and the reset gate $r_t$ chooses how much
 of the old state the candidate sees.
 
 $$\begin{aligned}
-r_t &= \sigma(x_t W_{x,r} + b_{x,r} + h_{t-1} W_{h,r} + b_{h,r}) &&\text{reset gate}\\
-z_t &= \sigma(x_t W_{x,z} + b_{x,z} + h_{t-1} W_{h,z} + b_{h,z}) &&\text{update gate}\\
-n_t &= \tanh\bigl(x_t W_{x,n} + b_{x,n} + r_t \odot (h_{t-1} W_{h,n} + b_{h,n})\bigr)
-  &&\text{candidate, reset after}\\
-n_t &= \tanh\bigl(x_t W_{x,n} + b_{x,n} + (r_t \odot h_{t-1}) W_{h,n} + b_{h,n}\bigr)
-  &&\text{candidate, reset before}\\
-h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1}.
+r_t &= \sigma(x_t W_{x,r} + b_{x,r} + h_{t-1} W_{h,r} + b_{h,r}),\\
+z_t &= \sigma(x_t W_{x,z} + b_{x,z} + h_{t-1} W_{h,z} + b_{h,z}),\\
+n_t &= \tanh\bigl(x_t W_{x,n} + b_{x,n}\\
+&\qquad + r_t \odot (h_{t-1} W_{h,n} + b_{h,n})\bigr)\quad\text{or}\\
+n_t &= \tanh\bigl(x_t W_{x,n} + b_{x,n}\\
+&\qquad + (r_t \odot h_{t-1}) W_{h,n} + b_{h,n}\bigr),\\
+h_t &= (1 - z_t) \odot n_t + z_t \odot h_{t-1},
 \end{aligned}$$
 
-The two candidates are the two variants in use, and they are **not** the same
-function: PyTorch, cuDNN and Keras's ``reset_after=True`` apply the reset after
-the state's product (ONNX's ``linear_before_reset=1``); Cho et al.'s paper, ONNX's
-default (``linear_before_reset=0``) and Keras's ``reset_after=False`` before it.
-Exporting one as the other is a known source of wrong results, so
+with $r_t$ the reset gate, $z_t$ the update gate and $n_t$ the candidate, reset after the
+state's product (the first) or before it (the second). The two candidates are the two
+variants in use, and they are **not** the same function: PyTorch, cuDNN and Keras's
+``reset_after=True`` apply the reset after the state's product (ONNX's
+``linear_before_reset=1``); Cho et al.'s paper, ONNX's default (``linear_before_reset=0``)
+and Keras's ``reset_after=False`` before it. Exporting one as the other is a known source
+of wrong results, so
 ``linear_before_reset`` has no default here: every call says which. The two agree
 where $r_t = 1$; the bias $b_{h,n}$ is why there are two biases (it sits inside
 the reset in the first variant).

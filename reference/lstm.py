@@ -7,13 +7,16 @@ et al. 2000) keeps a second state, the cell $c_t$, that is changed only by
 addition, under the control of three gates with values in (0, 1):
 
 $$\begin{aligned}
-i_t &= \sigma(x_t W_{x,i} + h_{t-1} W_{h,i} + b_i + p_i \odot c_{t-1}) &&\text{input gate}\\
-f_t &= \sigma(x_t W_{x,f} + h_{t-1} W_{h,f} + b_f + p_f \odot c_{t-1}) &&\text{forget gate}\\
-g_t &= \tanh(x_t W_{x,g} + h_{t-1} W_{h,g} + b_g) &&\text{candidate}\\
-c_t &= f_t \odot c_{t-1} + i_t \odot g_t &&\text{cell}\\
-o_t &= \sigma(x_t W_{x,o} + h_{t-1} W_{h,o} + b_o + p_o \odot c_t) &&\text{output gate}\\
-h_t &= o_t \odot \tanh(c_t).
+i_t &= \sigma(x_t W_{x,i} + h_{t-1} W_{h,i} + b_i + p_i \odot c_{t-1}),\\
+f_t &= \sigma(x_t W_{x,f} + h_{t-1} W_{h,f} + b_f + p_f \odot c_{t-1}),\\
+g_t &= \tanh(x_t W_{x,g} + h_{t-1} W_{h,g} + b_g),\\
+c_t &= f_t \odot c_{t-1} + i_t \odot g_t,\\
+o_t &= \sigma(x_t W_{x,o} + h_{t-1} W_{h,o} + b_o + p_o \odot c_t),\\
+h_t &= o_t \odot \tanh(c_t),
 \end{aligned}$$
+
+with $i_t$, $f_t$ and $o_t$ the input, forget and output gates, $g_t$ the candidate and
+$c_t$ the cell.
 
 Along the cell the gradient is multiplied by $f_t$ only, $\partial c_t /
 \partial c_{t-1} = \operatorname{diag}(f_t)$ (plus the paths through the

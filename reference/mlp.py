@@ -2,17 +2,22 @@ r"""The multilayer perceptron, and backpropagation written out by the chain rule
 
 An MLP is dense layers, each followed by an activation:
 
-$$a^{(0)} = x,\qquad z^{(l)} = a^{(l-1)} W_l + b_l,\qquad a^{(l)} = f_l(z^{(l)}),
-\qquad l = 1, \dots, L,$$
+$$\begin{aligned}
+a^{(0)} &= x,\\
+z^{(l)} &= a^{(l-1)} W_l + b_l,\\
+a^{(l)} &= f_l(z^{(l)}),\qquad l = 1, \dots, L,
+\end{aligned}$$
 
 and its output is $a^{(L)}$. **Backpropagation** is the chain rule applied
 from the output back, one layer at a time. Given $\delta a^{(L)} =
 \partial \ell / \partial a^{(L)}$:
 
-$$\delta z^{(l)} = f_l'(z^{(l)}) \odot \delta a^{(l)},\quad
-\delta W_l = a^{(l-1)\top} \delta z^{(l)},\quad
-\delta b_l = \textstyle\sum_n \delta z^{(l)}_n,\quad
-\delta a^{(l-1)} = \delta z^{(l)} W_l^\top .$$
+$$\begin{aligned}
+\delta z^{(l)} &= f_l'(z^{(l)}) \odot \delta a^{(l)},\\
+\delta W_l &= a^{(l-1)\top} \delta z^{(l)},\\
+\delta b_l &= \textstyle\sum_n \delta z^{(l)}_n,\\
+\delta a^{(l-1)} &= \delta z^{(l)} W_l^\top .
+\end{aligned}$$
 
 (For softmax, "$f' \odot$" is the product with its Jacobian, which
 :func:`reference.activations.softmax_backward` computes.) Each step needs

@@ -228,9 +228,11 @@ def adam_step(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Adam, bias-corrected, with the step count $t$ starting at 1.
 
-    $$m \leftarrow \beta_1 m + (1 - \beta_1) g,\quad
-    v \leftarrow \beta_2 v + (1 - \beta_2) g^2,\quad
-    w \leftarrow w - \eta\,\frac{m/(1 - \beta_1^t)}{\sqrt{v/(1 - \beta_2^t)} + \epsilon}.$$
+    $$\begin{aligned}
+    m &\leftarrow \beta_1 m + (1 - \beta_1) g,\\
+    v &\leftarrow \beta_2 v + (1 - \beta_2) g^2,\\
+    w &\leftarrow w - \eta\,\frac{m/(1 - \beta_1^t)}{\sqrt{v/(1 - \beta_2^t)} + \epsilon}.
+    \end{aligned}$$
 
     $\epsilon$ is added **after** the square root, as in the Adam paper and
     PyTorch. On the first step ($m = v = 0$, $t = 1$) each coordinate with a

@@ -3,8 +3,10 @@ r"""Restricted Boltzmann machines: binary units, an energy, and learning by Gibb
 A Bernoulli-Bernoulli RBM joins a layer of visible units $v \in \{0,1\}^{n_v}$ to a layer of
 hidden units $h \in \{0,1\}^{n_h}$, with no connection inside a layer, through the energy
 
-$$E(v, h) = -v \cdot b_v - h \cdot b_h - v^\top W h, \qquad
-p(v, h) = e^{-E(v, h)} / Z.$$
+$$\begin{aligned}
+E(v, h) &= -v \cdot b_v - h \cdot b_h - v^\top W h,\\
+p(v, h) &= e^{-E(v, h)} / Z.
+\end{aligned}$$
 
 Given one layer the units of the other are independent sigmoids, so Gibbs sampling alternates
 whole layers. Learning raises the log-likelihood of the data, whose gradient is a data term
@@ -66,8 +68,11 @@ def free_energy(v: ArrayLike, W: ArrayLike, b_v: ArrayLike, b_h: ArrayLike) -> n
 
     Summing the hidden units out one at a time (each is 0 or 1),
 
-    $$F(v) = -v \cdot b_v - \sum_j \operatorname{softplus}\big(b_{h,j} + (vW)_j\big),
-    \qquad \operatorname{softplus}(a) = \log(1 + e^a),$$
+    $$\begin{aligned}
+    F(v) &= -v \cdot b_v\\
+    &\quad - \sum_j \operatorname{softplus}\big(b_{h,j} + (vW)_j\big),\\
+    \operatorname{softplus}(a) &= \log(1 + e^a),
+    \end{aligned}$$
 
     so $p(v) = e^{-F(v)}/Z$. The formula is defined for any real ``v``, and so is this
     function (its gradient in ``v`` is :func:`free_energy_backward`'s first output).
@@ -101,10 +106,12 @@ def free_energy_backward(
 
     With $p_n = \sigma(b_h + v_n W)$, the hidden probabilities given $v_n$:
 
-    $$\frac{\partial F}{\partial v} = -b_v - W p, \quad
-    \frac{\partial F}{\partial W} = -v\, p^\top, \quad
-    \frac{\partial F}{\partial b_v} = -v, \quad
-    \frac{\partial F}{\partial b_h} = -p.$$
+    $$\begin{aligned}
+    \frac{\partial F}{\partial v} &= -b_v - W p,\\
+    \frac{\partial F}{\partial W} &= -v\, p^\top,\\
+    \frac{\partial F}{\partial b_v} &= -v,\\
+    \frac{\partial F}{\partial b_h} &= -p.
+    \end{aligned}$$
 
     The log-likelihood's gradient is the model's mean of these minus the data's
     (:func:`log_likelihood_gradient`).
@@ -203,8 +210,10 @@ def cd_gradient(
     model term (:func:`log_likelihood_gradient`); CD-k replaces the model's expectation by
     the states that k full Gibbs steps reach from each data row (Hinton 2002):
 
-    $$\Delta W = \tfrac1N \textstyle\sum_n v_n\, p(h \mid v_n)^\top
-    - \tfrac1M \sum_m v^{(k)}_m\, p(h \mid v^{(k)}_m)^\top,$$
+    $$\begin{aligned}
+    \Delta W &= \tfrac1N \textstyle\sum_n v_n\, p(h \mid v_n)^\top\\
+    &\quad - \tfrac1M \textstyle\sum_m v^{(k)}_m\, p(h \mid v^{(k)}_m)^\top,
+    \end{aligned}$$
 
     with $\Delta b_v$ and $\Delta b_h$ the same means of $v$ and of $p(h \mid v)$. As in
     Hinton's practical guide (and scikit-learn's ``BernoulliRBM``) the positive phase uses the
@@ -257,8 +266,10 @@ def log_partition(W: ArrayLike, b_v: ArrayLike, b_h: ArrayLike) -> float:
 
     Summing the other layer out as in :func:`free_energy`, with the hidden layer enumerated,
 
-    $$\log Z = \log \sum_{h \in \{0,1\}^{n_h}} \exp\Big(h \cdot b_h
-    + \sum_i \operatorname{softplus}\big(b_{v,i} + (W h)_i\big)\Big),$$
+    $$\begin{aligned}
+    \log Z &= \log \sum_{h \in \{0,1\}^{n_h}} \exp\Big(h \cdot b_h\\
+    &\qquad + \sum_i \operatorname{softplus}\big(b_{v,i} + (W h)_i\big)\Big),
+    \end{aligned}$$
 
     and symmetrically when the visible layer is the smaller. The log-sum-exp is taken over
     blocks of 4096 states, each block summed at its own maximum.
@@ -304,8 +315,11 @@ def log_likelihood_gradient(
 
     Since $\log p(v) = -F(v) - \log Z$ and $\partial \log Z = \mathbb{E}_{p}[-\partial F]$,
 
-    $$\frac{\partial}{\partial W} \frac1N \sum_n \log p(v_n)
-    = \frac1N \sum_n v_n\, \sigma(b_h + v_n W)^\top - \mathbb{E}_{p(v, h)}\big[v h^\top\big],$$
+    $$\begin{aligned}
+    \frac{\partial}{\partial W} \frac1N \sum_n \log p(v_n)
+    &= \frac1N \sum_n v_n\, \sigma(b_h + v_n W)^\top\\
+    &\quad - \mathbb{E}_{p(v, h)}\big[v h^\top\big],
+    \end{aligned}$$
 
     and likewise $\mathbb{E}[v]$ for $b_v$ and $\mathbb{E}[h]$ for $b_h$. The model's
     expectations are sums over every state of the smaller layer, weighted by its exact
@@ -364,8 +378,10 @@ def ais_log_partition(
     exactly. Between A and the RBM lie the distributions, for $0 = \beta_0 < \dots <
     \beta_K = 1$,
 
-    $$p^*_k(v) = e^{(1-\beta_k)\, v \cdot b_A + \beta_k\, v \cdot b_v}
-    \prod_j \big(1 + e^{\beta_k (b_{h,j} + (vW)_j)}\big).$$
+    $$\begin{aligned}
+    p^*_k(v) &= e^{(1-\beta_k)\, v \cdot b_A + \beta_k\, v \cdot b_v}\\
+    &\quad\cdot \prod_j \big(1 + e^{\beta_k (b_{h,j} + (vW)_j)}\big).
+    \end{aligned}$$
 
     Each run draws $v_1 \sim p_A$, then for $k = 1, \dots, K$ adds
     $\log p^*_k(v_k) - \log p^*_{k-1}(v_k)$ to its log-weight and moves $v_k$ by one Gibbs

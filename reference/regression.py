@@ -216,8 +216,10 @@ def fit_sgd(
     step on its half mean squared error
     $L_B = \frac{1}{2|B|}\sum_{n\in B} (x_n^\top w + b - y_n)^2$:
 
-    $$w \leftarrow w - \eta\, \frac{1}{|B|}\sum_{n\in B} r_n x_n, \qquad
-      b \leftarrow b - \eta\, \frac{1}{|B|}\sum_{n\in B} r_n,$$
+    $$\begin{aligned}
+    w &\leftarrow w - \eta\, \frac{1}{|B|}\sum_{n\in B} r_n x_n,\\
+    b &\leftarrow b - \eta\, \frac{1}{|B|}\sum_{n\in B} r_n,
+    \end{aligned}$$
 
     with $r_n = x_n^\top w + b - y_n$ and $\eta$ = ``lr``.
 
@@ -367,8 +369,10 @@ def house_prices(
 
     Floor areas are uniform in [40, 200] m², ages uniform in [0, 60] years, and
 
-    $$\text{price} = 2.5\cdot\text{area} - 1.2\cdot\text{age} + 30 + \varepsilon,
-      \qquad \varepsilon \sim \mathcal N(0, \text{noise}^2),$$
+    $$\begin{aligned}
+    \text{price} &= 2.5\cdot\text{area} - 1.2\cdot\text{age} + 30 + \varepsilon,\\
+    \varepsilon &\sim \mathcal N(0, \text{noise}^2),
+    \end{aligned}$$
 
     in thousands. The true weights are (2.5, -1.2) and the true bias 30.
 

@@ -17,8 +17,11 @@ step after, $\bar h_t = \partial L / \partial h_t|_{\text{out}} + \bar a_{t+1}
 W_h^\top$, and then $\bar a_t = \bar h_t \odot f'(a_t)$. The weights, shared by
 every step, sum their gradients over the steps:
 
-$$\bar W_x = \sum_t x_t^\top \bar a_t,\qquad \bar W_h = \sum_t h_{t-1}^\top \bar a_t,
-\qquad \bar b = \sum_{t,n} \bar a_{t,n}.$$
+$$\begin{aligned}
+\bar W_x &= \sum_t x_t^\top \bar a_t,\\
+\bar W_h &= \sum_t h_{t-1}^\top \bar a_t,\\
+\bar b &= \sum_{t,n} \bar a_{t,n}.
+\end{aligned}$$
 
 The gradient reaching $h_0$ from $h_T$ is a product of $T$ Jacobians
 $\operatorname{diag}(f'(a_t)) W_h^\top$: its norm shrinks or grows geometrically
