@@ -67,6 +67,22 @@ def test_the_output_ignores_a_positive_affine_map_of_a_feature(
     assert np.all(np.abs(moved - y) <= gamma(2 * terms) * (gauge + moved_gauge) + drift)
 
 
+def _feature_totals(values: np.ndarray) -> np.ndarray:
+    """Each feature's sum over the batch (and the positions), broadcast back to the input."""
+    return _per_feature(values.sum(axis=_axes(values)), values)
+
+
+def _closed_form_terms(
+    dy: np.ndarray, normalised: np.ndarray, g: np.ndarray, var: np.ndarray, eps: float
+) -> np.ndarray:
+    """The terms of dx on absolute values: g/(m s) (m |dy| + sum |dy| + |x_hat| sum |dy x_hat|)."""
+    m = dy.size // dy.shape[1]
+    total = _feature_totals
+    scale = _per_feature(np.abs(g) / np.sqrt(var + eps) / m, dy)
+    size = np.abs(normalised)
+    return scale * (m * np.abs(dy) + total(np.abs(dy)) + size * total(np.abs(dy) * size))
+
+
 @given(examples, nst.seeds())
 def test_the_input_gradient_sums_to_zero_and_is_orthogonal_to_x_hat(example, seed: int) -> None:
     """Per feature, sum_i dx_i = 0 and sum_i dx_i x_hat_i = 0 (up to the eps term).
@@ -83,12 +99,7 @@ def test_the_input_gradient_sums_to_zero_and_is_orthogonal_to_x_hat(example, see
     normalised = (x - _per_feature(mean, x)) / np.sqrt(_per_feature(var, x) + eps)
     axes = _axes(x)
     m = x.size // x.shape[1]
-    scale = _per_feature(np.abs(g) / np.sqrt(var + eps) / m, x)
-    terms = scale * (
-        m * np.abs(dy)
-        + _per_feature(np.abs(dy).sum(axis=axes), x)
-        + np.abs(normalised) * _per_feature(np.abs(dy * normalised).sum(axis=axes), x)
-    )
+    terms = _closed_form_terms(dy, normalised, g, var, eps)
     total = (terms * (1.0 + np.abs(normalised))).sum(axis=axes)
     # sum dx x_hat = g / sqrt(var + eps) dgamma (1 - sum x_hat^2 / m) = ... eps / (var + eps)
     eps_term = (
@@ -117,12 +128,9 @@ def test_the_closed_form_backward_is_the_chain_rule_taken_step_by_step(example, 
     dy = np.random.default_rng(seed).standard_normal(x.shape)
     dx, _, _ = bn.batchnorm_backward(dy, x, g, b, eps=eps)
     _, mean, var = bn.batchnorm_train(x, g, b, eps=eps)
-    axes, m = _axes(x), x.size // x.shape[1]
+    m = x.size // x.shape[1]
     centred, s = x - _per_feature(mean, x), _per_feature(np.sqrt(var + eps), x)
-
-    def total(values: np.ndarray) -> np.ndarray:
-        return _per_feature(values.sum(axis=axes), x)
-
+    total = _feature_totals
     d_normalised = _per_feature(g, x) * dy
     d_var = -0.5 * s**-3 * total(d_normalised * centred)
     d_mean = -total(d_normalised) / s + d_var * (-2.0 / m) * total(centred)
@@ -132,12 +140,7 @@ def test_the_closed_form_backward_is_the_chain_rule_taken_step_by_step(example, 
     d_var_abs = 0.5 * s**-3 * total(d_normalised_abs * np.abs(centred))
     d_mean_abs = total(d_normalised_abs) / s + d_var_abs * (2.0 / m) * total(np.abs(centred))
     staged_gauge = d_normalised_abs / s + d_var_abs * 2.0 * np.abs(centred) / m + d_mean_abs / m
-    normalised = np.abs(centred) / s
-    closed_gauge = (
-        np.abs(_per_feature(g, x))
-        / (m * s)
-        * (m * np.abs(dy) + total(np.abs(dy)) + normalised * total(np.abs(dy) * normalised))
-    )
+    closed_gauge = _closed_form_terms(dy, centred / s, g, var, eps)
     assert_close(dx, staged, gauge=staged_gauge + closed_gauge, terms=2 * m + 16)
 
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numba
 import numpy as np
@@ -37,18 +38,25 @@ def _d_out(output: object) -> object:
     return np.ones_like(output) if np.ndim(output) else 1.0
 
 
-def test_every_reference_op_with_a_backward_is_in_the_catalog() -> None:
-    """Each public `name`/`name_backward` pair of the reference is registered."""
+def _reference_modules() -> dict[str, Any]:
+    """Every module of the reference, the private helpers included, by name."""
     import importlib
     import pkgutil
 
     import reference
 
+    return {
+        info.name: importlib.import_module(f"reference.{info.name}")
+        for info in pkgutil.iter_modules(reference.__path__)
+    }
+
+
+def test_every_reference_op_with_a_backward_is_in_the_catalog() -> None:
+    """Each public `name`/`name_backward` pair of the reference is registered."""
     pairs = set()
-    for module_info in pkgutil.iter_modules(reference.__path__):
-        if module_info.name.startswith("_"):
+    for module_name, module in _reference_modules().items():
+        if module_name.startswith("_"):
             continue
-        module = importlib.import_module(f"reference.{module_info.name}")
         for name in getattr(module, "__all__", ()):
             if name.endswith("_backward") and name.removesuffix("_backward") in module.__all__:
                 pairs.add(name.removesuffix("_backward"))
@@ -358,18 +366,12 @@ def test_hostile_arguments_end_in_a_named_error_or_a_documented_result(
 
 def _read_only_signatures() -> list[str]:
     """Every compiled signature of the reference's kernels that takes a read-only array."""
-    import importlib
-    import pkgutil
-
-    import reference
-
     found = []
-    for module_info in pkgutil.iter_modules(reference.__path__):
-        module = importlib.import_module(f"reference.{module_info.name}")
+    for module_name, module in _reference_modules().items():
         for name, kernel in vars(module).items():
             for signature in getattr(kernel, "signatures", ()):  # a Numba dispatcher's
                 if any(isinstance(arg, numba.types.Array) and not arg.mutable for arg in signature):
-                    found.append(f"{module_info.name}.{name}{signature}")
+                    found.append(f"{module_name}.{name}{signature}")
     return found
 
 
