@@ -1,7 +1,8 @@
 // Open every page of the built site in headless Chromium, 1280 pixels wide, and fail if a
 // formula is left unrendered, shows a KaTeX error or is wider than the text column (there and
 // again at 400 pixels), if a Sphinx role or double backticks show as text, if a figure is
-// missing, if a script throws, if any request leaves 127.0.0.1, or if a search finds nothing.
+// missing, if a code block is wider than its column, if a law's page does not show every word of
+// its docstring, if a script throws, if any request leaves 127.0.0.1, or if a search finds nothing.
 //
 // usage: node .ci/browser-check.mjs [site-directory]   (CHROMIUM overrides /usr/bin/chromium)
 
@@ -52,8 +53,22 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
+// The docstring of every test, by file and name, read from the test files themselves: a laws
+// page must show every character of each (an HTML tag or an emphasis read into a docstring
+// makes part of it vanish).
+const testsDir = process.env.TESTS ?? join(siteDir, "..", "tests");
+const docstrings = {};
+for (const entry of await readdir(testsDir)) {
+  if (!/^test_\w+\.py$/.test(entry)) continue;
+  const text = await readFile(join(testsDir, entry), "utf8");
+  docstrings[entry.replace(/\.py$/, "")] = Object.fromEntries(
+    [...text.matchAll(/^(?:async )?def (test_\w+)\([\s\S]*?:[ \t]*(?:#[^\n]*)?\n[ \t]+r?"""([\s\S]*?)"""/gm)]
+      .map((m) => [m[1], m[2]]),
+  );
+}
 const problems = [];
 let formulas = 0;
+let laws = 0;
 let figures = 0;
 
 for (const file of (await pages(siteDir)).sort()) {
@@ -123,6 +138,23 @@ for (const file of (await pages(siteDir)).sort()) {
       wide: [...document.querySelectorAll("div.arithmatex")]
         .filter((e) => e.scrollWidth > e.clientWidth + 1)
         .map((e) => `${e.scrollWidth - e.clientWidth} px too wide: ${e.textContent.slice(0, 60)}`),
+      // a code block wider than its column at 1280 pixels: the end of its longest lines
+      // hidden behind a scroll bar (and under the copy button)
+      code: [...document.querySelectorAll(".md-typeset pre > code")]
+        .filter((e) => e.scrollWidth > e.clientWidth + 1)
+        .map((e) => {
+          const longest = e.textContent.split("\n").reduce((a, b) => (b.length > a.length ? b : a), "");
+          return `${e.scrollWidth - e.clientWidth} px too wide (${longest.length} characters): ` +
+            longest.trim().slice(0, 60);
+        }),
+      // each law's rendered text on a laws page: what follows its heading, its code left out
+      laws: Object.fromEntries([...document.querySelectorAll("h2[id^=test_]")].map((heading) => {
+        let text = "";
+        for (let e = heading.nextElementSibling; e && e.tagName !== "H2"; e = e.nextElementSibling) {
+          if (!e.matches("pre, .highlight, div:has(> pre)")) text += " " + e.textContent;
+        }
+        return [heading.id, text];
+      })),
       images: [...document.images].map((image) => ({
         src: image.getAttribute("src"), ok: image.complete && image.naturalWidth > 0,
       })),
@@ -136,6 +168,25 @@ for (const file of (await pages(siteDir)).sort()) {
   for (const text of found.roles) fail(`a Sphinx role shown as text: ${text}`);
   for (const text of found.backticks) fail(`double backticks shown as text: ${text}`);
   for (const text of found.wide) fail(`a display formula wider than its column: ${text}`);
+  for (const text of found.code) fail(`a code block wider than its column: ${text}`);
+  const lawFile = path.match(/^\/laws\/(test_\w+)\//)?.[1];
+  for (const [name, rendered] of Object.entries(lawFile ? found.laws : {})) {
+    const doc = docstrings[lawFile]?.[name];
+    if (doc === undefined) continue;  // a page that redirects or a test without a docstring
+    laws += 1;
+    // every word of the docstring, in order, as written (inline code without its backticks)
+    const shown = rendered.replace(/\s+/g, " ");
+    let at = 0;
+    for (const word of doc.replace(/`/g, "").split(/\s+/).filter(Boolean)) {
+      const where = shown.indexOf(word, at);
+      if (where < 0) {
+        fail(`the law ${name} does not show "${word}" of its docstring (after ` +
+             `"${shown.slice(Math.max(0, at - 40), at)}")`);
+        break;
+      }
+      at = where + word.length;
+    }
+  }
   // and on a phone, 400 pixels wide: the same page laid out again, every display formula
   // still within its column (stacked in aligned rows where one line would not fit)
   await page.setViewportSize({ width: 400, height: 900 });
@@ -147,9 +198,11 @@ for (const file of (await pages(siteDir)).sort()) {
   await page.close();
 }
 
-// Search: each query must find at least one page. (Chinese queries find nothing yet: the
-// theme's query parser empties a query of Chinese characters; see the notes of issue 10.)
-const SEARCHES = ["backpropagation", "pooling", "vanishing gradient", "Richardson"];
+// Search: each query must find at least one page, the glossary's Chinese terms included.
+const SEARCHES = [
+  "backpropagation", "pooling", "vanishing gradient", "Richardson",
+  "反向传播", "池化", "批量归一化", "卷积神经网络",
+];
 let searched = 0;
 {
   const page = await browser.newPage();
@@ -160,6 +213,9 @@ let searched = 0;
     await input.click({ force: true });
     await input.fill("");
     await page.keyboard.type(query);
+    // an input method commits Chinese with a key (Enter or Space), whose release the theme
+    // listens to; typed text that is not on the keyboard arrives without one
+    await page.keyboard.press("End");
     const hits = await page.waitForFunction(
       () => document.querySelectorAll(".md-search-result__item").length,
       null, { timeout: 5000 },
@@ -190,4 +246,4 @@ if (problems.length) {
   for (const problem of problems) console.error("  " + problem);
   process.exit(1);
 }
-console.log(`browser check passed: ${count} pages, ${formulas} formulas rendered, ${figures} figures loaded, ${searched} searches answered, no request left 127.0.0.1`);
+console.log(`browser check passed: ${count} pages, ${formulas} formulas rendered, ${figures} figures loaded, ${laws} laws shown with every word of their docstrings, ${searched} searches answered, no request left 127.0.0.1`);

@@ -248,7 +248,7 @@ def propagate(
     batch = as_positive_int(batch, func, "batch")
     scale = as_real(scale, func, "scale", strictly_positive=True, finite=True)
     # the annotations promise callables; a caller may still pass anything
-    if not (callable(initialiser) and callable(activation) and callable(activation_backward)):  # type: ignore[redundant-expr]
+    if not all(callable(f) for f in (initialiser, activation, activation_backward)):
         raise TypeError(
             f"{func}: initialiser, activation and activation_backward must be callables"
         )

@@ -70,9 +70,7 @@ def test_the_pca_projection_is_a_stationary_point_with_the_pca_residual(code: in
         assert_close(gradient, 0.0, gauge=gauge * (1.0 + np.abs(X).max()), terms=terms)
 
 
-def test_a_trained_linear_autoencoder_reaches_the_pca_residual_and_spans_the_principal_subspace() -> (  # noqa: E501
-    None
-):
+def test_a_trained_linear_autoencoder_finds_the_pca_residual_and_subspace() -> None:
     """Trained from a random start, a linear autoencoder with a 2-unit code finds PCA's answer.
 
     Full-batch Adam (lr 0.01, 2000 steps) from the Glorot start: the loss ends within 1e-3

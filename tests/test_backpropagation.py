@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
@@ -393,7 +394,7 @@ def _two_layers() -> list:
         ),
     ],
 )
-def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gets_a_clear_error(call: Any, error: type, message: str) -> None:
     """Bad networks and settings are refused with the function and argument named.
 
     Layers that do not chain, unknown activations, a softmax before the loss's own softmax, a
@@ -468,8 +469,8 @@ def test_the_forward_cache_never_hands_back_the_callers_array() -> None:
     ],
 )
 def test_the_digits_experiment_refuses_settings_it_cannot_reproduce(
-    options, error, message
-) -> None:  # type: ignore[no-untyped-def]
+    options: dict[str, Any], error: type, message: str
+) -> None:
     """A seed is a non-negative integer (None would differ run to run), named by the experiment.
 
     The other settings are checked under the experiment's own name too, not the trainer's.

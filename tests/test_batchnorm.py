@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -250,7 +252,7 @@ def test_a_batch_of_one_in_training_mode_gets_a_clear_error() -> None:
         ),
     ],
 )
-def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gets_a_clear_error(call: Any, error: type, message: str) -> None:
     """Refused with the function and argument named.
 
     A 3-D input, parameters of the wrong length, eps <= 0, too few values for an unbiased

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -431,7 +433,9 @@ def test_no_bias_is_a_zero_bias_without_its_gradient() -> None:
         ((1, 3, 5.0, 5), (2, 3, 3, 3), r"x_shape must be a tuple of non-negative ints"),
     ],
 )
-def test_shapes_that_describe_no_convolution_are_refused(x_shape, w_shape, message) -> None:  # type: ignore[no-untyped-def]
+def test_shapes_that_describe_no_convolution_are_refused(
+    x_shape: Any, w_shape: Any, message: str
+) -> None:
     """A negative side, a kernel of side 0 or a fractional side is refused, not computed with.
 
     (Before, a 0x0 kernel gave a map larger than the image, filled with the bias, and a batch
@@ -451,7 +455,9 @@ def test_shapes_that_describe_no_convolution_are_refused(x_shape, w_shape, messa
         ({"dilation": 2**62}, r"span \(dilation included\) must stay below 2\*\*62"),
     ],
 )
-def test_integers_beyond_the_kernels_int64_are_refused_in_every_process(attrs, message) -> None:  # type: ignore[no-untyped-def]
+def test_integers_beyond_the_kernels_int64_are_refused_in_every_process(
+    attrs: Any, message: str
+) -> None:
     """A stride, padding or dilation the kernels' int64 arithmetic cannot hold is refused up front.
 
     (Before, stride 2**63 worked in a fresh process and raised OverflowError after any other

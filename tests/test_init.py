@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -235,7 +236,7 @@ def test_gradients_keep_their_variance_backward_too() -> None:
         ),
     ],
 )
-def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gets_a_clear_error(call: Any, error: type, message: str) -> None:
     """A shape with no fan-in, an empty side, no generator, a negative scale, a float side."""
     with pytest.raises(error, match=message):
         call()
@@ -252,8 +253,8 @@ def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None: 
     ],
 )
 def test_the_depth_experiment_refuses_settings_that_describe_no_network(
-    options, error, message
-) -> None:  # type: ignore[no-untyped-def]
+    options: dict[str, Any], error: type, message: str
+) -> None:
     """A network of -1 layers, a batch of 0 examples or a NaN scale is refused, not run."""
     with pytest.raises(error, match=rf"^propagate: {message}"):
         init.propagate(

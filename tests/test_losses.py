@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -202,7 +204,7 @@ def test_a_constant_prediction_is_best_at_the_mean() -> None:
         ),
     ],
 )
-def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gets_a_clear_error(call: Any, error: type, message: str) -> None:
     """Bad input is refused with the function and argument named.
 
     Shapes that differ, empty arrays, integer data, a non-scalar incoming gradient, classes out

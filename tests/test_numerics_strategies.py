@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import find, given
@@ -92,7 +94,7 @@ def test_generators_are_reproducible_and_show_their_seed(seed: int) -> None:
         (lambda: nst.SeededGenerator(True), r"^SeededGenerator: seed must be a non-negative"),
     ],
 )
-def test_the_strategies_refuse_settings_that_would_draw_nonsense(make, message) -> None:  # type: ignore[no-untyped-def]
+def test_the_strategies_refuse_settings_that_would_draw_nonsense(make: Any, message: str) -> None:
     """A scale of inf drew only 0.0, a NaN gap NaN arrays, an infinite distance inf: refused."""
     with pytest.raises(ValueError, match=message):
         _draw(make())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
@@ -196,7 +197,7 @@ def test_gauge_bound_accepts_a_reordered_sum(values: np.ndarray, length: int) ->
         ),
     ],
 )
-def test_the_bounds_refuse_what_they_cannot_measure(call, error, message) -> None:  # type: ignore[no-untyped-def]
+def test_the_bounds_refuse_what_they_cannot_measure(call: Any, error: type, message: str) -> None:
     """No bound for a count that is not one, no distance from NaN, no real check of complex data.
 
     (Before: gamma(None) raised Python's own TypeError, ulp_distance(nan, 1) returned a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -204,7 +205,7 @@ def test_momentum_rolls_across_a_plateau_where_gradient_descent_stalls() -> None
     def plain(w: np.ndarray, g: np.ndarray, state: object) -> tuple[np.ndarray, object]:
         return optim.sgd_step(w, g, lr=1.0), None
 
-    def heavy_ball(w: np.ndarray, g: np.ndarray, velocity: np.ndarray | None):  # type: ignore[no-untyped-def]
+    def heavy_ball(w: np.ndarray, g: np.ndarray, velocity: np.ndarray | None) -> Any:
         velocity = np.zeros_like(w) if velocity is None else velocity
         return optim.momentum_step(w, g, velocity, lr=1.0, beta=0.95)
 
@@ -313,7 +314,7 @@ def test_rmsprop_is_adagrad_that_forgets() -> None:
         ),
     ],
 )
-def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gets_a_clear_error(call: Any, error: type, message: str) -> None:
     """A non-positive rate, state of the wrong shape, a step count from 0, rho = 1, no step."""
     with pytest.raises(error, match=message):
         call()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -260,7 +261,7 @@ def test_inputs_are_never_mutated() -> None:
         ),
     ],
 )
-def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gets_a_clear_error(call: Any, error: type, message: str) -> None:
     """Shapes that do not chain, targets that are not 0/1, no epochs, no generator, NaN data."""
     with pytest.raises(error, match=message):
         call()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -354,7 +355,7 @@ def test_a_window_of_ten_to_the_eleven_taps_costs_no_more_than_one_of_three() ->
         ),
     ],
 )
-def test_a_window_of_padding_alone_is_refused_by_its_position(call, window) -> None:  # type: ignore[no-untyped-def]
+def test_a_window_of_padding_alone_is_refused_by_its_position(call: Any, window: Any) -> None:
     """A window that holds no input of the image has no maximum and no mean: refused, named.
 
     (Before, the maximum's gradient of such a window landed on the last pixel and the average

@@ -14,6 +14,7 @@ with ``sin phi = |r| / |y|``.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -717,7 +718,7 @@ def _sgd(**changes: object) -> object:
         ),
     ],
 )
-def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gets_a_clear_error(call: Any, error: type, message: str) -> None:
     """Wrong rank, lengths that differ, integer or complex data, non-finite data, bad settings."""
     with pytest.raises(error, match=f"^{message}"):
         call()

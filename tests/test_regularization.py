@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -184,7 +185,7 @@ def test_standardize_gives_mean_zero_and_unit_deviation_and_round_trips(X: np.nd
         ),
     ],
 )
-def test_bad_input_gets_a_clear_error(call, error: type, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_gets_a_clear_error(call: Any, error: type, message: str) -> None:
     """A p outside [0, 1), a mask of the wrong shape, a negative lam, no patience, mismatches."""
     with pytest.raises(error, match=message):
         call()

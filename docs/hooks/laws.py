@@ -48,11 +48,12 @@ def _as_text(doc: str) -> str:
     """A docstring as Markdown that shows every character of it.
 
     Outside inline code, ``<`` and ``&`` would start HTML (``<J^T u, v>`` vanished as a tag)
-    and ``*`` emphasis (``2**63``): they are escaped. Inside inline code nothing is.
+    and ``*`` or ``_`` emphasis (``2**63``, ``||x||_p <= ... ||x||_2``): they are escaped.
+    Inside inline code nothing is.
     """
     parts = _CODE.split(doc)
     for k in range(0, len(parts), 2):  # the even parts lie outside inline code
-        parts[k] = html.escape(parts[k], quote=False).replace("*", "\\*")
+        parts[k] = html.escape(parts[k], quote=False).replace("*", "\\*").replace("_", "\\_")
     return "".join(parts)
 
 

@@ -43,6 +43,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "pooling": ("pooling",),
     "init": ("init",),
     "batchnorm": ("batchnorm",),
+    "cnn": ("cnn",),
     "optim": ("optim",),
     "regularization": ("regularization",),
     "rnn": ("rnn",),
