@@ -216,11 +216,11 @@ def update_running_stats(
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Exponential moving averages of the batch statistics: ``(new_mean, new_var)``.
 
-    The convention here: ``momentum`` is the weight of the **old** value,
+    The convention here: ``momentum`` $\rho$ is the weight of the **old** value,
 
     $$\begin{aligned}
-    \bar\mu &\leftarrow m\,\bar\mu + (1 - m)\,\mu_B,\\
-    \bar\sigma^2 &\leftarrow m\,\bar\sigma^2 + (1 - m)\,\frac{n}{n - 1}\sigma_B^2,
+    \bar\mu &\leftarrow \rho\,\bar\mu + (1 - \rho)\,\mu_B,\\
+    \bar\sigma^2 &\leftarrow \rho\,\bar\sigma^2 + (1 - \rho)\,\frac{n}{n - 1}\sigma_B^2,
     \end{aligned}$$
 
     keeping the **unbiased** variance ($n$ values per feature, $n \ge 2$), the

@@ -40,6 +40,7 @@ from reference._validation import (
     as_real,
     as_seed,
     describe,
+    require_flag,
     require_output_shape,
 )
 from reference.activations import relu, relu_backward
@@ -156,7 +157,9 @@ def init_cnn(
     )
 
 
-def cnn_forward(x: ArrayLike, params: CnnParams | tuple[ArrayLike, ...]) -> np.ndarray:
+def cnn_forward(
+    x: ArrayLike, params: CnnParams | tuple[ArrayLike, ...], *, normalise: bool = True
+) -> np.ndarray:
     r"""The class scores (logits) of a batch in training mode, with the batch's statistics.
 
     Each batch norm normalises by the batch's own mean and variance, so each
@@ -169,17 +172,27 @@ def cnn_forward(x: ArrayLike, params: CnnParams | tuple[ArrayLike, ...]) -> np.n
         H and W multiples of 4 (two 2x2 poolings). One image is a batch too: each
         channel's statistics are taken over its N H W values.
     params : CnnParams or a tuple of the same eight arrays
+    normalise : bool, default True
+        False replaces each batch normalisation by the affine map $\gamma z + \beta$
+        per channel (a convolution with a bias and nothing normalised): the same
+        network without batch normalisation, for comparison. Training and
+        inference are then the same function.
 
     Returns
     -------
     numpy.ndarray, shape (N, classes)
     """
-    images, layers = _check("cnn_forward", x, params)
-    return _forward_pass(images, layers)[-1]
+    func = "cnn_forward"
+    images, layers = _check(func, x, params)
+    return _forward_pass(images, layers, require_flag(normalise, func, "normalise"))[-1]
 
 
 def cnn_backward(
-    d_logits: ArrayLike, x: ArrayLike, params: CnnParams | tuple[ArrayLike, ...]
+    d_logits: ArrayLike,
+    x: ArrayLike,
+    params: CnnParams | tuple[ArrayLike, ...],
+    *,
+    normalise: bool = True,
 ) -> tuple[np.ndarray, CnnParams]:
     r"""The gradients of $\langle d\_logits, \text{cnn\_forward}(x)\rangle$: ``(dx, grads)``.
 
@@ -194,11 +207,12 @@ def cnn_backward(
     """
     func = "cnn_backward"
     images, layers = _check(func, x, params)
-    cache = _forward_pass(images, layers)
+    normalised = require_flag(normalise, func, "normalise")
+    cache = _forward_pass(images, layers, normalised)
     upstream = require_output_shape(
         d_logits, func, cache[-1].shape, "(N, classes)", name="d_logits"
     )
-    return _backward_pass(upstream, images, layers, cache)
+    return _backward_pass(upstream, images, layers, cache, normalised)
 
 
 def population_statistics(x: ArrayLike, params: CnnParams | tuple[ArrayLike, ...]) -> Statistics:
@@ -267,8 +281,9 @@ class CnnResult(NamedTuple):
 
     params: CnnParams
     """The trained parameters."""
-    statistics: Statistics
-    """The population statistics of the training images, for :func:`cnn_predict`."""
+    statistics: Statistics | None
+    """The population statistics of the training images, for :func:`cnn_predict`
+    (None for a network trained with ``normalise=False``)."""
     history: np.ndarray
     """Shape (epochs + 1, 2): the training cross-entropy and the held-out accuracy, in
     inference mode, before training and after each epoch."""
@@ -285,6 +300,7 @@ def train_digit_cnn(
     lr: float = 0.005,
     batch_size: int = 32,
     seed: int = 0,
+    normalise: bool = True,
 ) -> CnnResult:
     r"""Train the network on the 8x8 digits' training split with Adam; score it on the rest.
 
@@ -293,10 +309,13 @@ def train_digit_cnn(
     cross-entropy's gradient through :func:`cnn_backward`, taken by
     :func:`reference.optim.train_minibatch` with Adam; after the last epoch the
     population statistics of the training images replace the batches' own.
-    ``seed`` draws the initial parameters and the order of the minibatches.
+    ``seed`` draws the initial parameters and the order of the minibatches;
+    ``normalise=False`` trains the same network without batch normalisation
+    (see :func:`cnn_forward`).
     """
     func = "train_digit_cnn"
     rng = np.random.default_rng(as_seed(seed, func))
+    normalised = require_flag(normalise, func, "normalise")
     rate = as_real(lr, func, "lr", strictly_positive=True, finite=True)
     X_train, labels_train, X_test, labels_test = load_digits_split()
     train_images = X_train.reshape(-1, 1, 8, 8)
@@ -306,19 +325,24 @@ def train_digit_cnn(
     def batch_gradient(layers: list[np.ndarray], rows: np.ndarray) -> tuple[float, CnnParams]:
         network, images, labels = CnnParams(*layers), train_images[rows], labels_train[rows]
         # one forward pass, kept for the backward (cnn_backward would run its own)
-        cache = _forward_pass(images, network)
+        cache = _forward_pass(images, network, normalised)
         logits = cache[-1]
         # ∂L/∂z = (softmax(z) − onehot) / N
         d_logits = cross_entropy_with_logits_backward(1.0, logits, labels)
-        gradients = _backward_pass(d_logits, images, network, cache)[1]
+        gradients = _backward_pass(d_logits, images, network, cache, normalised)[1]
         return cross_entropy_with_logits(logits, labels), gradients
+
+    def scores(network: CnnParams, images: np.ndarray) -> tuple[np.ndarray, Statistics | None]:
+        """Inference: with the training set's statistics, or, without batch norm, as trained."""
+        if not normalised:
+            return _forward_pass(images, network, False)[-1], None
+        statistics = population_statistics(train_images, network)
+        return cnn_predict(images, network, statistics), statistics
 
     def evaluate(layers: list[np.ndarray]) -> tuple[float, float]:
         network = CnnParams(*layers)
-        statistics = population_statistics(train_images, network)
-        train_logits = cnn_predict(train_images, network, statistics)
-        test_logits = cnn_predict(test_images, network, statistics)
-        correct = np.argmax(test_logits, axis=1) == labels_test
+        train_logits = scores(network, train_images)[0]
+        correct = np.argmax(scores(network, test_images)[0], axis=1) == labels_test
         return cross_entropy_with_logits(train_logits, labels_train), float(np.mean(correct))
 
     trained, history = train_minibatch(
@@ -333,8 +357,8 @@ def train_digit_cnn(
         func=func,
     )
     network = CnnParams(*trained)
-    statistics = population_statistics(train_images, network)
-    predictions = np.argmax(cnn_predict(test_images, network, statistics), axis=1)
+    test_logits, statistics = scores(network, test_images)
+    predictions = np.argmax(test_logits, axis=1)
     return CnnResult(
         network,
         statistics,
@@ -344,16 +368,16 @@ def train_digit_cnn(
     )
 
 
-def _forward_pass(x: np.ndarray, layers: CnnParams) -> list[np.ndarray]:
+def _forward_pass(x: np.ndarray, layers: CnnParams, normalise: bool = True) -> list[np.ndarray]:
     """Every layer's output, in order: what the backward pass reads."""
     # block 1: z₁ = x ⋆ w₁,  n₁ = BN(z₁),  r₁ = relu(n₁),  a₁ = pool(r₁)
     z1 = conv2d(x, layers.conv1, padding=PADDING)
-    n1 = batchnorm_train(z1, layers.gamma1, layers.beta1, eps=EPS)[0]
+    n1 = _normalise(z1, layers.gamma1, layers.beta1, normalise)
     r1 = relu(n1)
     a1 = max_pool2d(r1, POOL)
     # block 2: the same on a₁
     z2 = conv2d(a1, layers.conv2, padding=PADDING)
-    n2 = batchnorm_train(z2, layers.gamma2, layers.beta2, eps=EPS)[0]
+    n2 = _normalise(z2, layers.gamma2, layers.beta2, normalise)
     r2 = relu(n2)
     a2 = max_pool2d(r2, POOL)
     # the dense layer on the flattened maps: logits = flatten(a₂) W + b
@@ -389,7 +413,11 @@ def _inference_pass(
 
 
 def _backward_pass(
-    d_logits: np.ndarray, x: np.ndarray, layers: CnnParams, cache: list[np.ndarray]
+    d_logits: np.ndarray,
+    x: np.ndarray,
+    layers: CnnParams,
+    cache: list[np.ndarray],
+    normalise: bool = True,
 ) -> tuple[np.ndarray, CnnParams]:
     """Each layer's backward, from the logits back to the image."""
     z1, n1, r1, a1, z2, n2, r2, a2, features, _ = cache
@@ -398,15 +426,32 @@ def _backward_pass(
     # block 2, backwards: unflatten, pool routes to each window's maximum, relu gates, BN, conv
     d_r2 = max_pool2d_backward(d_features.reshape(a2.shape), r2, POOL)
     d_n2 = relu_backward(d_r2, n2)
-    d_z2, d_gamma2, d_beta2 = batchnorm_backward(d_n2, z2, layers.gamma2, layers.beta2, eps=EPS)
+    d_z2, d_gamma2, d_beta2 = _normalise_backward(d_n2, z2, layers.gamma2, layers.beta2, normalise)
     d_a1, d_conv2, _ = conv2d_backward(d_z2, a1, layers.conv2, padding=PADDING)
     # block 1, backwards: the same
     d_r1 = max_pool2d_backward(d_a1, r1, POOL)
     d_n1 = relu_backward(d_r1, n1)
-    d_z1, d_gamma1, d_beta1 = batchnorm_backward(d_n1, z1, layers.gamma1, layers.beta1, eps=EPS)
+    d_z1, d_gamma1, d_beta1 = _normalise_backward(d_n1, z1, layers.gamma1, layers.beta1, normalise)
     dx, d_conv1, _ = conv2d_backward(d_z1, x, layers.conv1, padding=PADDING)
     grads = CnnParams(d_conv1, d_gamma1, d_beta1, d_conv2, d_gamma2, d_beta2, d_weights, d_bias)
     return dx, grads
+
+
+def _normalise(z: np.ndarray, gamma: np.ndarray, beta: np.ndarray, normalise: bool) -> np.ndarray:
+    if normalise:
+        # n = γ (z − μ_B) / √(σ²_B + ε) + β, with the batch's statistics per channel
+        return batchnorm_train(z, gamma, beta, eps=EPS)[0]
+    # n = γ z + β per channel: a scale and a bias, nothing normalised
+    return z * gamma[:, None, None] + beta[:, None, None]
+
+
+def _normalise_backward(
+    d_n: np.ndarray, z: np.ndarray, gamma: np.ndarray, beta: np.ndarray, normalise: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if normalise:
+        return batchnorm_backward(d_n, z, gamma, beta, eps=EPS)
+    # δz = γ δn,  δγ = Σ_{n,i,j} δn z,  δβ = Σ_{n,i,j} δn
+    return d_n * gamma[:, None, None], (d_n * z).sum(axis=(0, 2, 3)), d_n.sum(axis=(0, 2, 3))
 
 
 def _pair(func: str, name: str, value: Any) -> tuple[int, int]:

@@ -17,6 +17,7 @@ from numerics import assert_close, assert_gradient, reject_inconclusive
 from numerics import strategies as nst
 from reference import cnn
 from reference.dense import dense
+from reference.digits import load_digits_split
 from reference.pooling import max_pool2d
 
 
@@ -46,28 +47,30 @@ def networks(draw: st.DrawFn) -> tuple[np.ndarray, cnn.CnnParams]:
     return rng.standard_normal((count, sources, *image)), params
 
 
-def _forward(x: np.ndarray, *params: np.ndarray) -> np.ndarray:
-    return cnn.cnn_forward(x, params)
-
-
-def _backward(d_logits: np.ndarray, x: np.ndarray, *params: np.ndarray) -> tuple[np.ndarray, ...]:
-    dx, grads = cnn.cnn_backward(d_logits, x, params)
-    return (dx, *grads)
-
-
-@given(networks(), nst.seeds())
-def test_the_backward_is_the_gradient_of_the_whole_network(network: tuple, seed: int) -> None:
+@pytest.mark.parametrize("normalise", [True, False], ids=["batch norm", "affine"])
+@given(network=networks(), seed=nst.seeds())
+def test_the_backward_is_the_gradient_of_the_whole_network(
+    network: tuple, seed: int, normalise: bool
+) -> None:
     """cnn_backward is the gradient of <d_logits, cnn_forward> in the image and every parameter.
 
     Two blocks of convolution, batch normalisation (training mode: through the batch's
-    statistics), ReLU and max pooling, then the dense layer, checked end to end by
-    check_gradient in all nine inputs at once. A draw where a ReLU input or a pooling
-    window's runner-up comes within the checker's step of its kink is judged inconclusive
-    and drawn again (about 1 in 300).
+    statistics; or, with normalise=False, the affine map gamma z + beta in its place), ReLU
+    and max pooling, then the dense layer, checked end to end by check_gradient in all nine
+    inputs at once. A draw where a ReLU input or a pooling window's runner-up comes within
+    the checker's step of its kink is judged inconclusive and drawn again (about 1 in 300).
     """
     x, params = network
+
+    def forward(x: np.ndarray, *params: np.ndarray) -> np.ndarray:
+        return cnn.cnn_forward(x, params, normalise=normalise)
+
+    def backward(d_logits: np.ndarray, x: np.ndarray, *params: np.ndarray) -> tuple:
+        dx, grads = cnn.cnn_backward(d_logits, x, params, normalise=normalise)
+        return (dx, *grads)
+
     with reject_inconclusive():
-        assert_gradient(_forward, _backward, [x, *params], seed=seed, directions=1)
+        assert_gradient(forward, backward, [x, *params], seed=seed, directions=1)
 
 
 @given(networks(), st.data())
@@ -130,6 +133,19 @@ def test_the_network_reads_at_least_99_percent_of_the_held_out_digits() -> None:
     assert result.test_accuracy >= 0.990
     assert result.history[-1, 0] < 0.01 * result.history[0, 0]
     assert result.history.shape == (21, 2)
+
+
+def test_without_batch_norm_training_and_inference_are_one_function() -> None:
+    """With normalise=False the trained network scores in inference as it did in training.
+
+    No statistics are kept (there are none to keep), and the held-out predictions are the
+    training-mode forward's, bit for bit.
+    """
+    result = cnn.train_digit_cnn(channels=(2, 2), epochs=1, seed=5, normalise=False)
+    _, _, X_test, _ = load_digits_split()
+    logits = cnn.cnn_forward(X_test.reshape(-1, 1, 8, 8), result.params, normalise=False)
+    assert result.statistics is None
+    assert np.array_equal(result.test_predictions, np.argmax(logits, axis=1))
 
 
 def test_training_is_reproducible_from_its_seed() -> None:
@@ -222,6 +238,12 @@ BAD_CALLS: list[tuple[str, Any, type[Exception], str]] = [
         lambda x, p: cnn.init_cnn(np.random.default_rng(0), image=(6, 8)),
         ValueError,
         "image must have a height and a width divisible by 4",
+    ),
+    (
+        "normalise of 1",
+        lambda x, p: cnn.cnn_forward(x, p, normalise=1),
+        TypeError,
+        "normalise must be True or False",
     ),
     (
         "no seed",

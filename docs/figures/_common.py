@@ -1,13 +1,15 @@
-"""What the figures of several pages share: cells of numbers, a photograph, the adding runs."""
+"""What the figures of several pages share: cells of numbers, a photograph, training runs."""
 
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from reference import (
+    cnn,
     pooling,
     rnn,
 )
@@ -101,3 +103,21 @@ def adding_runs() -> dict[str, tuple[list[np.ndarray], np.ndarray, np.ndarray, n
         )
         runs[cell] = (trained, history, X_val, y_val)
     return runs
+
+
+@functools.cache
+def trained_cnn(seed: int = 0, lr: float = 0.005, normalise: bool = True) -> cnn.CnnResult:
+    """One training run of the digits network, shared by the pages that show it."""
+    return cnn.train_digit_cnn(seed=seed, lr=lr, normalise=normalise)
+
+
+def draw_mistakes(
+    fig: plt.Figure, grid: Any, images: np.ndarray, predicted: np.ndarray, labels: np.ndarray
+) -> None:
+    """Each misclassified 8x8 digit in a cell of ``grid``, titled "predicted (is true)"."""
+    columns = grid.ncols
+    for k, index in enumerate(np.flatnonzero(predicted != labels)):
+        cell = fig.add_subplot(grid[k // columns, k % columns])
+        cell.imshow(images[index].reshape(8, 8), cmap="gray_r", interpolation="nearest")
+        cell.set_title(f"{predicted[index]} (is {labels[index]})", fontsize=7)
+        cell.axis("off")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
+from _common import draw_mistakes
 from matplotlib.figure import Figure
 
 from reference import (
@@ -35,11 +36,7 @@ def digits_result() -> Figure:
     grid = fig.add_gridspec(
         rows, columns, left=0.55, right=0.98, top=0.88, bottom=0.05, hspace=0.6, wspace=0.15
     )
-    for k, index in enumerate(wrong):
-        cell = fig.add_subplot(grid[k // columns, k % columns])
-        cell.imshow(X_test[index].reshape(8, 8), cmap="gray_r", interpolation="nearest")
-        cell.set_title(f"{result.test_predictions[index]} (is {labels_test[index]})", fontsize=7)
-        cell.axis("off")
+    draw_mistakes(fig, grid, X_test, result.test_predictions, labels_test)
     fig.text(
         0.76, 0.95, f"All {len(wrong)} it gets wrong: predicted (true)", ha="center", fontsize=9
     )

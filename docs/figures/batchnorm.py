@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
+from _common import trained_cnn
 from matplotlib.figure import Figure
 
 from reference import (
@@ -43,7 +44,41 @@ def batchnorm_distributions() -> Figure:
     return fig
 
 
+#: The learning rates of Adam the training figure compares, smallest first.
+RATES = (0.001, 0.005, 0.02)
+
+
+def batchnorm_training() -> Figure:
+    fig, axes = plt.subplots(1, len(RATES), figsize=(10.5, 3.4), sharey=True)
+    for ax, rate in zip(axes, RATES, strict=True):
+        for normalise, color, label in (
+            (True, "tab:blue", "batch norm"),
+            (False, "tab:red", "none"),
+        ):
+            result = trained_cnn(lr=rate, normalise=normalise)
+            error = 100.0 * (1.0 - result.history[:, 1])
+            ax.semilogy(
+                np.arange(len(error)),
+                np.maximum(error, 0.1),
+                color=color,
+                lw=1.2,
+                label=f"{label}: {100 * result.test_accuracy:.1f} % at the end",
+            )
+        ax.set_title(f"Adam, learning rate {rate:g}", fontsize=9)
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("held-out error, %")
+    fig.suptitle(
+        "The digits network of the next page with batch normalisation and without it "
+        r"($\gamma z + \beta$ in its place), seed 0",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    return fig
+
+
 #: name (the SVG's file name under figures/) -> the function that draws it
 FIGURES: dict[str, Callable[[], Figure]] = {
     "batchnorm-distributions": batchnorm_distributions,
+    "batchnorm-training": batchnorm_training,
 }

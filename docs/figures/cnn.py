@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
+from _common import draw_mistakes, trained_cnn
 from matplotlib.figure import Figure
 
-from reference.cnn import CnnResult, feature_maps, train_digit_cnn
+from reference.cnn import feature_maps
 from reference.digits import load_digits_split, train_digit_network
 
 #: The seeds of the training runs the first figure compares (seed 0 is the default).
 SEEDS = (0, 1, 2, 3, 4)
-
-
-@functools.cache
-def _trained(seed: int) -> CnnResult:
-    return train_digit_cnn(seed=seed)
 
 
 def cnn_training() -> Figure:
@@ -28,7 +23,7 @@ def cnn_training() -> Figure:
     ax = fig.add_subplot(1, 2, 1)
     finals = []
     for seed in SEEDS:
-        result = _trained(seed)
+        result = trained_cnn(seed)
         error = 100.0 * (1.0 - result.history[:, 1])
         ax.semilogy(np.arange(len(error)), np.maximum(error, 0.1), lw=1.2, label=f"seed {seed}")
         finals.append(100.0 * result.test_accuracy)
@@ -48,7 +43,7 @@ def cnn_training() -> Figure:
         fontsize=9,
     )
     ax.legend(fontsize=7)
-    result = _trained(SEEDS[0])
+    result = trained_cnn(SEEDS[0])
     wrong = np.flatnonzero(result.test_predictions != labels_test)
     columns = 4
     grid = fig.add_gridspec(
@@ -61,11 +56,7 @@ def cnn_training() -> Figure:
         hspace=0.6,
         wspace=0.2,
     )
-    for k, index in enumerate(wrong):
-        cell = fig.add_subplot(grid[k // columns, k % columns])
-        cell.imshow(X_test[index].reshape(8, 8), cmap="gray_r", interpolation="nearest")
-        cell.set_title(f"{result.test_predictions[index]} (is {labels_test[index]})", fontsize=8)
-        cell.axis("off")
+    draw_mistakes(fig, grid, X_test, result.test_predictions, labels_test)
     fig.text(
         0.775,
         0.92,
@@ -77,7 +68,7 @@ def cnn_training() -> Figure:
 
 
 def cnn_maps() -> Figure:
-    result = _trained(SEEDS[0])
+    result = trained_cnn(SEEDS[0])
     _, _, X_test, labels_test = load_digits_split()
     digit = X_test[:1].reshape(1, 1, 8, 8)
     maps1, maps2 = feature_maps(digit, result.params, result.statistics)
