@@ -7,7 +7,7 @@ copying: a code narrower than the input (a linear one then finds the principal s
 **sparsity** penalty on the code (L1, or the KL form of Ng's notes), or a **corrupted** input
 to be repaired (the denoising autoencoder of Vincent et al. 2008). Stacked and trained one
 layer at a time, each on the codes of the one below, autoencoders initialise a deep network
-that labels then fine-tune. The page ``docs/autoencoder.md`` tells the whole story.
+that labels then fine-tune. The page [Autoencoders][autoencoders] tells the whole story.
 """
 
 from __future__ import annotations

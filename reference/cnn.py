@@ -16,8 +16,9 @@ convolutions have no bias, because batch normalisation's $\beta$ takes its
 place. The backward pass is every layer's own backward function, called from
 the loss back to the image: there is nothing in this module but the order.
 
-The page *A convolutional network* tells what each layer adds and shows the
-network learning the 8x8 digits of the page *Backpropagation*.
+The page [A convolutional network][a-convolutional-network] tells what each layer
+adds and shows the network learning the 8x8 digits of the page
+[Backpropagation][backpropagation].
 
 References
 ----------
@@ -113,7 +114,7 @@ def init_cnn(
     r"""Fresh parameters: He-normal kernels, $\gamma = 1$, $\beta = 0$, a LeCun-normal dense layer.
 
     The kernels feed ReLUs, so they are drawn with variance $2/\text{fan\_in}$
-    (the page *Initialisation*); the dense layer feeds the softmax and gets
+    (the page [Initialisation][initialisation]); the dense layer feeds the softmax and gets
     $1/\text{fan\_in}$. Batch normalisation starts as the identity on a
     standardised batch.
 
@@ -198,7 +199,7 @@ def cnn_backward(
 
     Runs the forward pass keeping every layer's input, then calls each layer's
     backward function from the dense layer back to the image, the chain rule
-    one layer at a time (the page *Backpropagation*).
+    one layer at a time (the page [Backpropagation][backpropagation]).
 
     Returns
     -------

@@ -8,7 +8,7 @@ transpose of the layer below, the bound starts *equal* to the lower RBM's log-li
 The top two layers form an RBM; the lower ones become directed, top-down generative
 connections. Sampling runs Gibbs sampling in the top RBM, then one pass down. The stack's
 weights also initialise a feed-forward network that labels then fine-tune. The page
-``docs/dbn.md`` tells the whole story.
+[Deep belief nets][deep-belief-nets] tells the whole story.
 """
 
 from __future__ import annotations

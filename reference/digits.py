@@ -78,7 +78,7 @@ def train_digit_network(
 
     The weights start as $W_{ij} \sim \mathcal N(0, 1/\text{fan\_in})$ (so each
     unit's sum starts with about the variance of one input; the page
-    *Initialisation* explains why), the biases at 0; ``seed`` draws them and
+    [Initialisation][initialisation] explains why), the biases at 0; ``seed`` draws them and
     the order of the minibatches.
     """
     func = "train_digit_network"

@@ -3,9 +3,9 @@ r"""Loss functions: how far a prediction is from its target, as one number.
 A loss turns a batch of predictions $\hat y$ and targets $y$ into the scalar that
 training makes small. Each loss comes with its backward,
 ``<name>_backward(d_loss, prediction, target)``, the gradient with respect to
-the prediction; targets are data and get no gradient. The page `losses` of the
-documentation tells the story; `regression` shows where the squared loss
-comes from.
+the prediction; targets are data and get no gradient. The page [Losses][losses]
+tells the story; [Linear regression][linear-regression] shows where the squared
+loss comes from.
 
 Regression losses compare numbers with numbers: :func:`squared_loss` (half
 the mean squared error, the form of the regression page),

@@ -121,8 +121,8 @@ def momentum_step(
 
     PyTorch writes the same method as $b \leftarrow \beta b + g$,
     $w \leftarrow w - \eta b$: with a constant $\eta$, $v = -\eta b$ at every
-    step, and the two follow the same path (the page *optimizers* shows it and
-    a test checks it). ``beta = 0`` is :func:`sgd_step`.
+    step, and the two follow the same path (the page [Optimisers][optimisers] shows it
+    and a test checks it). ``beta = 0`` is :func:`sgd_step`.
 
     Returns
     -------

@@ -15,7 +15,8 @@ started at the data, persistent CD with chains that carry over between updates. 
 models this module also computes everything **exactly**, by enumerating every state of the
 smaller layer: the partition function, the log-likelihood and its gradient, the
 pseudo-likelihood, so every stochastic estimate can be held to the value it approximates.
-The page ``docs/rbm.md`` tells the whole story.
+The page [Restricted Boltzmann machines][restricted-boltzmann-machines] tells the whole
+story.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A house's price is predicted from its floor area and its age as
 $\hat y = x_1 w_1 + x_2 w_2 + b$. The weights that make the squared loss smallest
 come either in one step from the normal equation (:func:`fit_least_squares`) or
 little by little from minibatch stochastic gradient descent (:func:`fit_sgd`).
-The documentation page `regression` tells the whole story; the loss itself is
+The page [Linear regression][linear-regression] tells the whole story; the loss itself is
 :func:`reference.losses.squared_loss`.
 
 Set ``NUMBA_DISABLE_JIT=1`` to run the kernels below as plain Python, in a
