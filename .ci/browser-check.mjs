@@ -177,7 +177,9 @@ for (const file of (await pages(siteDir)).sort()) {
     // every word of the docstring, in order, as written (inline code without its backticks)
     const shown = rendered.replace(/\s+/g, " ");
     let at = 0;
-    for (const word of doc.replace(/`/g, "").split(/\s+/).filter(Boolean)) {
+    // (a list item's marker is drawn by the list, not written in its text)
+    const words = doc.replace(/`/g, "").replace(/^[ \t]*(?:[-+]|\d+\.)[ \t]+/gm, "");
+    for (const word of words.split(/\s+/).filter(Boolean)) {
       const where = shown.indexOf(word, at);
       if (where < 0) {
         fail(`the law ${name} does not show "${word}" of its docstring (after ` +

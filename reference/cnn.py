@@ -230,10 +230,7 @@ def population_statistics(x: ArrayLike, params: CnnParams | tuple[ArrayLike, ...
     images, layers = _check("population_statistics", x, params)
     statistics = []
     activity = images
-    for weights, gamma, beta in (
-        (layers.conv1, layers.gamma1, layers.beta1),
-        (layers.conv2, layers.gamma2, layers.beta2),
-    ):
+    for weights, gamma, beta in _blocks(layers):
         z = conv2d(activity, weights, padding=PADDING)
         # μ_c = mean over n, i, j of z_ncij;  σ²_c = mean of (z_ncij − μ_c)²
         mean, var = z.mean(axis=(0, 2, 3)), z.var(axis=(0, 2, 3))
@@ -333,17 +330,21 @@ def train_digit_cnn(
         gradients = _backward_pass(d_logits, images, network, cache, normalised)[1]
         return cross_entropy_with_logits(logits, labels), gradients
 
-    def scores(network: CnnParams, images: np.ndarray) -> tuple[np.ndarray, Statistics | None]:
-        """Inference: with the training set's statistics, or, without batch norm, as trained."""
-        if not normalised:
-            return _forward_pass(images, network, False)[-1], None
-        statistics = population_statistics(train_images, network)
-        return cnn_predict(images, network, statistics), statistics
+    def statistics_of(network: CnnParams) -> Statistics | None:
+        """The training set's population statistics (none without batch norm)."""
+        return population_statistics(train_images, network) if normalised else None
+
+    def scores(network: CnnParams, statistics: Statistics | None, images: np.ndarray) -> np.ndarray:
+        """Inference: with fixed statistics, or, without batch norm, the network as trained."""
+        if statistics is None:
+            return _forward_pass(images, network, False)[-1]
+        return cnn_predict(images, network, statistics)
 
     def evaluate(layers: list[np.ndarray]) -> tuple[float, float]:
         network = CnnParams(*layers)
-        train_logits = scores(network, train_images)[0]
-        correct = np.argmax(scores(network, test_images)[0], axis=1) == labels_test
+        statistics = statistics_of(network)
+        train_logits = scores(network, statistics, train_images)
+        correct = np.argmax(scores(network, statistics, test_images), axis=1) == labels_test
         return cross_entropy_with_logits(train_logits, labels_train), float(np.mean(correct))
 
     trained, history = train_minibatch(
@@ -358,8 +359,8 @@ def train_digit_cnn(
         func=func,
     )
     network = CnnParams(*trained)
-    test_logits, statistics = scores(network, test_images)
-    predictions = np.argmax(test_logits, axis=1)
+    statistics = statistics_of(network)
+    predictions = np.argmax(scores(network, statistics, test_images), axis=1)
     return CnnResult(
         network,
         statistics,
@@ -395,12 +396,8 @@ def _inference_pass(
             f"{func}: statistics must be ((mean1, var1), (mean2, var2)) from "
             f"population_statistics; got {describe(statistics)}"
         )
-    blocks = (
-        (layers.conv1, layers.gamma1, layers.beta1),
-        (layers.conv2, layers.gamma2, layers.beta2),
-    )
     outputs, activity = [], x
-    for (weights, gamma, beta), pair in zip(blocks, statistics, strict=True):
+    for (weights, gamma, beta), pair in zip(_blocks(layers), statistics, strict=True):
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
             raise ValueError(
                 f"{func}: statistics must hold (mean, var) pairs; got {describe(pair)}"
@@ -436,6 +433,14 @@ def _backward_pass(
     dx, d_conv1, _ = conv2d_backward(d_z1, x, layers.conv1, padding=PADDING)
     grads = CnnParams(d_conv1, d_gamma1, d_beta1, d_conv2, d_gamma2, d_beta2, d_weights, d_bias)
     return dx, grads
+
+
+def _blocks(layers: CnnParams) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]:
+    """Each block's (kernels, gamma, beta)."""
+    return (
+        (layers.conv1, layers.gamma1, layers.beta1),
+        (layers.conv2, layers.gamma2, layers.beta2),
+    )
 
 
 def _normalise(z: np.ndarray, gamma: np.ndarray, beta: np.ndarray, normalise: bool) -> np.ndarray:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from numerics import assert_close, assert_gradient, reject_inconclusive
+from numerics import assert_close, assert_gradient, gamma, reject_inconclusive
 from numerics import strategies as nst
 from reference import cnn
 from reference.dense import dense
@@ -95,13 +95,20 @@ def test_in_inference_an_image_is_scored_alone(network: tuple, data: st.DataObje
 
 
 def test_in_training_mode_an_image_is_scored_with_its_batch() -> None:
-    """In training mode the batch's statistics normalise: the same image scores differently."""
+    """In training mode the batch's statistics normalise: the same image scores differently.
+
+    Not by rounding: the two scores differ by more than the bound that holds the inference
+    law's two products together, gamma_{2(F+1)} of the dense layer's gauge.
+    """
     rng = np.random.default_rng(0)
     params = cnn.init_cnn(rng, channels=(2, 2), image=(4, 4), classes=3)
     x = rng.standard_normal((4, 1, 4, 4))
     first = cnn.cnn_forward(x[:2], params)[0]
     other = cnn.cnn_forward(np.concatenate([x[:1], x[2:]]), params)[0]
-    assert not np.allclose(first, other)
+    statistics = cnn.population_statistics(x[:2], params)
+    features = max_pool2d(cnn.feature_maps(x[:1], params, statistics)[1], 2).reshape(1, -1)
+    gauge = dense(np.abs(features), np.abs(params.weights), np.abs(params.bias))
+    assert np.max(np.abs(first - other)) > gamma(2 * (features.size + 1)) * np.max(gauge)
 
 
 def test_the_population_statistics_of_one_batch_are_its_batch_statistics() -> None:
@@ -118,6 +125,9 @@ def test_the_population_statistics_of_one_batch_are_its_batch_statistics() -> No
     (mean1, var1), _ = cnn.population_statistics(x, params)
     z1 = conv2d(x, params.conv1, padding=1)
     _, batch_mean, batch_var = batchnorm_train(z1, params.gamma1, params.beta1)
+    # two sums of the same n = N H W values in different orders: gamma_n of the gauge on each
+    # side; two-pass variances likewise within gamma_{n+2} of the variance each (the mean's
+    # own error enters only squared), so 2n and 4n terms between them
     assert_close(mean1, batch_mean, gauge=np.abs(z1).mean(axis=(0, 2, 3)), terms=2 * z1[:, 0].size)
     assert_close(var1, batch_var, gauge=batch_var, terms=4 * z1[:, 0].size)
 
