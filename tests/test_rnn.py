@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from numerics import assert_close, assert_gradient, catalog, gamma
 from numerics import strategies as nst
 from numerics.catalog import Example
-from numerics.catalog.rnn import recurrence_gauge, rnn_stacked
+from numerics.catalog.rnn import clear_of_kinks, recurrence_gauge, rnn_stacked
 from reference import activations, dense, rnn
 
 RNN = catalog.get("rnn")
@@ -75,34 +75,6 @@ def test_a_ragged_batch_is_each_sequence_run_alone(example: Example) -> None:
         assert not hs[lengths[n] :, n].any()
 
 
-def _pre_activations(example: Example) -> np.ndarray:
-    """Every a_t the forward computes (at each valid time index), from its own states."""
-    x, h0, w_x, w_h, b = (np.asarray(v) for v in example.inputs)
-    hs, _ = rnn.rnn(*example.inputs, **example.attrs)
-    steps, count = x.shape[:2]
-    lengths = example.attrs.get("lengths", np.full(count, steps))
-    found = []
-    for n in range(count):
-        order = list(range(lengths[n]))[:: -1 if example.attrs.get("reverse") else 1]
-        h = h0[n]
-        for t in order:
-            found.append(x[t, n] @ w_x + h @ w_h + b)
-            h = hs[t, n]
-    return np.concatenate(found)
-
-
-#: Where each activation's derivative jumps (alpha's default in the thresholded ReLU's case,
-#: the hard sigmoid's two corners at its defaults alpha = 0.2, beta = 0.5).
-KINKS = {
-    "relu": [0.0],
-    "leaky_relu": [0.0],
-    "thresholded_relu": [1.0],
-    "hard_sigmoid": [-2.5, 2.5],
-    "elu": [0.0],
-    "softsign": [0.0],
-}
-
-
 @st.composite
 def _long_examples(draw: st.DrawFn) -> Example:
     steps = draw(st.integers(1, 20))
@@ -134,11 +106,7 @@ def test_every_gradient_holds_for_every_activation_up_to_twenty_steps(
     reverse. Central differences need a derivative, so the draws keep every pre-activation
     0.01 away from the activation's kinks and the clip's.
     """
-    kinks = KINKS.get(example.attrs["activation"], [])
-    clip = example.attrs.get("clip")
-    kinks = kinks + ([-clip, clip] if clip else [])
-    pre = _pre_activations(example)
-    assume(all(np.all(np.abs(pre - kink) > 0.01) for kink in kinks))
+    assume(clear_of_kinks(RNN.independent, example, [example.attrs["activation"]]))
     assert_gradient(RNN.op, RNN.op_backward, example.inputs, attrs=example.attrs, seed=seed)
 
 

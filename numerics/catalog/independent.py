@@ -270,13 +270,30 @@ def clipped_activation(name: str, alpha: Any, beta: Any, clip: Any) -> tuple[Any
     )
 
 
-def _settings(names: Any, alphas: Any, betas: Any, clip: Any) -> list[Any]:
+def _settings(
+    names: Any, alphas: Any, betas: Any, clip: Any, seen: list[list[np.ndarray]] | None = None
+) -> list[Any]:
+    """Each activation as f(clip(a)).
+
+    With ``seen``, activation k also appends to ``seen[k]`` each a it is given.
+    """
     alphas = alphas or [None] * len(names)
     betas = betas or [None] * len(names)
-    return [
+    found = [
         clipped_activation(n, al, be, clip)[0]
         for n, al, be in zip(names, alphas, betas, strict=True)
     ]
+    if seen is None:
+        return found
+
+    def recording(f: Any, inputs: list[np.ndarray]) -> Any:
+        def record(a: np.ndarray) -> np.ndarray:
+            inputs.append(np.ravel(a))
+            return f(a)
+
+        return record
+
+    return [recording(f, inputs) for f, inputs in zip(found, seen, strict=True)]
 
 
 def run_each(
@@ -312,9 +329,14 @@ def rnn(
     clip: Any = None,
     reverse: bool = False,
     lengths: Any = None,
+    seen: list[list[np.ndarray]] | None = None,
 ) -> np.ndarray:
-    """The states of an RNN, hs and h_last, stacked along time: (T + 1, N, H)."""
-    (f,) = _settings([activation], [activation_alpha], [activation_beta], clip)
+    """The states of an RNN, hs and h_last, stacked along time: (T + 1, N, H).
+
+    With ``seen``, a list of one empty list per activation, the inputs each activation is given
+    are appended to its list (for the laws that keep their draws away from kinks).
+    """
+    (f,) = _settings([activation], [activation_alpha], [activation_beta], clip, seen)
     x, h0, w_x, w_h, b = (np.asarray(v, dtype=np.float64) for v in (x, h0, w_x, w_h, b))
 
     def cell(x_t: np.ndarray, h: np.ndarray) -> list[np.ndarray]:
@@ -340,9 +362,13 @@ def lstm(
     clip: Any = None,
     reverse: bool = False,
     lengths: Any = None,
+    seen: list[list[np.ndarray]] | None = None,
 ) -> np.ndarray:
-    """The states of an LSTM, hs, h_last and c_last (gates i, f, g, o), stacked: (T + 2, N, H)."""
-    f, g, h_act = _settings(activations, activation_alpha, activation_beta, clip)
+    """The states of an LSTM, hs, h_last and c_last (gates i, f, g, o), stacked: (T + 2, N, H).
+
+    ``seen`` as in :func:`rnn`.
+    """
+    f, g, h_act = _settings(activations, activation_alpha, activation_beta, clip, seen)
     x, h0, c0, w_x, w_h, b, p = (
         np.asarray(v, dtype=np.float64) for v in (x, h0, c0, w_x, w_h, b, peepholes)
     )
@@ -375,9 +401,13 @@ def gru(
     clip: Any = None,
     reverse: bool = False,
     lengths: Any = None,
+    seen: list[list[np.ndarray]] | None = None,
 ) -> np.ndarray:
-    """The states of a GRU, hs and h_last (gates r, z, n), stacked along time: (T + 1, N, H)."""
-    f, g = _settings(activations, activation_alpha, activation_beta, clip)
+    """The states of a GRU, hs and h_last (gates r, z, n), stacked along time: (T + 1, N, H).
+
+    ``seen`` as in :func:`rnn`.
+    """
+    f, g = _settings(activations, activation_alpha, activation_beta, clip, seen)
     x, h0, w_x, w_h, b_x, b_h = (
         np.asarray(v, dtype=np.float64) for v in (x, h0, w_x, w_h, b_x, b_h)
     )

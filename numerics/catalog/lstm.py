@@ -121,6 +121,164 @@ def lstm_gauge(example: Example) -> np.ndarray:
     return errors_along(x, attrs, [h0, c0], cell)
 
 
+#: The largest |f''| of the activations a backward gauge knows: sigma'' <= 1 / (6 sqrt 3),
+#: tanh'' <= 4 / (3 sqrt 3) (at the inflection points of their derivatives).
+_SECOND_DERIVATIVE = {"sigmoid": 1 / (6 * np.sqrt(3)), "tanh": 4 / (3 * np.sqrt(3))}
+
+
+def lstm_backward_gauge(example: Example, d_out: np.ndarray) -> tuple[np.ndarray, ...]:
+    r"""A first-order bound on the error of each gradient of the stacked LSTM, in units of gamma.
+
+    For :func:`lstm_stacked_backward` at ``example`` with the cotangent ``d_out``: one array
+    per input (x, h0, c0, W_x, W_h, b, peepholes), to be multiplied by $\gamma_m$ with m the
+    longest sum (T N terms for the weights). It is the backward through time run on
+    magnitudes, as the forward gauge is: each product and sum adds its own magnitude, and
+    each factor passes on its error times the magnitude of the others. The factors the
+    forward computed carry its bounds: a gate's error is its input's times its slope plus its
+    own rounding; a slope's is its input's times $\max|f''|$ plus two roundings and that of
+    the value it may be computed from (PyTorch computes $\sigma' = \sigma(1 - \sigma)$).
+    Any order of the same sums and products is within it, so it bounds two implementations'
+    difference twice over. Sigmoid and tanh only (PyTorch's), without the clip or coupled
+    gates.
+    """
+    x, h0, c0, w_x, w_h, b, p = (np.asarray(v, dtype=np.float64) for v in example.inputs)
+    attrs = example.attrs
+    settings = _settings(attrs, 3)
+    if attrs.get("clip") is not None or attrs.get("input_forget"):
+        raise ValueError("lstm_backward_gauge: no clip, no coupled gates")
+    if any(name not in _SECOND_DERIVATIVE for name, _, _ in settings):
+        raise ValueError("lstm_backward_gauge: sigmoid and tanh activations only")
+    (f, df), (g, dg), (h_act, dh_act) = (
+        independent.clipped_activation(*setting, None) for setting in settings
+    )
+    bend_f, bend_g, bend_h = (_SECOND_DERIVATIVE[name] for name, _, _ in settings)
+    steps, count, _ = x.shape
+    i_, f_, g_, o_ = np.split(np.arange(w_x.shape[1]), 4)
+    abs_wx, abs_wh, abs_p = np.abs(w_x), np.abs(w_h), np.abs(p)
+    d_hs, (d_h_last, d_c_last) = split_states(d_out, x, h0, 2)
+    lengths = attrs.get("lengths", np.full(count, steps))
+    e_x = np.zeros_like(x)
+    e_h0, e_c0 = np.zeros_like(h0), np.zeros_like(c0)
+    e_wx, e_wh, e_b, e_p = (np.zeros_like(v) for v in (w_x, w_h, b, p))
+    for n in range(count):
+        order = list(range(int(lengths[n])))[:: -1 if attrs.get("reverse") else 1]
+        h, c, e_h, e_c = h0[n], c0[n], np.zeros_like(h0[n]), np.zeros_like(c0[n])
+        kept = []
+        for t in order:  # the forward, with its bounds (as lstm_gauge)
+            a = x[t, n] @ w_x + h @ w_h + b
+            local = np.abs(x[t, n]) @ abs_wx + np.abs(h) @ abs_wh + np.abs(b)
+            received = e_h @ abs_wh
+            a_i, a_f, a_g = a[i_] + p[0] * c, a[f_] + p[1] * c, a[g_]
+            e_ai = local[i_] + received[i_] + abs_p[0] * (np.abs(c) + e_c)
+            e_af = local[f_] + received[f_] + abs_p[1] * (np.abs(c) + e_c)
+            e_ag = local[g_] + received[g_]
+            gate_i, gate_f, gate_g = f(a_i), f(a_f), g(a_g)
+            e_i, e_f, e_g = df(a_i) * e_ai + gate_i, df(a_f) * e_af + gate_f, dg(a_g) * e_ag
+            e_g = e_g + np.abs(gate_g)
+            c_new = gate_f * c + gate_i * gate_g
+            e_c_new = (
+                gate_f * e_c
+                + np.abs(c) * e_f
+                + np.abs(gate_g) * e_i
+                + gate_i * e_g
+                + 2 * (np.abs(gate_f * c) + np.abs(gate_i * gate_g))
+            )
+            a_o = a[o_] + p[2] * c_new
+            e_ao = local[o_] + received[o_] + abs_p[2] * (np.abs(c_new) + e_c_new)
+            gate_o, shown = f(a_o), h_act(c_new)
+            e_o, e_shown = df(a_o) * e_ao + gate_o, dh_act(c_new) * e_c_new + np.abs(shown)
+            slopes = [df(a_i), df(a_f), dg(a_g), df(a_o), dh_act(c_new)]
+            # each slope: its input's error times max |f''|, two roundings, its value's
+            e_slopes = [
+                bend * e_in + 2 * s + np.abs(v)
+                for bend, e_in, s, v in zip(
+                    (bend_f, bend_f, bend_g, bend_f, bend_h),
+                    (e_ai, e_af, e_ag, e_ao, e_c_new),
+                    slopes,
+                    (gate_i, gate_f, gate_g, gate_o, shown),
+                    strict=True,
+                )
+            ]
+            kept.append(
+                (
+                    t,
+                    h,
+                    e_h,
+                    c,
+                    e_c,
+                    c_new,
+                    e_c_new,
+                    (gate_i, gate_f, gate_g, gate_o, shown),
+                    (e_i, e_f, e_g, e_o, e_shown),
+                    slopes,
+                    e_slopes,
+                )
+            )
+            h = gate_o * shown
+            e_h = np.abs(shown) * e_o + gate_o * e_shown + np.abs(h)
+            c, e_c = c_new, e_c_new
+        dh, dc = d_h_last[n].copy(), d_c_last[n].copy()
+        e_dh, e_dc = np.zeros_like(dh), np.zeros_like(dc)
+        for t, h_prev, e_hp, c_prev, e_cp, c_t, e_ct, values, e_values, slopes, e_s in kept[::-1]:
+            gate_i, gate_f, gate_g, gate_o, shown = values
+            e_i, e_f, e_g, e_o, e_shown = e_values
+            s_i, s_f, s_g, s_o, s_shown = slopes
+            # h̄ = h̄ + ∂L/∂h_t, ā_o = h̄ h(c) f'(a_o)
+            total_h = dh + d_hs[t, n]
+            e_th = e_dh + np.abs(total_h)
+            da_o = total_h * shown * s_o
+            e_dao = (
+                np.abs(shown) * s_o * e_th
+                + np.abs(total_h) * (s_o * e_shown + np.abs(shown) * e_s[3])
+                + 2 * np.abs(da_o)
+            )
+            # c̄ = c̄ + h̄ o h'(c) + ā_o p_o
+            through = total_h * gate_o * s_shown
+            total_c = dc + through + da_o * p[2]
+            e_tc = (
+                e_dc
+                + gate_o * s_shown * e_th
+                + np.abs(total_h) * (s_shown * e_o + gate_o * e_s[4])
+                + abs_p[2] * e_dao
+                + 2 * (np.abs(through) + np.abs(da_o * p[2]) + np.abs(total_c))
+            )
+            d_i, d_f = total_c * gate_g, total_c * c_prev
+            e_di = np.abs(gate_g) * e_tc + np.abs(total_c) * e_g + np.abs(d_i)
+            e_df = np.abs(c_prev) * e_tc + np.abs(total_c) * e_cp + np.abs(d_f)
+            da_i, da_f, da_g = d_i * s_i, d_f * s_f, total_c * gate_i * s_g
+            e_dai = s_i * e_di + np.abs(d_i) * e_s[0] + np.abs(da_i)
+            e_daf = s_f * e_df + np.abs(d_f) * e_s[1] + np.abs(da_f)
+            e_dag = (
+                gate_i * s_g * e_tc
+                + np.abs(total_c) * (s_g * e_i + gate_i * e_s[2])
+                + 2 * np.abs(da_g)
+            )
+            # c̄_{t−1} = c̄ f + ā_i p_i + ā_f p_f
+            dc = total_c * gate_f + da_i * p[0] + da_f * p[1]
+            e_dc = (
+                gate_f * e_tc
+                + np.abs(total_c) * e_f
+                + abs_p[0] * e_dai
+                + abs_p[1] * e_daf
+                + 2 * (np.abs(total_c * gate_f) + np.abs(da_i * p[0]) + np.abs(da_f * p[1]))
+            )
+            da = np.concatenate([da_i, da_f, da_g, da_o])
+            e_da = np.concatenate([e_dai, e_daf, e_dag, e_dao])
+            # the products with the weights: their errors and the sums' own
+            dh = w_h @ da
+            e_dh = abs_wh @ (e_da + np.abs(da))
+            e_x[t, n] = abs_wx @ (e_da + np.abs(da))
+            e_wx += np.outer(np.abs(x[t, n]), e_da + np.abs(da))
+            e_wh += np.outer(np.abs(h_prev), e_da + np.abs(da)) + np.outer(e_hp, np.abs(da))
+            e_b += e_da + np.abs(da)
+            for k, (e_dak, dak, state, e_state) in enumerate(
+                ((e_dai, da_i, c_prev, e_cp), (e_daf, da_f, c_prev, e_cp), (e_dao, da_o, c_t, e_ct))
+            ):
+                e_p[k] += np.abs(state) * (e_dak + np.abs(dak)) + e_state * np.abs(dak)
+        e_h0[n], e_c0[n] = e_dh, e_dc
+    return e_x, e_h0, e_c0, e_wx, e_wh, e_b, e_p
+
+
 def gru_gauge(example: Example) -> np.ndarray:
     """A first-order bound on the error of each stacked GRU output, in units of gamma."""
     x, h0, w_x, w_h, b_x, b_h = (np.asarray(v, dtype=np.float64) for v in example.inputs)
@@ -167,6 +325,115 @@ def gru_gauge(example: Example) -> np.ndarray:
         return [h_new, e_new]
 
     return errors_along(x, attrs, [h0], cell)
+
+
+def gru_backward_gauge(example: Example, d_out: np.ndarray) -> tuple[np.ndarray, ...]:
+    r"""A first-order bound on the error of each gradient of the stacked GRU, in units of gamma.
+
+    As :func:`lstm_backward_gauge`, for :func:`gru_stacked_backward`: one array per input
+    (x, h0, W_x, W_h, b_x, b_h). The reset-after variant (``linear_before_reset=True``,
+    PyTorch's) with sigmoid gates and a tanh candidate, without the clip.
+    """
+    x, h0, w_x, w_h, b_x, b_h = (np.asarray(v, dtype=np.float64) for v in example.inputs)
+    attrs = example.attrs
+    settings = _settings(attrs, 2)
+    if attrs.get("clip") is not None or not attrs.get("linear_before_reset"):
+        raise ValueError("gru_backward_gauge: the reset-after variant only, without the clip")
+    if any(name not in _SECOND_DERIVATIVE for name, _, _ in settings):
+        raise ValueError("gru_backward_gauge: sigmoid and tanh activations only")
+    (f, df), (g, dg) = (independent.clipped_activation(*setting, None) for setting in settings)
+    bend_f, bend_g = (_SECOND_DERIVATIVE[name] for name, _, _ in settings)
+    steps, count, _ = x.shape
+    r_, z_, n_ = np.split(np.arange(w_x.shape[1]), 3)
+    abs_wx, abs_wh = np.abs(w_x), np.abs(w_h)
+    d_hs, (d_h_last,) = split_states(d_out, x, h0, 1)
+    lengths = attrs.get("lengths", np.full(count, steps))
+    e_x, e_h0 = np.zeros_like(x), np.zeros_like(h0)
+    e_wx, e_wh, e_bx, e_bh = (np.zeros_like(v) for v in (w_x, w_h, b_x, b_h))
+    for n in range(count):
+        order = list(range(int(lengths[n])))[:: -1 if attrs.get("reverse") else 1]
+        h, e_h = h0[n], np.zeros_like(h0[n])
+        kept = []
+        for t in order:  # the forward, with its bounds (as gru_gauge)
+            ax = x[t, n] @ w_x + b_x
+            local_x = np.abs(x[t, n]) @ abs_wx + np.abs(b_x)
+            hw = h @ w_h + b_h
+            e_hw = np.abs(h) @ abs_wh + np.abs(b_h) + e_h @ abs_wh
+            a_r, a_z = ax[r_] + hw[r_], ax[z_] + hw[z_]
+            e_ar, e_az = local_x[r_] + e_hw[r_], local_x[z_] + e_hw[z_]
+            reset, update = f(a_r), f(a_z)
+            e_r, e_z = df(a_r) * e_ar + reset, df(a_z) * e_az + update
+            a_n = ax[n_] + reset * hw[n_]
+            e_an = local_x[n_] + reset * e_hw[n_] + np.abs(hw[n_]) * e_r
+            e_an = e_an + 2 * np.abs(reset * hw[n_])
+            candidate = g(a_n)
+            e_n = dg(a_n) * e_an + np.abs(candidate)
+            slopes = (df(a_r), df(a_z), dg(a_n))
+            # each slope: its input's error times max |f''|, two roundings, its value's
+            e_slopes = tuple(
+                bend * e_in + 2 * s_k + np.abs(v)
+                for bend, e_in, s_k, v in zip(
+                    (bend_f, bend_f, bend_g),
+                    (e_ar, e_az, e_an),
+                    slopes,
+                    (reset, update, candidate),
+                    strict=True,
+                )
+            )
+            kept.append(
+                (t, h, e_h, hw, e_hw, reset, update, candidate, e_r, e_z, e_n, slopes, e_slopes)
+            )
+            h_new = (1.0 - update) * candidate + update * h
+            e_h = (
+                np.abs(1.0 - update) * e_n
+                + (np.abs(candidate) + np.abs(h)) * e_z
+                + update * e_h
+                + 2 * (np.abs((1.0 - update) * candidate) + np.abs(update * h))
+            )
+            h = h_new
+        dh, e_dh = d_h_last[n].copy(), np.zeros_like(h0[n])
+        for t, h_prev, e_hp, hw, e_hw, reset, update, cand, e_r, e_z, e_n, s, e_s in kept[::-1]:
+            s_r, s_z, s_n = s
+            # h̄ = h̄ + ∂L/∂h_t; z̄ = h̄ (h_{t−1} − n), n̄ = h̄ (1 − z)
+            total = dh + d_hs[t, n]
+            e_total = e_dh + np.abs(total)
+            gap = h_prev - cand
+            e_gap = e_hp + e_n + np.abs(gap)
+            da_z = total * gap * s_z
+            e_daz = np.abs(gap) * s_z * e_total + np.abs(total) * (
+                s_z * e_gap + np.abs(gap) * e_s[1]
+            )
+            e_daz = e_daz + 2 * np.abs(da_z)
+            keep = 1.0 - update
+            e_keep = e_z + np.abs(keep)
+            da_n = total * keep * s_n
+            e_dan = np.abs(keep) * s_n * e_total + np.abs(total) * (
+                s_n * e_keep + np.abs(keep) * e_s[2]
+            )
+            e_dan = e_dan + 2 * np.abs(da_n)
+            # r̄ = ā_n (h W_h,n + b_h,n), and the state side's n-block gets ā_n r
+            da_r = da_n * hw[n_] * s_r
+            e_dar = np.abs(hw[n_]) * s_r * e_dan
+            e_dar = (
+                e_dar + np.abs(da_n) * (s_r * e_hw[n_] + np.abs(hw[n_]) * e_s[0]) + 2 * np.abs(da_r)
+            )
+            side = da_n * reset
+            e_side = reset * e_dan + np.abs(da_n) * e_r + np.abs(side)
+            d_input = np.concatenate([da_r, da_z, da_n])
+            e_input = np.concatenate([e_dar, e_daz, e_dan]) + np.abs(d_input)
+            d_state = np.concatenate([da_r, da_z, side])
+            e_state = np.concatenate([e_dar, e_daz, e_side]) + np.abs(d_state)
+            # h̄_{t−1} = h̄ z + (ā_r, ā_z, ā_n r) W_hᵀ
+            dh = total * update + w_h @ d_state
+            e_dh = update * e_total + np.abs(total) * e_z + np.abs(total * update)
+            e_dh = e_dh + abs_wh @ e_state + np.abs(dh)
+            e_x[t, n] = abs_wx @ e_input
+            e_wx += np.outer(np.abs(x[t, n]), e_input)
+            e_wh += np.outer(np.abs(h_prev), e_state) + np.outer(e_hp, np.abs(d_state))
+            e_bx += e_input
+            e_bh += e_state
+        e_h0[n] = e_dh
+    return e_x, e_h0, e_wx, e_wh, e_bx, e_bh
 
 
 def _gate_terms(example: Example) -> int:

@@ -13,6 +13,7 @@ error it received through $|W_h|$ and the slope $|f'(a_t)|$.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,43 @@ from reference import rnn
 
 #: Activations with a continuous second derivative: central differences need it.
 SMOOTH = ("tanh", "sigmoid", "softplus", "affine", "scaled_tanh")
+
+#: Where each of the others' derivative jumps, at ONNX's default parameters (the thresholded
+#: ReLU's alpha = 1, the hard sigmoid's corners where 0.2 a + 0.5 is 0 and 1).
+KINKS = {
+    "relu": (0.0,),
+    "leaky_relu": (0.0,),
+    "thresholded_relu": (1.0,),
+    "hard_sigmoid": (-2.5, 2.5),
+    "elu": (0.0,),
+    "softsign": (0.0,),
+}
+
+
+def clear_of_kinks(
+    independent_op: Any, example: Example, names: Sequence[str], margin: float = 0.01
+) -> bool:
+    """Whether every activation's input is finite and ``margin`` away from its kinks and the clip's.
+
+    ``independent_op`` is the entry's independent computation, run on the example with a
+    record of what each activation is given; ``names`` are the example's activations in order.
+    The gradient laws that draw kinked activations keep only such examples: central
+    differences need a derivative along the whole step. Unbounded gates (a ReLU forget gate
+    with a peephole squares the cell at each step) can overflow within twenty steps: such an
+    example has no floating-point derivative to check, and is not clear either.
+    """
+    seen: list[list[np.ndarray]] = [[] for _ in names]
+    with np.errstate(over="ignore", invalid="ignore"):
+        independent_op(*example.inputs, **example.attrs, seen=seen)
+    clip = example.attrs.get("clip")
+    for name, inputs in zip(names, seen, strict=True):
+        kinks = KINKS.get(name, ()) + ((-clip, clip) if clip else ())
+        values = np.concatenate(inputs) if inputs else np.zeros(0)
+        if not np.all(np.isfinite(values)):
+            return False
+        if any(np.any(np.abs(values - kink) <= margin) for kink in kinks):
+            return False
+    return True
 
 
 def rnn_stacked(x: Any, h0: Any, w_x: Any, w_h: Any, b: Any, **attrs: Any) -> np.ndarray:
