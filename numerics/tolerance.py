@@ -177,20 +177,25 @@ def assert_close(
     *,
     gauge: ArrayLike | None = None,
     terms: int | None = None,
-    dtype: DTypeLike = np.float64,
+    dtype: DTypeLike | None = None,
     rtol: float | None = None,
     atol: float | None = None,
     err_msg: str = "",
 ) -> None:
     r"""Assert that every element of ``actual`` is within its bound of ``expected``.
 
-    The bound of element $i$ is the sum of the parts that are given:
+    The bound of element $i$ is the sum of the parts that are given, with $u$ and
+    $\gamma$ those of the precision ``dtype`` the result was computed in:
 
     * $\gamma_{\text{terms}}\cdot\text{gauge}_i$, when ``gauge`` or ``terms``
       is given (the gauge defaults to $|\text{expected}_i|$, the number of terms
       to 1): the error of a sum of ``terms`` products (or of ``terms`` rounded
       operations in a row), measured against the same computation on absolute
-      values;
+      values; below float64, plus $u\,|\text{expected}_i|$, the rounding of the
+      result itself to ``dtype``. With ``expected`` computed in float64 from the
+      same inputs (rounded to ``dtype``), a candidate that accumulates in float32
+      and rounds its result once is within it; one that rounds its inputs to fewer
+      digits (bfloat16, TF32) is not;
     * ``rtol`` $\cdot|\text{expected}_i|$ and ``atol``, when given;
     * with none of them, $u\,|\text{expected}_i|$: ``actual`` must be
       ``expected`` correctly rounded.
@@ -208,8 +213,9 @@ def assert_close(
         The computation repeated on absolute values, broadcast to the shape.
     terms : int, optional
         The length $n$ of the reduction.
-    dtype : numpy dtype, default float64
-        The precision the result was computed in (float32 gives $u = 2^{-24}$).
+    dtype : numpy dtype, optional
+        The precision the result was computed in (float32 gives $u = 2^{-24}$);
+        by default ``actual``'s own, when it is float16 or float32, else float64.
     rtol, atol : float, optional
         A relative and an absolute part, for bounds that come from elsewhere.
     err_msg : str, optional
@@ -239,6 +245,9 @@ def assert_close(
             raise TypeError(f"assert_close: {name} must be real numbers; got {data_type} data")
     if terms is not None and not _is_count(terms):
         raise ValueError(f"assert_close: terms must be a non-negative integer; got {terms!r}")
+    if dtype is None:
+        own = np.asarray(actual).dtype
+        dtype = own if own in (np.float16, np.float32) else np.float64
     got = np.asarray(actual, dtype=np.float64)
     want = (
         np.broadcast_to(np.asarray(expected, dtype=np.float64), got.shape)
@@ -320,6 +329,10 @@ def _bound(
             )
         bound = bound + gamma(n, dtype) * scale
         parts.append(f"gamma_{n} x {'|expected|' if gauge is None else 'gauge'}")
+        if unit_roundoff(dtype) > unit_roundoff(np.float64):
+            # the result's own rounding to the candidate's precision
+            bound = bound + unit_roundoff(dtype) * magnitude
+            parts.insert(0, f"u_{np.dtype(dtype)} |expected|")
     if rtol is not None:
         bound = bound + rtol * magnitude
         parts.append(f"rtol {rtol:g}")

@@ -219,3 +219,76 @@ def test_assert_close_and_unit_roundoff_name_themselves_for_bad_settings() -> No
         unit_roundoff(np.int32)
     with pytest.raises(ValueError, match=r"^assert_close: gauge must broadcast to the shape"):
         assert_close(np.ones(3), np.ones(3), gauge=np.ones(2))
+
+
+@given(st.floats(float(np.finfo(np.float32).tiny), 1e30), st.sampled_from([-1.0, 1.0]))
+def test_the_precision_is_the_actual_arrays_own_by_default(magnitude: float, sign: float) -> None:
+    """Without dtype, a float32 result is judged in float32, a float64 one in float64.
+
+    Rounded once to float32 it passes, two ULPs away it fails; a float64 result is still held
+    to float64's u.
+    """
+    value = sign * magnitude
+    assert_close(np.float32(value), value)
+    up = np.float32(np.inf)
+    with pytest.raises(AssertionError, match="ULPs apart"):
+        assert_close(np.nextafter(np.nextafter(np.float32(value), up), up), value)
+    with pytest.raises(AssertionError):
+        assert_close(np.float64(np.float32(value)), value * (1 + 2.0**-40))
+
+
+def _to_bfloat16(a: np.ndarray) -> np.ndarray:
+    """float32 values rounded to bfloat16's 8 significant bits (to nearest, ties to even)."""
+    bits = a.astype(np.float32).view(np.uint32).astype(np.uint64)
+    rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) & 0xFFFF0000
+    return rounded.astype(np.uint32).view(np.float32)
+
+
+def _to_tf32(a: np.ndarray) -> np.ndarray:
+    """float32 values truncated to TF32's 11 significant bits (13 low bits of 23 dropped)."""
+    return (a.astype(np.float32).view(np.uint32) & np.uint32(0xFFFFE000)).view(np.float32)
+
+
+def _conv_in_float32(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A 3x3 convolution with padding 1, tap by tap, every sum rounded to float32."""
+    height, width = x.shape[2:]
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    out = np.zeros((x.shape[0], w.shape[0], height, width), dtype=np.float32)
+    for p in range(3):
+        for q in range(3):
+            window = padded[:, :, p : p + height, q : q + width]
+            out += np.einsum("nchw,oc->nohw", window, w[:, :, p, q])
+    return out + b[None, :, None, None]
+
+
+def test_a_float32_convolution_passes_and_one_with_fewer_input_digits_fails() -> None:
+    """A convolution in float32 passes at float32's bound; with bfloat16 or TF32 inputs it fails.
+
+    Judged at float32 (u |y| + gamma_n gauge, n and the gauge the catalog's): the one that
+    accumulates in float32 passes (worst ratio 0.06); the same with its inputs rounded to
+    bfloat16, or truncated to TF32 as a tensor core does, fails (ratios 1650 and 407: their
+    inputs carry up to 2^-9 and 2^-10 of error where float32's carry 2^-24).
+    """
+    from numerics import catalog
+    from numerics.catalog import Example
+    from reference import conv
+
+    rng = np.random.default_rng(0)
+    x, w, b = (
+        rng.standard_normal(shape).astype(np.float32) for shape in ((2, 3, 8, 8), (4, 3, 3, 3), 4)
+    )
+    attrs = {"stride": 1, "padding": 1, "dilation": 1, "groups": 1}
+    entry = catalog.get("conv2d")
+    example = Example((x, w, b), attrs)
+    expected = conv.conv2d(
+        x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), **attrs
+    )
+    bound = {"gauge": entry.gauge(example), "terms": entry.terms(example)}
+    single = _conv_in_float32(x, w, b)
+    assert single.dtype == np.float32
+    assert_close(single, expected, **bound)
+    for rounded in (_to_bfloat16, _to_tf32):
+        fewer = _conv_in_float32(rounded(x), rounded(w), rounded(b))
+        assert fewer.dtype == np.float32
+        with pytest.raises(AssertionError, match="exceed their bound"):
+            assert_close(fewer, expected, **bound)
