@@ -203,8 +203,8 @@ def test_a_ragged_batch_backward_is_the_sum_of_each_sequence_alone(example: Exam
     """Each sequence's gradients alone are the batch's: x, the states, and the weights summed.
 
     Within the backward gauge (the bound of the batch's rounding and of the sum of each
-    sequence's, gamma_m with m the longest sum, T N terms for the weights); the cotangents are
-    drawn. The gauge of PyTorch's comparison, held here where no peer is needed.
+    sequence's, gamma_m with m the longest sum, T N terms for the weights), for random
+    cotangents: the gauge of PyTorch's comparison, held here where no peer is needed.
     """
     example = _pytorchs(example)
     lstm_like = len(example.inputs) == 7
@@ -223,9 +223,8 @@ def test_a_ragged_batch_backward_is_the_sum_of_each_sequence_alone(example: Exam
     for n in range(count):
         cut = lengths[n]
         own = [x[:cut, n : n + 1]] + [v[n : n + 1] for v in example.inputs[1 : 1 + states]]
-        own_example = Example((*own, *example.inputs[1 + states :]), alone_attrs)
         own_d_out = np.concatenate([d_out[:cut, n : n + 1], d_out[steps:, n : n + 1]])
-        alone = entry.op_backward(own_d_out, *own_example.inputs, **alone_attrs)
+        alone = entry.op_backward(own_d_out, *own, *example.inputs[1 + states :], **alone_attrs)
         assert_close(whole[0][:cut, n], alone[0][:, 0], gauge=gauges[0][:cut, n], terms=terms)
         assert not whole[0][cut:, n].any()
         for k in range(1, 1 + states):

@@ -71,9 +71,15 @@ def _settings(attrs: dict[str, Any], count: int) -> list[tuple[str, Any, Any]]:
     return list(zip(names, alphas, betas, strict=True))
 
 
-def lstm_gauge(example: Example) -> np.ndarray:
-    """A first-order bound on the error of each stacked LSTM output, in units of gamma."""
-    x, h0, c0, w_x, w_h, b, p = (np.asarray(v, dtype=np.float64) for v in example.inputs)
+def _lstm_bounded_step(example: Example) -> Any:
+    """One LSTM step with a first-order bound of each value it computes, in units of gamma.
+
+    ``step(x_t, h, c, e_h, e_c)`` (one sequence's vectors, and the bounds of the states it
+    receives) returns a dict of the pre-activations ``a_i``, ``a_f``, ``a_g``, ``a_o`` and the
+    values ``i``, ``f``, ``g``, ``o``, ``shown`` (h(c_t)), ``c``, ``h``, each with its bound
+    under ``e_`` and its name (``f``'s input bound is 0 with coupled gates: it has no input).
+    """
+    w_x, w_h, b, p = (np.asarray(v, dtype=np.float64) for v in example.inputs[3:])
     attrs = example.attrs
     (f, df), (g, dg), (h_act, dh_act) = (
         independent.clipped_activation(*setting, attrs.get("clip"))
@@ -82,20 +88,23 @@ def lstm_gauge(example: Example) -> np.ndarray:
     i_, f_, g_, o_ = np.split(np.arange(w_x.shape[1]), 4)
     abs_wx, abs_wh, abs_p = np.abs(w_x), np.abs(w_h), np.abs(p)
 
-    def cell(x_t: np.ndarray, h: np.ndarray, c: np.ndarray, e_h: np.ndarray, e_c: np.ndarray):  # type: ignore[no-untyped-def]
+    def step(x_t: np.ndarray, h: np.ndarray, c: np.ndarray, e_h: np.ndarray, e_c: np.ndarray):  # type: ignore[no-untyped-def]
         a = x_t @ w_x + h @ w_h + b
         local = np.abs(x_t) @ abs_wx + np.abs(h) @ abs_wh + np.abs(b)
         received = e_h @ abs_wh
         a_i, a_f, a_g = a[i_] + p[0] * c, a[f_] + p[1] * c, a[g_]
+        e_ai = local[i_] + received[i_] + abs_p[0] * (np.abs(c) + e_c)
+        e_af = local[f_] + received[f_] + abs_p[1] * (np.abs(c) + e_c)
+        e_ag = local[g_] + received[g_]
         gate_i, gate_g = f(a_i), g(a_g)
         # each gate: its input's error through the slope, and its own rounding
-        d_i = df(a_i) * (local[i_] + received[i_] + abs_p[0] * (np.abs(c) + e_c)) + gate_i
-        d_g = dg(a_g) * (local[g_] + received[g_]) + np.abs(gate_g)
+        d_i = df(a_i) * e_ai + gate_i
+        d_g = dg(a_g) * e_ag + np.abs(gate_g)
         if attrs.get("input_forget"):
-            gate_f, d_f = 1.0 - gate_i, d_i + np.abs(1.0 - gate_i)
+            gate_f, d_f, e_af = 1.0 - gate_i, d_i + np.abs(1.0 - gate_i), np.zeros_like(e_af)
         else:
             gate_f = f(a_f)
-            d_f = df(a_f) * (local[f_] + received[f_] + abs_p[1] * (np.abs(c) + e_c)) + gate_f
+            d_f = df(a_f) * e_af + gate_f
         c_new = gate_f * c + gate_i * gate_g
         # c_t = f c + i g: the errors of both products and of their sum
         e_c_new = (
@@ -106,19 +115,34 @@ def lstm_gauge(example: Example) -> np.ndarray:
             + 2 * (np.abs(gate_f * c) + np.abs(gate_i * gate_g))
         )
         a_o = a[o_] + p[2] * c_new
+        e_ao = local[o_] + received[o_] + abs_p[2] * (np.abs(c_new) + e_c_new)
         gate_o = f(a_o)
-        d_o = df(a_o) * (local[o_] + received[o_] + abs_p[2] * (np.abs(c_new) + e_c_new)) + gate_o
+        d_o = df(a_o) * e_ao + gate_o
         shown = h_act(c_new)
+        e_shown = dh_act(c_new) * e_c_new + np.abs(shown)
         h_new = gate_o * shown
         # h_t = o h(c_t): the gate's error, the cell's through h's slope, and the product's
-        e_h_new = (
-            np.abs(shown) * d_o
-            + np.abs(gate_o) * (dh_act(c_new) * e_c_new + np.abs(shown))
-            + np.abs(h_new)
-        )
-        return [h_new, c_new, e_h_new, e_c_new]
+        e_h_new = np.abs(shown) * d_o + np.abs(gate_o) * e_shown + np.abs(h_new)
+        return {
+            "a_i": a_i, "e_a_i": e_ai, "a_f": a_f, "e_a_f": e_af, "a_g": a_g, "e_a_g": e_ag,
+            "a_o": a_o, "e_a_o": e_ao, "i": gate_i, "e_i": d_i, "f": gate_f, "e_f": d_f,
+            "g": gate_g, "e_g": d_g, "o": gate_o, "e_o": d_o, "shown": shown,
+            "e_shown": e_shown, "c": c_new, "e_c": e_c_new, "h": h_new, "e_h": e_h_new,
+        }  # fmt: skip
 
-    return errors_along(x, attrs, [h0, c0], cell)
+    return step
+
+
+def lstm_gauge(example: Example) -> np.ndarray:
+    """A first-order bound on the error of each stacked LSTM output, in units of gamma."""
+    step = _lstm_bounded_step(example)
+
+    def cell(x_t: np.ndarray, h: np.ndarray, c: np.ndarray, e_h: np.ndarray, e_c: np.ndarray):  # type: ignore[no-untyped-def]
+        new = step(x_t, h, c, e_h, e_c)
+        return [new["h"], new["c"], new["e_h"], new["e_c"]]
+
+    x, h0, c0 = (np.asarray(v, dtype=np.float64) for v in example.inputs[:3])
+    return errors_along(x, example.attrs, [h0, c0], cell)
 
 
 #: The largest |f''| of the activations a backward gauge knows: sigma'' <= 1 / (6 sqrt 3),
@@ -148,12 +172,13 @@ def lstm_backward_gauge(example: Example, d_out: np.ndarray) -> tuple[np.ndarray
         raise ValueError("lstm_backward_gauge: no clip, no coupled gates")
     if any(name not in _SECOND_DERIVATIVE for name, _, _ in settings):
         raise ValueError("lstm_backward_gauge: sigmoid and tanh activations only")
-    (f, df), (g, dg), (h_act, dh_act) = (
-        independent.clipped_activation(*setting, None) for setting in settings
-    )
-    bend_f, bend_g, bend_h = (_SECOND_DERIVATIVE[name] for name, _, _ in settings)
+    step = _lstm_bounded_step(example)
+    derivatives = [independent.clipped_activation(*setting, None)[1] for setting in settings]
+    bends = [_SECOND_DERIVATIVE[name] for name, _, _ in settings]
+    # which activation computes each value, and from which input
+    place = {"i": 0, "f": 0, "g": 1, "o": 0, "shown": 2}
+    inputs_of = {"i": "a_i", "f": "a_f", "g": "a_g", "o": "a_o", "shown": "c"}
     steps, count, _ = x.shape
-    i_, f_, g_, o_ = np.split(np.arange(w_x.shape[1]), 4)
     abs_wx, abs_wh, abs_p = np.abs(w_x), np.abs(w_h), np.abs(p)
     d_hs, (d_h_last, d_c_last) = split_states(d_out, x, h0, 2)
     lengths = attrs.get("lengths", np.full(count, steps))
@@ -164,64 +189,24 @@ def lstm_backward_gauge(example: Example, d_out: np.ndarray) -> tuple[np.ndarray
         order = list(range(int(lengths[n])))[:: -1 if attrs.get("reverse") else 1]
         h, c, e_h, e_c = h0[n], c0[n], np.zeros_like(h0[n]), np.zeros_like(c0[n])
         kept = []
-        for t in order:  # the forward, with its bounds (as lstm_gauge)
-            a = x[t, n] @ w_x + h @ w_h + b
-            local = np.abs(x[t, n]) @ abs_wx + np.abs(h) @ abs_wh + np.abs(b)
-            received = e_h @ abs_wh
-            a_i, a_f, a_g = a[i_] + p[0] * c, a[f_] + p[1] * c, a[g_]
-            e_ai = local[i_] + received[i_] + abs_p[0] * (np.abs(c) + e_c)
-            e_af = local[f_] + received[f_] + abs_p[1] * (np.abs(c) + e_c)
-            e_ag = local[g_] + received[g_]
-            gate_i, gate_f, gate_g = f(a_i), f(a_f), g(a_g)
-            e_i, e_f, e_g = df(a_i) * e_ai + gate_i, df(a_f) * e_af + gate_f, dg(a_g) * e_ag
-            e_g = e_g + np.abs(gate_g)
-            c_new = gate_f * c + gate_i * gate_g
-            e_c_new = (
-                gate_f * e_c
-                + np.abs(c) * e_f
-                + np.abs(gate_g) * e_i
-                + gate_i * e_g
-                + 2 * (np.abs(gate_f * c) + np.abs(gate_i * gate_g))
-            )
-            a_o = a[o_] + p[2] * c_new
-            e_ao = local[o_] + received[o_] + abs_p[2] * (np.abs(c_new) + e_c_new)
-            gate_o, shown = f(a_o), h_act(c_new)
-            e_o, e_shown = df(a_o) * e_ao + gate_o, dh_act(c_new) * e_c_new + np.abs(shown)
-            slopes = [df(a_i), df(a_f), dg(a_g), df(a_o), dh_act(c_new)]
-            # each slope: its input's error times max |f''|, two roundings, its value's
-            e_slopes = [
-                bend * e_in + 2 * s + np.abs(v)
-                for bend, e_in, s, v in zip(
-                    (bend_f, bend_f, bend_g, bend_f, bend_h),
-                    (e_ai, e_af, e_ag, e_ao, e_c_new),
-                    slopes,
-                    (gate_i, gate_f, gate_g, gate_o, shown),
-                    strict=True,
+        for t in order:  # the forward, with its bounds
+            new = step(x[t, n], h, c, e_h, e_c)
+            slopes, e_slopes = [], []
+            for k, which in place.items():
+                slope = derivatives[which](new[inputs_of[k]])
+                slopes.append(slope)
+                # a slope's error: its input's times max |f''|, two roundings, its value's
+                e_slopes.append(
+                    bends[which] * new["e_" + inputs_of[k]] + 2 * slope + np.abs(new[k])
                 )
-            ]
-            kept.append(
-                (
-                    t,
-                    h,
-                    e_h,
-                    c,
-                    e_c,
-                    c_new,
-                    e_c_new,
-                    (gate_i, gate_f, gate_g, gate_o, shown),
-                    (e_i, e_f, e_g, e_o, e_shown),
-                    slopes,
-                    e_slopes,
-                )
-            )
-            h = gate_o * shown
-            e_h = np.abs(shown) * e_o + gate_o * e_shown + np.abs(h)
-            c, e_c = c_new, e_c_new
+            kept.append((t, h, e_h, c, e_c, new, slopes, e_slopes))
+            h, c, e_h, e_c = new["h"], new["c"], new["e_h"], new["e_c"]
         dh, dc = d_h_last[n].copy(), d_c_last[n].copy()
         e_dh, e_dc = np.zeros_like(dh), np.zeros_like(dc)
-        for t, h_prev, e_hp, c_prev, e_cp, c_t, e_ct, values, e_values, slopes, e_s in kept[::-1]:
-            gate_i, gate_f, gate_g, gate_o, shown = values
-            e_i, e_f, e_g, e_o, e_shown = e_values
+        for t, h_prev, e_hp, c_prev, e_cp, new, slopes, e_s in kept[::-1]:
+            gate_i, gate_f, gate_g, gate_o, shown = (new[k] for k in ("i", "f", "g", "o", "shown"))
+            e_i, e_f, e_g, e_o, e_shown = (new["e_" + k] for k in ("i", "f", "g", "o", "shown"))
+            c_t, e_ct = new["c"], new["e_c"]
             s_i, s_f, s_g, s_o, s_shown = slopes
             # h̄ = h̄ + ∂L/∂h_t, ā_o = h̄ h(c) f'(a_o)
             total_h = dh + d_hs[t, n]
@@ -271,10 +256,10 @@ def lstm_backward_gauge(example: Example, d_out: np.ndarray) -> tuple[np.ndarray
             e_wx += np.outer(np.abs(x[t, n]), e_da + np.abs(da))
             e_wh += np.outer(np.abs(h_prev), e_da + np.abs(da)) + np.outer(e_hp, np.abs(da))
             e_b += e_da + np.abs(da)
-            for k, (e_dak, dak, state, e_state) in enumerate(
+            for peephole, (e_dak, dak, state, e_state) in enumerate(
                 ((e_dai, da_i, c_prev, e_cp), (e_daf, da_f, c_prev, e_cp), (e_dao, da_o, c_t, e_ct))
             ):
-                e_p[k] += np.abs(state) * (e_dak + np.abs(dak)) + e_state * np.abs(dak)
+                e_p[peephole] += np.abs(state) * (e_dak + np.abs(dak)) + e_state * np.abs(dak)
         e_h0[n], e_c0[n] = e_dh, e_dc
     return e_x, e_h0, e_c0, e_wx, e_wh, e_b, e_p
 
