@@ -67,12 +67,25 @@ that does not settle (its truncation estimate above both the rounding and
 $\sqrt u$ times the larger of the value and $|\varphi(\pm h) - \varphi(0)|/h$, the
 pace at which $\varphi$ moves at all) is tried again with steps four times smaller, up to
 three times: near a pole or a sharp bend the Taylor series needs a smaller
-box. At a kink, a tie or a discontinuity no step settles, and the check says
+box, and so does a forward that is not finite in the box (the edge of its
+domain). At a kink, a tie or a discontinuity no step settles, and the check says
 so rather than widening its bound. So does a forward whose noise exceeds
 $\sqrt u$ times its values (half the digits lost): a kink inside the noise
 window looks like noise, and no bound built on such noise would mean
 anything; and a smaller box in which $\varphi$ stops moving where a larger one
 saw it move (the forward rounds to a grid coarser than the box).
+
+**Precision.** A candidate is judged at its own precision $u$ (``dtype``, by
+default its output's): its floating inputs and cotangents are rounded to it and
+passed as arrays of it, and every $u$ and $\gamma_n$ above is its own. A float32
+forward's rounding, amplified by $1/h$, is then what limits the check, so an op
+smooth everywhere is judged in a wider box (:data:`SMOOTH_STEP`; the catalog's
+``OpEntry.gradient_step`` gives it to the ops it knows smooth): in float32 a
+relative error of $10^{-3}$ in one entry of a dense layer's gradient fails there.
+Where even so the allowed error reaches the scale of what is compared (float16
+and bfloat16, where $u$ is $2^{-11}$ and $2^{-8}$), any gradient of that size
+would pass, its negative included: such a comparison is *unresolved*, and the
+verdict inconclusive rather than passed.
 
 **The verdict** is one of three (:data:`STATUSES`). *Failed*: a comparison
 whose table settled exceeds its bound, or the backward's result is malformed:
@@ -109,10 +122,11 @@ from typing import Any
 import hypothesis
 import numpy as np
 
-from numerics.tolerance import gamma, unit_roundoff
+from numerics.tolerance import floating_dtype, gamma, precision_of, unit_roundoff
 
 __all__ = [
     "SAFETY",
+    "SMOOTH_STEP",
     "STATUSES",
     "STEP",
     "Comparison",
@@ -125,7 +139,7 @@ __all__ = [
     "richardson",
 ]
 
-#: The largest step $h_0$ of the central differences.
+#: The largest step $h_0$ of the central differences, for a float64 forward.
 STEP = 2.0**-9
 #: How many step sizes the Richardson table uses: h0, h0/2, h0/4, h0/8.
 LEVELS = 4
@@ -136,10 +150,20 @@ SAFETY = 8.0
 #: dyadic lattice can round in lock-step and hide the noise.
 NOISE_POINTS = 9
 NOISE_SPACING = 2.0**-10 * (math.sqrt(5.0) - 1.0) / 2.0
-#: The table must settle to this relative size (or below the rounding), or the
-#: step is retried four times smaller, up to RETRIES times.
-CONVERGENCE = math.sqrt(unit_roundoff())
+#: A table that does not settle to sqrt(u) of its scale (or below the rounding) is
+#: retried with a step four times smaller, up to RETRIES times.
 RETRIES = 3
+
+
+#: A wider first step for an op smooth on its whole domain, judged below float64.
+#: There the rounding of the forward, about u / h, is what limits the check (float32's u
+#: is 2^29 times float64's, while the O(h^8) truncation of a smooth op stays below it for
+#: h <= 1/8), so the check is as sharp as its box is wide: in float32 a relative error of
+#: 1e-3 in one entry of a dense layer's gradient fails at this step and passes at STEP.
+#: Never for an op with kinks or ties: float32's rounding at so wide a box can hide the
+#: kinks the box holds (a correct max pooling, its windows' values 0.1 apart, was judged
+#: failed at this step), and the catalog's strategies keep kinks only 0.01 away.
+SMOOTH_STEP = 0.5
 
 
 @dataclass(frozen=True)
@@ -163,6 +187,11 @@ class Comparison:
         The three parts of the bound, before the safety factor.
     converged : bool
         Whether the Richardson table settled.
+    resolved : bool
+        Below float64: whether the allowed error is smaller than the scale of what is
+        compared (the gauge of $\langle J^\top u, v\rangle$, or the largest entry of
+        the input's block of the Jacobian). Where it is not, any gradient of that size,
+        its negative included, would pass: the comparison judges nothing.
     """
 
     kind: str
@@ -176,6 +205,7 @@ class Comparison:
     rounding: float
     floor: float
     converged: bool
+    resolved: bool = True
 
     @property
     def ratio(self) -> float:
@@ -221,6 +251,9 @@ class GradientReport:
         Every comparison made.
     step : float
         The largest finite-difference step $h_0$.
+    dtype : str
+        The precision the candidate was judged at (its inputs rounded to it, its
+        bounds those of its unit round-off).
     """
 
     status: str
@@ -232,6 +265,7 @@ class GradientReport:
     explanation: str
     comparisons: tuple[Comparison, ...] = field(repr=False, default=())
     step: float = STEP
+    dtype: str = "float64"
 
     @property
     def ok(self) -> bool:
@@ -277,6 +311,7 @@ def check_gradient(
     step: float = STEP,
     jacobian_limit: int = 64,
     forward_error: Any = None,
+    dtype: Any = None,
 ) -> GradientReport:
     r"""Check ``op_backward`` against ``op`` by the inner-product identity.
 
@@ -302,7 +337,8 @@ def check_gradient(
         Random pairs $(u, v)$ per differentiable input.
     step : float, optional
         The largest finite-difference step $h_0$ (default :data:`STEP`); the op must be
-        smooth within $h_0$ of each input, entry by entry.
+        smooth within $h_0$ of each input, entry by entry. Below float64, an op smooth
+        everywhere is judged far more sharply with :data:`SMOOTH_STEP`.
     jacobian_limit : int, default 64
         Check the full Jacobian entry by entry when the differentiable inputs
         have at most this many entries in all and the output at most this many.
@@ -313,6 +349,14 @@ def check_gradient(
         forward's values are never taken to be more accurate than that. Without it
         the noise is measured, which misses an error that changes too slowly to
         show among nearby points (``log(1 + d)`` computed as ``(m + log(1 + d)) - m``).
+    dtype : float16, bfloat16, float32 or float64, optional
+        The precision to judge the candidate at. The floating inputs and every
+        cotangent are rounded to it and passed as arrays of it (bfloat16 as
+        ``ml_dtypes.bfloat16``), and every bound uses its unit round-off $u$: a
+        float32 backward is held to float32's rounding, not to float64's, and is
+        never run on float64 data. By default, the precision of the forward's
+        output on the inputs as given (:func:`numerics.tolerance.precision_of`:
+        float16, bfloat16 and float32 are their own, anything else float64).
 
     Returns
     -------
@@ -337,7 +381,11 @@ def check_gradient(
             f"{type(inputs).__name__}"
         )
     attrs = dict(attrs or {})
-    point = [_as_input(value) for value in inputs]
+    if dtype is None:
+        dtype = _inferred_precision(op, inputs, attrs)
+    dtype = floating_dtype(dtype, "check_gradient")
+    # the checker's own arithmetic is in float64, on values the candidate's precision holds
+    point = [_as_input(value, dtype) for value in inputs]
     positions = _differentiable(point, wrt)
     for position in positions:
         if np.size(point[position]) == 0:
@@ -347,8 +395,13 @@ def check_gradient(
     names = _input_names(op, len(point))
     rng = np.random.default_rng(seed)
 
+    def candidate(args: Sequence[Any]) -> list[Any]:
+        # the arguments as the candidate receives them: floating ones in its precision
+        return [_rounded(a, dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
+                for a in args]  # fmt: skip
+
     def forward(args: list[Any]) -> np.ndarray:
-        out = op(*args, **attrs)
+        out = op(*candidate(args), **attrs)
         if isinstance(out, tuple):
             raise TypeError(
                 "check_gradient: op returned a tuple; wrap it to return the one output to check"
@@ -357,7 +410,8 @@ def check_gradient(
 
     def backward(cotangent: np.ndarray) -> list[np.ndarray]:
         try:
-            grads = op_backward(cotangent if cotangent.ndim else float(cotangent), *point, **attrs)
+            d_out = _rounded(cotangent, dtype)
+            grads = op_backward(d_out if d_out.ndim else d_out[()], *candidate(point), **attrs)
         except (TypeError, ValueError) as error:
             # the backward refused these inputs: say so under the checker's name, with its words
             raise type(error)(
@@ -397,12 +451,15 @@ def check_gradient(
             for _ in range(directions):
                 comparisons.append(
                     _directional(
-                        forward, backward, point, positions, position, output, rng, step, bound
+                        forward, backward, point, positions, position, output, rng, step, bound,
+                        dtype,
                     )
-                )
+                )  # fmt: skip
         total = sum(point[p].size for p in positions)
         if total <= jacobian_limit and output.size <= jacobian_limit:
-            comparisons.extend(_jacobian(forward, backward, point, positions, output, step, bound))
+            comparisons.extend(
+                _jacobian(forward, backward, point, positions, output, step, bound, dtype)
+            )
     except _MalformedError as problem:
         return GradientReport(
             "failed",
@@ -414,6 +471,7 @@ def check_gradient(
             f"gradient check FAILED: {problem}",
             (),
             step,
+            dtype.name,
         )
     except _NotFiniteError as problem:
         return GradientReport(
@@ -426,8 +484,9 @@ def check_gradient(
             f"gradient check inconclusive (could not judge): {problem}",
             (),
             step,
+            dtype.name,
         )
-    return _report(comparisons, names, step)
+    return _report(comparisons, names, step, dtype)
 
 
 def assert_gradient(
@@ -511,11 +570,34 @@ def _forward_error(bound: Any, output: np.ndarray) -> np.ndarray:
         ) from None
 
 
-def _as_input(value: Any) -> Any:
-    """A private float64 copy of a floating input; other inputs (labels) as they are."""
+def _is_floating(array: np.ndarray) -> bool:
+    """Floating-point data: NumPy's kinds, and ml_dtypes' bfloat16 (kind "V" to NumPy)."""
+    return array.dtype.kind == "f" or array.dtype.name == "bfloat16"
+
+
+def _inferred_precision(op: Callable[..., Any], inputs: Sequence[Any], attrs: Any) -> Any:
+    """The precision of the forward's output on copies of the inputs as given."""
+    copies = [np.array(v) if _is_floating(np.asarray(v)) else v for v in inputs]
+    try:
+        out = op(*copies, **attrs)
+    except (TypeError, ValueError) as error:
+        # the op refused these inputs: say so under the checker's name, with the op's words
+        raise type(error)(
+            f"check_gradient: op(*inputs, **attrs) raised {type(error).__name__}: {error}"
+        ) from error
+    return precision_of(out) if not isinstance(out, tuple) else np.float64
+
+
+def _rounded(values: np.ndarray, dtype: np.dtype[Any]) -> np.ndarray:
+    """``values`` rounded to ``dtype``, as an array of it (a new array)."""
+    return np.asarray(values, dtype=np.float64).astype(dtype)
+
+
+def _as_input(value: Any, dtype: np.dtype[Any]) -> Any:
+    """A private float64 copy of a floating input, rounded to ``dtype``; others as they are."""
     array = np.asarray(value)
-    if array.dtype.kind == "f":
-        return np.array(array, dtype=np.float64)
+    if _is_floating(array):
+        return _rounded(array, dtype).astype(np.float64)
     return value
 
 
@@ -665,26 +747,40 @@ def _derivative(
     project: Callable[[np.ndarray], np.ndarray],
     floor: np.ndarray | float,
     reach: float,
+    u: float,
+    claimed: np.ndarray | float,
 ) -> tuple[np.ndarray, ...]:
     """d/dt project(f(x + t v)) at t = 0.
 
-    Returns the estimate, its truncation estimate, its rounding bound, and
-    whether the table settled. A table that does not settle is tried again
-    with a step four times smaller, down to step / 64: near a pole or a sharp
-    bend the Taylor series needs a smaller box; at a kink no step settles. A
+    Returns the estimate, its truncation estimate, its rounding bound, whether
+    the table settled, and the step it was computed with. A table that does not
+    settle, or a forward that is not finite in the box, is tried again with a
+    step four times smaller, down to step / 64: near a pole, a sharp bend or the
+    edge of the domain the box must be smaller; at a kink no step settles. A
     smaller box in which φ stops moving, where the first box saw it move, has
-    not settled either: the forward rounds to a grid coarser than the box (a
-    cancellation inside it), and a zero difference there is no derivative.
+    not settled either when the backward ``claimed`` a derivative other than 0:
+    the forward rounds to a grid coarser than the box (a cancellation inside
+    it), and a zero difference there is no derivative. (Where the backward says
+    0, a flat box agrees with it: a kink the first box crossed, as a max
+    pooling window's runner-up 0.1 away.)
     ``floor`` is u times the gauge of the projected values (their terms, and
     Σ |∂φ/∂x| |x| at x): rounding the inputs and the forward's own sums alone
     makes that much noise, whatever the noise estimate says. ``reach`` is
     Σ |v| |x|: rounding x + t v moves φ by up to u times it times the
     derivative along the way, which near a minimum is far from its value at x.
+    ``u`` is the unit round-off of the candidate's precision.
     """
+    convergence = math.sqrt(u)
+    moved_at_first = None
     for shrink in range(RETRIES + 1):
         steps = step / 4.0**shrink / 2.0 ** np.arange(LEVELS)
-        ahead = project(_evaluate_along(forward, point, position, direction, steps))
-        behind = project(_evaluate_along(forward, point, position, direction, -steps))
+        try:
+            ahead = project(_evaluate_along(forward, point, position, direction, steps))
+            behind = project(_evaluate_along(forward, point, position, direction, -steps))
+        except _NotFiniteError:
+            if shrink == RETRIES:
+                raise
+            continue
         shape = (LEVELS,) + (1,) * (ahead.ndim - 1)
         # D(h) = (φ(h) − φ(−h)) / 2h
         differences = (ahead - behind) / (2.0 * steps.reshape(shape))
@@ -703,27 +799,26 @@ def _derivative(
         # the largest value met, whose last rounding alone is a noise of u times it; and the
         # rounding of x + t v, which moves φ by its derivative there times u |x|
         size = np.max(np.abs(np.concatenate([window, ahead, behind])), axis=0)
-        moved_floor = floor + unit_roundoff() * variation * reach
-        eta = np.maximum(
-            np.maximum(_noise(window, spacing, value), unit_roundoff() * size), moved_floor
-        )
+        moved_floor = floor + u * variation * reach
+        eta = np.maximum(np.maximum(_noise(window, spacing, value), u * size), moved_floor)
         # rounding ≤ 3η Σ_k |w_k| / h_k
         rounding = 3.0 * eta * float(np.sum(np.abs(_richardson_weights(steps)) / steps))
         # settled: the table converged, and the values are not noisy beyond half their
         # digits, or beyond what rounding explains (a kink inside the noise window looks
         # like noise, and is caught here)
-        settled_scale = CONVERGENCE * np.maximum(np.abs(value), variation)
-        quiet = (eta <= CONVERGENCE * np.maximum(size, 1e-300)) | (eta <= moved_floor)
+        settled_scale = convergence * np.maximum(np.abs(value), variation)
+        quiet = (eta <= convergence * np.maximum(size, 1e-300)) | (eta <= moved_floor)
         converged = ((truncation <= rounding) | (truncation <= settled_scale)) & quiet
-        if shrink == 0:
+        if moved_at_first is None:
             moved_at_first = variation > 0
         else:
             # a smaller box where φ no longer moves at all, when the first box saw it move, shows
-            # the forward's rounding grid (a cancellation inside it), not a zero derivative
-            converged &= ~((variation == 0) & moved_at_first)
+            # the forward's rounding grid (a cancellation inside it), not a zero derivative, unless
+            # the backward says the derivative is zero
+            converged &= ~((variation == 0) & moved_at_first & (np.asarray(claimed) != 0))
         if np.all(converged):
             break
-    return value, truncation, rounding, converged
+    return value, truncation, rounding, converged, steps[0]
 
 
 def _directional(
@@ -736,8 +831,10 @@ def _directional(
     rng: np.random.Generator,
     step: float,
     error: np.ndarray,
+    dtype: np.dtype[Any],
 ) -> Comparison:
-    cotangent = rng.standard_normal(output.shape)
+    # a cotangent the candidate's precision holds exactly
+    cotangent = _rounded(rng.standard_normal(output.shape), dtype).astype(np.float64)
     tangent = np.asarray(rng.standard_normal(point[position].shape))
     tangent = tangent / max(float(np.max(np.abs(tangent), initial=0.0)), 1e-300)
     grads = backward(cotangent)
@@ -751,7 +848,7 @@ def _directional(
 
     # u times the gauge of φ: its terms, and Σ |∂φ/∂x| |x| over every input (u first: no
     # overflow where the values are near the largest double)
-    u = unit_roundoff()
+    u = unit_roundoff(dtype)
     noise_floor = (
         float(np.sum(u * np.abs(cotangent) * np.abs(output)))
         + sum(
@@ -761,20 +858,20 @@ def _directional(
         + float(np.sum(np.abs(cotangent) * error))  # the forward's own bound, when given
     )
     reach = float(np.sum(np.abs(tangent) * np.abs(point[position])))
-    numeric, truncation, rounding, converged = _derivative(
-        forward, point, position, tangent, step, project, noise_floor, reach
+    numeric, truncation, rounding, converged, used = _derivative(
+        forward, point, position, tangent, step, project, noise_floor, reach, u, analytic
     )
     # the gauge of the sums behind ⟨Jᵀu, v⟩: Σ |Jᵀu| |v|, and Σ_j |u_j| |(Jv)_j| (Jv by a
-    # central difference at h0), which is the larger when the backward's sum over the outputs
-    # cancels (batch norm's dγ = Σ dy x̂ at x̂ = ±1)
-    ahead, behind = _evaluate_along(forward, point, position, tangent, np.array([step, -step]))
-    tangent_image = (ahead - behind) / (2.0 * step)
+    # central difference at the step used), which is the larger when the backward's sum over
+    # the outputs cancels (batch norm's dγ = Σ dy x̂ at x̂ = ±1)
+    ahead, behind = _evaluate_along(forward, point, position, tangent, np.array([used, -used]))
+    tangent_image = (ahead - behind) / (2.0 * used)
     gauge = max(
         float(np.sum(np.abs(grad) * np.abs(tangent))),
         float(np.sum(np.abs(cotangent) * np.abs(tangent_image))),
     )
     terms = point[position].size + output.size
-    floor = gamma(terms) * gauge + unit_roundoff() * abs(float(numeric))
+    floor = gamma(terms, dtype) * gauge + u * abs(float(numeric))
     return _compare(
         "direction",
         position,
@@ -785,6 +882,8 @@ def _directional(
         float(rounding),
         floor,
         bool(converged),
+        gauge,
+        dtype,
     )
 
 
@@ -796,6 +895,7 @@ def _jacobian(
     output: np.ndarray,
     step: float,
     error: np.ndarray,
+    dtype: np.dtype[Any],
 ) -> list[Comparison]:
     """Every entry J_jk: rows from the backward, columns from Richardson differences."""
     rows = []
@@ -810,7 +910,7 @@ def _jacobian(
     # u times the gauge of each output: the largest output (normwise: a stable algorithm may
     # compute a small entry as a difference of the op's large quantities, as log_softmax's
     # x - m - log Σ e^(x - m) does, to an absolute u), and Σ |∂f_j/∂x| |x| over every input
-    u = unit_roundoff()
+    u = unit_roundoff(dtype)
     noise_floor = (
         u * float(np.max(np.abs(output)))
         + sum(
@@ -827,7 +927,7 @@ def _jacobian(
         for k in range(point[position].size):
             basis = np.zeros(point[position].size)
             basis[k] = 1.0
-            value, truncation, rounding, converged = _derivative(
+            value, truncation, rounding, converged, _ = _derivative(
                 forward,
                 point,
                 position,
@@ -836,6 +936,8 @@ def _jacobian(
                 flatten,
                 noise_floor,
                 float(abs(point[position].reshape(-1)[k])),
+                u,
+                np.array([row[slot].reshape(-1)[k] for row in rows]),
             )
             columns.append(value)
             settled.append(converged)
@@ -844,7 +946,7 @@ def _jacobian(
         numeric = np.stack(columns, axis=1)  # (outputs, entries of this input)
         analytic = np.stack([row[slot].reshape(-1) for row in rows])
         scale = float(np.max(np.abs(numeric), initial=0.0))
-        floor = gamma(terms) * scale
+        floor = gamma(terms, dtype) * scale
         truncation_all = np.stack(truncations, axis=1)
         rounding_all = np.stack(roundings, axis=1)
         settled_all = np.stack(settled, axis=1)
@@ -865,6 +967,8 @@ def _jacobian(
                         float(rounding_all[j, k]),
                         floor,
                         bool(settled_all[j, k]),
+                        scale,
+                        dtype,
                     )
                 )
     return comparisons
@@ -880,8 +984,11 @@ def _compare(
     rounding: float,
     floor: float,
     converged: bool,
+    scale: float,
+    dtype: np.dtype[Any],
 ) -> Comparison:
     allowed = SAFETY * (truncation + rounding) + floor
+    coarse = unit_roundoff(dtype) > unit_roundoff(np.float64)
     return Comparison(
         kind,
         position,
@@ -894,6 +1001,7 @@ def _compare(
         rounding,
         floor,
         converged,
+        not coarse or scale == 0.0 or allowed < scale,
     )
 
 
@@ -913,22 +1021,30 @@ def _guess(analytic: float, numeric: float) -> str:
     return f" The backward is {ratio:.12g} times the differences."
 
 
-def _report(comparisons: list[Comparison], names: list[str], step: float) -> GradientReport:
+def _report(
+    comparisons: list[Comparison], names: list[str], step: float, dtype: np.dtype[Any]
+) -> GradientReport:
     """The verdict and its explanation.
 
     Failed on a settled comparison beyond its bound; else inconclusive on an unsettled one;
     else passed. The worst comparison of that kind is the one described.
     """
     wrong = [c for c in comparisons if c.converged and c.ratio > 1.0]
-    unsettled = [c for c in comparisons if not c.converged]
+    unsettled = [c for c in comparisons if not (c.converged and c.resolved)]
     if wrong:
         status, worst = "failed", max(wrong, key=lambda c: c.ratio)
         reason = "the backward differs from the forward's differences beyond the derived bound"
-    elif unsettled:
+    elif unsettled and not unsettled[0].converged:
         status, worst = "inconclusive", unsettled[0]
         reason = (
             "the forward's differences did not settle (not smooth within the step, or noisy "
             "beyond half its digits), and every comparison that settled agreed"
+        )
+    elif unsettled:
+        status, worst = "inconclusive", unsettled[0]
+        reason = (
+            f"at {dtype.name} the forward's rounding allows an error as large as the gradient "
+            "itself: the differences cannot tell this backward from a wrong one"
         )
     else:
         status, worst = "passed", max(comparisons, key=lambda c: c.ratio)
@@ -944,8 +1060,10 @@ def _report(comparisons: list[Comparison], names: list[str], step: float) -> Gra
         what = f"{derivative} from the backward"
     verdict = {"passed": "passed", "failed": "FAILED", "inconclusive": "inconclusive"}[status]
     place = "an unsettled comparison" if status == "inconclusive" else "the worst"
+    exponent = math.log2(unit_roundoff(dtype))
     lines = [
-        f"gradient check {verdict}: {len(comparisons)} comparisons, {place} at {where}.",
+        f"gradient check {verdict} (judged at {dtype.name}, u = 2^{exponent:.0f}): "
+        f"{len(comparisons)} comparisons, {place} at {where}.",
         f"  {what}: {worst.analytic!r}",
         f"  central differences + Richardson (h0 = {step:.3g}): {worst.numeric!r}",
         f"  error {worst.error:.3e}, allowed {worst.allowed:.3e}"
@@ -953,7 +1071,14 @@ def _report(comparisons: list[Comparison], names: list[str], step: float) -> Gra
         f"  allowed = {SAFETY:g} x (truncation {worst.truncation:.2e} + rounding "
         f"{worst.rounding:.2e}) + sums' rounding {worst.floor:.2e}",
     ]
-    if status == "inconclusive":
+    if status == "inconclusive" and worst.converged:
+        lines.append(
+            f"  The allowed error is as large as the scale of what is compared: {dtype.name}'s "
+            f"rounding of the forward, amplified by the differences, hides a gradient of this "
+            f"size ({len(unsettled)} of {len(comparisons)} comparisons), so the check cannot "
+            "judge it, and says nothing about the backward."
+        )
+    elif status == "inconclusive":
         lines.append(
             f"  The Richardson table did not settle, or the forward's values are noisy "
             f"beyond half their digits ({len(unsettled)} of {len(comparisons)} comparisons): "
@@ -979,4 +1104,5 @@ def _report(comparisons: list[Comparison], names: list[str], step: float) -> Gra
         "\n".join(lines),
         tuple(comparisons),
         step,
+        dtype.name,
     )

@@ -26,7 +26,44 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-__all__ = ["assert_close", "gamma", "ulp_distance", "unit_roundoff"]
+__all__ = ["assert_close", "gamma", "precision_of", "ulp_distance", "unit_roundoff"]
+
+#: The precisions a result can be judged at, by name.
+PRECISIONS = ("float16", "bfloat16", "float32", "float64")
+
+
+def precision_of(values: Any) -> np.dtype[Any]:
+    """The precision a result is judged at by default: its own, or float64.
+
+    float16, bfloat16 and float32 results are judged at their own precision; anything
+    else (float64, a longer float, integers, Python numbers) at float64.
+
+    Examples
+    --------
+    >>> precision_of(np.ones(3, dtype=np.float32))
+    dtype('float32')
+    >>> precision_of(2.5)
+    dtype('float64')
+    """
+    own = np.asarray(values).dtype
+    return own if own.name in PRECISIONS else np.dtype(np.float64)
+
+
+def floating_dtype(dtype: Any, func: str) -> np.dtype[Any]:
+    """``dtype`` as a NumPy dtype, one of :data:`PRECISIONS` (bfloat16 through ml_dtypes).
+
+    A TypeError naming ``func`` and the precisions for anything else.
+    """
+    _finfo(dtype, func)  # refuses what is not a floating type, with func's name
+    try:
+        result = np.dtype(dtype)
+    except TypeError:  # "bfloat16" by name: NumPy knows it only through ml_dtypes
+        import ml_dtypes
+
+        result = np.dtype(getattr(ml_dtypes, str(dtype)))
+    if result.name not in PRECISIONS:
+        raise TypeError(f"{func}: dtype must be one of {', '.join(PRECISIONS)}; got {result}")
+    return result
 
 
 def unit_roundoff(dtype: DTypeLike = np.float64) -> float:
@@ -215,7 +252,8 @@ def assert_close(
         The length $n$ of the reduction.
     dtype : numpy dtype, optional
         The precision the result was computed in (float32 gives $u = 2^{-24}$);
-        by default ``actual``'s own, when it is float16 or float32, else float64.
+        by default ``actual``'s own (:func:`precision_of`: float16, bfloat16 and float32
+        are their own, anything else float64).
     rtol, atol : float, optional
         A relative and an absolute part, for bounds that come from elsewhere.
     err_msg : str, optional
@@ -241,13 +279,12 @@ def assert_close(
                 f"assert_close: {name} must be a rectangular array; got a ragged "
                 f"{type(value).__name__}"
             ) from None
-        if data_type.kind not in "biuf":
+        if data_type.kind not in "biuf" and data_type.name != "bfloat16":
             raise TypeError(f"assert_close: {name} must be real numbers; got {data_type} data")
     if terms is not None and not _is_count(terms):
         raise ValueError(f"assert_close: terms must be a non-negative integer; got {terms!r}")
     if dtype is None:
-        own = np.asarray(actual).dtype
-        dtype = own if own in (np.float16, np.float32) else np.float64
+        dtype = precision_of(actual)
     got = np.asarray(actual, dtype=np.float64)
     want = (
         np.broadcast_to(np.asarray(expected, dtype=np.float64), got.shape)

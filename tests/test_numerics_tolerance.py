@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from numerics import assert_close, gamma, ulp_distance, unit_roundoff
 from numerics import strategies as nst
+from numerics.tolerance import floating_dtype, precision_of
 
 
 def test_unit_roundoff_is_half_the_machine_epsilon() -> None:
@@ -235,6 +236,41 @@ def test_the_precision_is_the_actual_arrays_own_by_default(magnitude: float, sig
         assert_close(np.nextafter(np.nextafter(np.float32(value), up), up), value)
     with pytest.raises(AssertionError):
         assert_close(np.float64(np.float32(value)), value * (1 + 2.0**-40))
+
+
+@pytest.mark.parametrize(
+    ("value", "precision"),
+    [
+        (np.ones(2, np.float16), "float16"),
+        (np.ones(2, np.float32), "float32"),
+        (np.float32(1.0), "float32"),
+        (np.ones(2), "float64"),
+        (np.ones(2, np.longdouble), "float64"),
+        (np.arange(3), "float64"),
+        (1.5, "float64"),
+    ],
+)
+def test_the_precision_a_result_is_judged_at(value: object, precision: str) -> None:
+    """float16, float32 (and bfloat16) are their own; anything else is judged as float64."""
+    assert precision_of(value).name == precision
+
+
+def test_bfloat16_is_judged_in_bfloat16() -> None:
+    """An ml_dtypes bfloat16 result: its own precision, u = 2^-8; named by string too."""
+    ml_dtypes = pytest.importorskip("ml_dtypes", reason="bfloat16 needs ml_dtypes (optional)")
+    result = np.array([1.0, 3.0], dtype=ml_dtypes.bfloat16)
+    assert precision_of(result).name == "bfloat16"
+    assert floating_dtype("bfloat16", "f") == np.dtype(ml_dtypes.bfloat16)
+    assert_close(result, [1.0, 3.0])  # exact
+    with pytest.raises(AssertionError):
+        assert_close(result, [1.0, 3.0 * (1 + 2.0**-7)])  # two bfloat16 roundings away
+
+
+@pytest.mark.parametrize("dtype", ["int32", np.longdouble, None, True, "float8"])
+def test_floating_dtype_refuses_what_cannot_be_judged(dtype: object) -> None:
+    """A TypeError naming the function: not a float, or a float outside the four precisions."""
+    with pytest.raises(TypeError, match="check_gradient: dtype must be"):
+        floating_dtype(dtype, "check_gradient")
 
 
 def _to_bfloat16(a: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics import (
@@ -34,6 +34,7 @@ from numerics import (
 )
 from numerics import strategies as nst
 from numerics.candidates import textbook
+from numerics.gradcheck import SMOOTH_STEP, STEP
 
 
 def _family(name: str) -> dict[str, tuple[Callable[..., Any], Callable[..., Any]]] | None:
@@ -44,18 +45,23 @@ def _family(name: str) -> dict[str, tuple[Callable[..., Any], Callable[..., Any]
 
 
 FAMILIES = {"textbook": textbook.OPS, "torch": _family("torch")}
+#: Each family is judged at float64 and at float32 (both follow their inputs' precision).
 CORPUS = [
     pytest.param(
         family,
         name,
+        dtype,
         marks=()
         if FAMILIES[family] is not None
         else pytest.mark.skip(reason=f"{family} is not installed (an optional peer)"),
-        id=f"{family}-{name}",
+        id=f"{family}-{dtype}-{name}",
     )
+    for dtype in ("float64", "float32")
     for family in FAMILIES
     for name in textbook.OPS
 ]
+CORPUS_64 = [param for param in CORPUS if param.values[2] == "float64"]
+CORPUS_32 = [param for param in CORPUS if param.values[2] == "float32"]
 
 
 def _candidate(family: str, name: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
@@ -72,8 +78,10 @@ def _candidate(family: str, name: str) -> tuple[Callable[..., Any], Callable[...
     return op, backward
 
 
-def _judge(family: str, name: str, example: catalog.Example, seed: int) -> GradientReport:
-    """The verdict on the candidate, never "failed".
+def _judge(
+    family: str, name: str, example: catalog.Example, seed: int, dtype: str = "float64"
+) -> GradientReport:
+    """The verdict on the candidate at ``dtype``, never "failed".
 
     An "inconclusive" must come from the candidate's forward: at the same point the
     reference's forward and backward pass (no kink, no tie there), and the reference's
@@ -85,30 +93,60 @@ def _judge(family: str, name: str, example: catalog.Example, seed: int) -> Gradi
         op(*example.inputs, **example.attrs)
     except NotImplementedError:  # an attribute the peer cannot express (said in its message)
         return GradientReport("passed", "not expressible", 0.0, 0.0, None, None, "")
-    # the bound every stable algorithm of the op meets: the forward agreement law's
-    bound = gamma(2 * entry.terms(example)) * np.asarray(entry.gauge(example))
-    options = {"attrs": example.attrs, "wrt": entry.wrt, "seed": seed, "forward_error": bound}
-    report = check_gradient(op, backward, example.inputs, **options)
+    # the bound every stable algorithm of the op meets at dtype: the forward agreement law's
+    terms, gauge = 2 * entry.terms(example), np.asarray(entry.gauge(example))
+    options = {"attrs": example.attrs, "wrt": entry.wrt, "seed": seed}
+    report = check_gradient(
+        op,
+        backward,
+        example.inputs,
+        **options,
+        dtype=dtype,
+        step=entry.gradient_step(dtype),
+        forward_error=gamma(terms, dtype) * gauge,
+    )
+    assert report.dtype == dtype, report.explanation
     assert report.status != "failed", report.explanation
     if report.status == "inconclusive":
-        assert_gradient(entry.op, entry.op_backward, example.inputs, **options)
-        crossed = check_gradient(op, entry.op_backward, example.inputs, **options)
-        assert crossed.status != "failed", crossed.explanation
+        own = {**options, "forward_error": gamma(terms) * gauge}
+        assert_gradient(entry.op, entry.op_backward, example.inputs, **own)
+        if dtype == "float64":  # the reference's backward is float64's: at float64 only
+            crossed = check_gradient(op, entry.op_backward, example.inputs, **own)
+            assert crossed.status != "failed", crossed.explanation
     return report
 
 
 @pytest.mark.witnesses
-@pytest.mark.parametrize(("family", "name"), CORPUS)
+@pytest.mark.parametrize(("family", "name", "dtype"), CORPUS_64)
 @given(data=st.data())
 def test_a_correct_backward_written_another_way_is_never_failed(
-    family: str, name: str, data: st.DataObject
+    family: str, name: str, dtype: str, data: st.DataObject
 ) -> None:
     """Over the op's strategy: never failed, and inconclusive only by the candidate's forward.
 
     (Where it is inconclusive, the reference's forward and backward pass at the same point.)
     """
     entry = catalog.get(name)
-    _judge(family, name, entry.prepared(data.draw(entry.examples)), data.draw(nst.seeds()))
+    example = entry.prepared(data.draw(entry.examples))
+    _judge(family, name, example, data.draw(nst.seeds()), dtype)
+
+
+@pytest.mark.witnesses
+@pytest.mark.parametrize(("family", "name", "dtype"), CORPUS_32)
+@settings(max_examples=max(10, settings.default.max_examples // 4))
+@given(data=st.data())
+def test_a_correct_float32_backward_written_another_way_is_never_failed(
+    family: str, name: str, dtype: str, data: st.DataObject
+) -> None:
+    """The same in float32: inputs rounded to it, passed as it, judged with its u.
+
+    Smooth ops are checked in the wide box of SMOOTH_STEP, the others in float64's.
+    (A quarter of the profile's examples, for CI's time: each check here may evaluate
+    the forward in twice as many boxes. The thorough profile draws 250.)
+    """
+    entry = catalog.get(name)
+    example = entry.prepared(data.draw(entry.examples))
+    _judge(family, name, example, data.draw(nst.seeds()), dtype)
 
 
 CORPUS_CASES = [
@@ -119,13 +157,13 @@ CORPUS_CASES = [
 
 
 @pytest.mark.witnesses
-@pytest.mark.parametrize(("family", "name", "case"), CORPUS_CASES)
+@pytest.mark.parametrize(("family", "name", "dtype", "case"), CORPUS_CASES)
 def test_a_correct_backward_written_another_way_is_never_failed_on_the_named_cases(
-    family: str, name: str, case: str
+    family: str, name: str, dtype: str, case: str
 ) -> None:
     """The same on each named edge case of the op."""
     example = dict(catalog.get(name).cases())[case]
-    _judge(family, name, catalog.get(name).prepared(example), seed=0)
+    _judge(family, name, catalog.get(name).prepared(example), 0, dtype)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -253,11 +291,19 @@ def test_the_three_verdicts_and_their_exceptions() -> None:
 
 
 def test_a_forward_that_leaves_its_domain_is_inconclusive() -> None:
-    """Steps of 0.002 from log's input 1e-4 go below 0: NaN, which judges nothing."""
+    """Steps from 0.002 down to 0.002 / 64 from log's input 1e-5 all go below 0: NaN."""
     with np.errstate(invalid="ignore"):
-        report = check_gradient(np.log, lambda dy, x: dy / x, [np.array([1e-4])], jacobian_limit=0)
+        report = check_gradient(np.log, lambda dy, x: dy / x, [np.array([1e-5])], jacobian_limit=0)
     assert report.status == "inconclusive", report
     assert "not finite" in report.reason
+
+
+def test_a_box_that_leaves_the_domain_is_retried_smaller() -> None:
+    """From log's input 1e-3 the box of 0.002 leaves the domain, the retry of 0.0005 does not."""
+    with np.errstate(invalid="ignore"):
+        assert check_gradient(np.log, lambda dy, x: dy / x, [np.array([1e-3])]).ok
+        wrong = check_gradient(np.log, lambda dy, x: dy / x * (1 + 1e-6), [np.array([1e-3])])
+    assert wrong.status == "failed", wrong
 
 
 def test_a_wrong_entry_beside_a_kink_is_still_failed() -> None:
@@ -333,3 +379,171 @@ def test_a_planted_bug_in_a_textbook_candidate_is_failed(bug: str) -> None:
     ]
     report = check_gradient(op, backward, inputs, attrs=entry.sample.attrs, wrt=entry.wrt)
     assert report.status == "failed", report
+
+
+# ----------------------------------------------------------------------------------------------
+# judged at the candidate's own precision
+
+
+def _dense(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A dense layer in whatever precision its inputs have (NumPy follows them)."""
+    return x @ W + b
+
+
+def _dense_backward(dy: np.ndarray, x: np.ndarray, W: np.ndarray, b: np.ndarray) -> Any:
+    return dy @ W.T, x.T @ dy, dy.sum(axis=0)
+
+
+def _dense_point(seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal((3, 4)), rng.standard_normal((4, 5)), rng.standard_normal(5)]
+
+
+def test_a_candidate_is_run_and_judged_in_its_own_precision() -> None:
+    """float32 inputs reach the op and the backward as float32, d_out too: never upcast.
+
+    With float64 inputs and ``dtype="float32"`` they are rounded to float32 first; with
+    float32 inputs and no dtype, the precision is the forward's output's.
+    """
+    seen: set[str] = set()
+
+    def op(*inputs: np.ndarray) -> np.ndarray:
+        seen.update(v.dtype.name for v in inputs)
+        return _dense(*inputs)
+
+    def backward(dy: np.ndarray, *inputs: np.ndarray) -> Any:
+        seen.update(v.dtype.name for v in (dy, *inputs))
+        return _dense_backward(dy, *inputs)
+
+    point = _dense_point(0)
+    for inputs, dtype in (([v.astype(np.float32) for v in point], None), (point, "float32")):
+        seen.clear()
+        report = check_gradient(op, backward, inputs, dtype=dtype)
+        assert (report.status, report.dtype, seen) == ("passed", "float32", {"float32"})
+        assert "judged at float32" in report.explanation
+    assert check_gradient(op, backward, point).dtype == "float64"
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_precision_inputs_reach_the_candidate_in_their_own_precision(dtype: str) -> None:
+    """float16, and bfloat16 through ml_dtypes, are passed as arrays of that precision."""
+    pytest.importorskip("ml_dtypes", reason="bfloat16 needs ml_dtypes (an optional dependency)")
+    seen: set[str] = set()
+
+    def op(*inputs: np.ndarray) -> np.ndarray:
+        seen.update(v.dtype.name for v in inputs)
+        return _dense(*inputs)
+
+    report = check_gradient(op, _dense_backward, _dense_point(0), dtype=dtype)
+    assert (report.dtype, seen) == (dtype, {dtype})
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_float32_backward_wrong_by_1e_3_in_one_entry_is_failed(seed: int) -> None:
+    """The largest entry of dW times 1 + 1e-3, in float32: failed at SMOOTH_STEP.
+
+    The right backward passes at the same step.
+    """
+
+    def planted(dy: np.ndarray, x: np.ndarray, W: np.ndarray, b: np.ndarray) -> Any:
+        dx, dW, db = _dense_backward(dy, x, W, b)
+        dW = dW.copy()
+        dW.flat[np.argmax(np.abs(dW))] *= np.float32(1 + 1e-3)
+        return dx, dW, db
+
+    inputs = _dense_point(seed)
+    options = {"dtype": "float32", "seed": seed, "step": SMOOTH_STEP}  # a dense layer is smooth
+    assert check_gradient(_dense, _dense_backward, inputs, **options).ok
+    report = check_gradient(_dense, planted, inputs, **options)
+    assert report.status == "failed", report.explanation
+    # float64's box is too narrow to see it through float32's rounding: passed, not sharp
+    assert check_gradient(_dense, planted, inputs, dtype="float32", seed=seed).ok
+
+
+def test_a_float32_backward_is_not_held_to_float64s_rounding() -> None:
+    """The same float32 backward, judged as if it were float64, fails: the precision matters.
+
+    (What ``dtype`` protects against: a float32 candidate held to float64's bounds is
+    called wrong, or else run on float64 data it never sees in use.)
+    """
+
+    def in_float32(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return _dense(*(v.astype(np.float32) for v in (x, W, b))).astype(np.float64)
+
+    def backward(dy: np.ndarray, *inputs: np.ndarray) -> Any:
+        grads = _dense_backward(dy.astype(np.float32), *(v.astype(np.float32) for v in inputs))
+        return tuple(g.astype(np.float64) for g in grads)
+
+    inputs = _dense_point(1)
+    assert check_gradient(in_float32, backward, inputs, dtype="float32").ok
+    assert not check_gradient(in_float32, backward, inputs, dtype="float64").ok
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_precision_is_judged_only_where_its_rounding_can_tell(dtype: str) -> None:
+    """Half precision: where the rounding hides the gradient, the verdict says so.
+
+    A right float16 or bfloat16 backward is never failed: the forward's rounding,
+    amplified by the differences, is as large as the gradient ("inconclusive"). A negated
+    float16 gradient is failed; in bfloat16 (u = 2^-8) the same is unjudgeable:
+    "inconclusive", never "passed".
+    """
+    pytest.importorskip("ml_dtypes", reason="bfloat16 needs ml_dtypes (an optional dependency)")
+
+    def negated(dy: np.ndarray, *inputs: np.ndarray) -> Any:
+        return tuple(-g for g in _dense_backward(dy, *inputs))
+
+    for seed in range(5):
+        inputs = _dense_point(seed)
+        options = {"dtype": dtype, "seed": seed, "step": SMOOTH_STEP}
+        right = check_gradient(_dense, _dense_backward, inputs, **options)
+        assert right.status == "inconclusive", right.explanation
+        assert "cannot tell" in right.reason
+        wrong = check_gradient(_dense, negated, inputs, **options)
+        assert wrong.status == ("failed" if dtype == "float16" else "inconclusive")
+
+
+@pytest.mark.witnesses
+@pytest.mark.parametrize("name", ["dense", "conv2d", "batchnorm_train"])
+def test_pytorchs_float32_backwards_are_judged_passed(name: str) -> None:
+    """PyTorch's float32 dense, conv2d and batch_norm backwards are judged passed.
+
+    On each op's catalog sample and named cases, given as float32 arrays (torch.nn.functional
+    in float32), judged at float32: the sample and most named cases passed, none failed.
+    """
+    statuses: list[str] = []
+    if FAMILIES["torch"] is None:
+        pytest.skip("torch is not installed (an optional peer)")
+    entry = catalog.get(name)
+    forward, backward = FAMILIES["torch"][name]
+
+    def op(*inputs: Any, **attrs: Any) -> Any:
+        out = forward(*inputs, **attrs)
+        return out if entry.output is None else out[entry.output]
+
+    step = entry.gradient_step("float32")
+    for label, example in (("sample", entry.sample), *entry.cases()):
+        example = entry.prepared(example)
+        inputs = [np.asarray(v, dtype=np.float32) for v in example.inputs]
+        report = check_gradient(op, backward, inputs, attrs=example.attrs, wrt=entry.wrt, step=step)
+        assert report.dtype == "float32"
+        # an edge case may be one float32 cannot judge (a variance below eps), never failed
+        wanted = ("passed",) if label == "sample" else ("passed", "inconclusive")
+        assert report.status in wanted, f"{label}: {report.explanation}"
+        statuses.append(report.status)
+    assert statuses.count("passed") > len(statuses) / 2, statuses
+
+
+def test_only_a_smooth_op_is_checked_with_the_wide_box_below_float64() -> None:
+    """SMOOTH_STEP for dense at float32; float64's STEP for it at float64 and for max pooling."""
+    assert catalog.get("dense").gradient_step("float32") == SMOOTH_STEP
+    assert catalog.get("dense").gradient_step("float64") == STEP
+    assert catalog.get("max_pool2d").gradient_step("float32") == STEP
+    assert not catalog.get("relu").smooth
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float128", True])
+def test_an_unknown_precision_is_refused(dtype: object) -> None:
+    """Only float16, bfloat16, float32 and float64 can be judged: a TypeError naming dtype."""
+    with pytest.raises(TypeError, match="check_gradient: dtype"):
+        check_gradient(_dense, _dense_backward, _dense_point(0), dtype=dtype)

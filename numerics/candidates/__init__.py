@@ -9,8 +9,10 @@ return what they return:
   libraries write it (log_softmax as ``x - m - log sum exp(x - m)``, batch norm with
   ``np.var``, convolution and pooling by loops over the kernel's taps), correct but
   computed by other algorithms than the reference's;
-* ``numerics.candidates.torch``: PyTorch's float64 functional ops, where PyTorch
-  is installed.
+* ``numerics.candidates.torch``: PyTorch's functional ops, where PyTorch is installed.
+
+Both compute in their inputs' precision (float64 or float32; the PyTorch ones also
+float16 and bfloat16), so the checker judges them in float32 as well.
 
 The checker is held to them: a correct backward is never judged "failed"
 (``tests/test_numerics_verdicts.py``).

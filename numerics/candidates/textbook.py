@@ -57,12 +57,12 @@ def softmax_backward(dy: np.ndarray, x: np.ndarray, *, axis: int = -1) -> np.nda
 
 def _targets(z: np.ndarray, labels: np.ndarray) -> np.ndarray:
     labels = np.asarray(labels)
-    return labels if labels.ndim == 2 else np.eye(z.shape[1])[labels]
+    return labels if labels.ndim == 2 else np.eye(z.shape[1], dtype=z.dtype)[labels]
 
 
 def cross_entropy_with_logits(z: np.ndarray, labels: np.ndarray) -> float:
     """The mean of -sum_k t_nk log_softmax(z_n)_k, from the textbook log_softmax."""
-    return float(-np.mean(np.sum(_targets(z, labels) * log_softmax(z, axis=1), axis=1)))
+    return -np.mean(np.sum(_targets(z, labels) * log_softmax(z, axis=1), axis=1))
 
 
 def cross_entropy_with_logits_backward(
@@ -74,7 +74,7 @@ def cross_entropy_with_logits_backward(
 
 def binary_cross_entropy_with_logits(z: np.ndarray, y: np.ndarray) -> float:
     """The mean of max(z, 0) - z y + log(1 + exp(-|z|))."""
-    return float(np.mean(np.maximum(z, 0.0) - z * y + np.log(1.0 + np.exp(-np.abs(z)))))
+    return np.mean(np.maximum(z, 0.0) - z * y + np.log(1.0 + np.exp(-np.abs(z))))
 
 
 def binary_cross_entropy_with_logits_backward(
@@ -86,7 +86,7 @@ def binary_cross_entropy_with_logits_backward(
 
 def squared_error(y_hat: np.ndarray, y: np.ndarray) -> float:
     """The mean of (y_hat - y)^2."""
-    return float(np.mean((y_hat - y) ** 2))
+    return np.mean((y_hat - y) ** 2)
 
 
 def squared_error_backward(d_loss: float, y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -163,7 +163,7 @@ def batchnorm_train_backward(
 
 def dense(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     """The sum b + sum_i x[:, i] W[i], one input feature at a time."""
-    y = np.zeros((x.shape[0], W.shape[1])) + b
+    y = np.zeros((x.shape[0], W.shape[1]), dtype=np.result_type(x, W, b)) + b
     for i in range(W.shape[0]):
         y += x[:, i : i + 1] * W[i]
     return y
@@ -184,7 +184,7 @@ def dense_backward(
 
 def linear(X: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
     """X w + b, one feature at a time."""
-    y = np.full(X.shape[0], float(b))
+    y = np.full(X.shape[0], b, dtype=np.result_type(X, w, b))
     for i in range(X.shape[1]):
         y += X[:, i] * w[i]
     return y
@@ -197,7 +197,7 @@ def linear_backward(
     dw = np.zeros_like(w)
     for n in range(X.shape[0]):
         dw += dy[n] * X[n]
-    return np.outer(dy, w), dw, float(np.sum(dy))
+    return np.outer(dy, w), dw, np.sum(dy)
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,7 +283,7 @@ def conv2d(
     """The sum of b and, over groups and taps (p, q), the tap slice of x times w[:, :, p, q]."""
     axes, strides, dilations, _ = _geometry(x, w.shape[2:], stride, padding, dilation)
     padded = _pad(x, axes, [0, 0], 0.0)
-    y = np.zeros((x.shape[0], w.shape[0], axes[0][2], axes[1][2]))
+    y = np.zeros((x.shape[0], w.shape[0], axes[0][2], axes[1][2]), dtype=np.result_type(x, w))
     for outs, ins, p, q in _group_taps(w, groups):
         patch = padded[_tap(axes, strides, dilations, p, q)][:, ins]
         y[:, outs] += np.einsum("nchw,oc->nohw", patch, w[outs, :, p, q])

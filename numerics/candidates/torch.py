@@ -1,8 +1,10 @@
-"""PyTorch's float64 functional ops in deepref's signatures (importing this needs PyTorch).
+"""PyTorch's functional ops in deepref's signatures (importing this needs PyTorch).
 
-Each forward converts its arrays to float64 tensors and calls ``torch.nn.functional``;
-each backward runs the same call under autograd with ``d_out`` as the output's
-gradient. Explicit pads are resolved by the attributes' definitions
+Each forward converts its arrays to tensors of their own precision (float64,
+float32, float16, or bfloat16 from ``ml_dtypes``; anything else becomes float64)
+and calls ``torch.nn.functional``; each backward runs the same call under autograd
+with ``d_out`` as the output's gradient. Results come back in the same precision.
+Explicit pads are resolved by the attributes' definitions
 (:func:`numerics.catalog.independent.pads_and_size`) and applied with ``functional.pad``
 where PyTorch's own ``padding`` cannot say them (asymmetric or "same_lower").
 An attribute PyTorch has no way to express (dilated average pooling, uneven
@@ -29,9 +31,27 @@ from numerics.catalog.independent import pads_and_size
 __all__ = ["OPS"]
 
 
+_TORCH_DTYPES = {"float16": torch.float16, "float32": torch.float32, "bfloat16": torch.bfloat16}
+
+
 def _tensor(value: Any) -> torch.Tensor:
-    """A float64 tensor of a C-ordered copy (see the module's note on layouts)."""
-    return torch.from_numpy(np.array(value, dtype=np.float64, order="C"))
+    """A tensor of a C-ordered copy (see the module's note on layouts), in its own precision."""
+    array = np.asarray(value)
+    precision = _TORCH_DTYPES.get(array.dtype.name, torch.float64)
+    # through float64, which holds every value of the three narrower formats exactly
+    return torch.from_numpy(np.array(array, dtype=np.float64, order="C")).to(precision)
+
+
+def _numpy(tensor: torch.Tensor) -> Any:
+    """A tensor's values as a NumPy array (a scalar for a 0-d one), in the same precision."""
+    values = tensor.detach()
+    if values.dtype == torch.bfloat16:
+        import ml_dtypes
+
+        array = values.to(torch.float64).numpy().astype(ml_dtypes.bfloat16)
+    else:
+        array = values.numpy()
+    return array[()] if array.ndim == 0 else array
 
 
 def _pair(value: Any) -> tuple[int, int]:
@@ -41,7 +61,7 @@ def _pair(value: Any) -> tuple[int, int]:
 def _grad(tensor: torch.Tensor) -> np.ndarray:
     """The gradient autograd left in a leaf (zeros where the output did not depend on it)."""
     grad = tensor.grad
-    return np.zeros(tuple(tensor.shape)) if grad is None else grad.numpy()
+    return _numpy(torch.zeros_like(tensor) if grad is None else grad)
 
 
 def _differentiated(
@@ -55,7 +75,7 @@ def _differentiated(
             for i, value in enumerate(inputs)
         ]
         output = call(*tensors, **attrs)
-        torch.autograd.backward([output], [torch.as_tensor(np.asarray(d_out, dtype=np.float64))])
+        torch.autograd.backward([output], [_tensor(d_out).to(output.dtype)])
         grads = tuple(_grad(tensors[i]) for i in differentiable)
         return grads[0] if len(grads) == 1 else grads
 
@@ -67,7 +87,7 @@ def _forward(call: Callable[..., torch.Tensor], differentiable: tuple[int, ...])
         tensors = [_tensor(v) if i in differentiable else v for i, v in enumerate(inputs)]
         with torch.no_grad():
             output = call(*tensors, **attrs)
-        return float(output) if output.ndim == 0 else output.numpy()
+        return _numpy(output)
 
     return forward
 
@@ -93,14 +113,11 @@ def _batchnorm(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, *, eps:
 
 def _batchnorm_forward(x: Any, gamma: Any, beta: Any, *, eps: float = 1e-5) -> Any:
     """(y, mean, var) as the reference returns them: the batch's own statistics."""
-    x64 = np.asarray(x, dtype=np.float64)
-    axes = (0,) if x64.ndim == 2 else (0, 2, 3)
+    axes = (0,) if np.ndim(x) == 2 else (0, 2, 3)
     with torch.no_grad():
         y = _batchnorm(_tensor(x), _tensor(gamma), _tensor(beta), eps=eps)
     xt = _tensor(x)
-    mean = xt.mean(dim=axes).numpy()
-    var = xt.var(dim=axes, unbiased=False).numpy()
-    return y.numpy(), mean, var
+    return _numpy(y), _numpy(xt.mean(dim=axes)), _numpy(xt.var(dim=axes, unbiased=False))
 
 
 def _explicit_pads(x: torch.Tensor, kernel: tuple[int, int], attrs: dict[str, Any]) -> list[int]:

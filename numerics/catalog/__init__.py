@@ -27,6 +27,9 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
+from numerics.gradcheck import SMOOTH_STEP, STEP
+from numerics.tolerance import unit_roundoff
+
 __all__ = ["CONCEPTS", "OPS", "BadCall", "Example", "OpEntry", "concept_of", "get", "register"]
 
 #: Each concept (a page ``docs/<concept>.md``, a law file ``tests/test_<concept>.py`` and a
@@ -138,6 +141,10 @@ class OpEntry:
         Named inputs that every law of the op runs besides the drawn ones.
     errors : tuple of BadCall
         Calls the op must refuse, and how.
+    smooth : bool
+        The op is smooth on its whole domain (no kink, tie or clip): below float64 its
+        gradient is checked with the wide box of :data:`numerics.gradcheck.SMOOTH_STEP`
+        (see :meth:`gradient_step`).
     """
 
     name: str
@@ -157,6 +164,17 @@ class OpEntry:
     backward_args: Callable[[Example], Example] | None = None
     edge_cases: tuple[tuple[str, Example], ...] = ()
     errors: tuple[BadCall, ...] = ()
+    smooth: bool = False
+
+    def gradient_step(self, dtype: Any = np.float64) -> float:
+        """The first step of the op's gradient check at the candidate's precision ``dtype``.
+
+        float64's :data:`numerics.gradcheck.STEP`, except for a smooth op below float64:
+        :data:`numerics.gradcheck.SMOOTH_STEP`, where the forward's rounding, not the op's
+        curvature, limits the check.
+        """
+        coarse = unit_roundoff(dtype) > unit_roundoff(np.float64)
+        return SMOOTH_STEP if self.smooth and coarse else STEP
 
     def prepared(self, example: Example) -> Example:
         """The arguments every call of a law takes: ``prepare(example)`` where there is one.

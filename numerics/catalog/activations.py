@@ -57,6 +57,7 @@ def _activation(
             array_inputs=(0,),
             any_rank=(0,),
             edge_cases=edge_cases,
+            smooth=not kinks,
         )
     )
 
@@ -193,6 +194,7 @@ for _name, _gauge, _independent in (
             sample=Example((np.array([[-2.0, -0.5, 1.0], [0.5, 3.0, 3.0]]),), {"axis": -1}),
             array_inputs=(0,),
             any_rank=(0,),
+            smooth=True,
             edge_cases=(
                 (
                     "logits [1000, 999, 0]: e^1000 overflows unless the maximum is taken out",

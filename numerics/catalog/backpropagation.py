@@ -23,6 +23,7 @@ register(
     OpEntry(
         name="dense",
         concept="backpropagation",
+        smooth=True,
         forward=dense.dense,
         backward=dense.dense_backward,
         examples=_dense_examples(),

@@ -70,6 +70,7 @@ register(
     OpEntry(
         name="batchnorm_train",
         concept="batchnorm",
+        smooth=True,
         forward=batchnorm.batchnorm_train,
         output=0,  # (y, mean, var): the statistics get no gradient
         backward=batchnorm.batchnorm_backward,

@@ -149,6 +149,7 @@ for _name in ("conv2d", "conv2d_direct"):
         OpEntry(
             name=_name,
             concept="conv",
+            smooth=True,
             forward=getattr(conv, _name),
             backward=getattr(conv, f"{_name}_backward"),
             examples=_conv_examples(),

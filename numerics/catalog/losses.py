@@ -24,6 +24,7 @@ register(
     OpEntry(
         name="squared_loss",
         concept="losses",
+        smooth=True,
         forward=losses.squared_loss,
         backward=losses.squared_loss_backward,
         examples=_pair_examples(),
@@ -48,6 +49,7 @@ register(
     OpEntry(
         name="squared_error",
         concept="losses",
+        smooth=True,
         forward=losses.squared_error,
         backward=losses.squared_error_backward,
         examples=_pair_examples(),
@@ -140,6 +142,7 @@ register(
     OpEntry(
         name="binary_cross_entropy",
         concept="losses",
+        smooth=True,
         forward=losses.binary_cross_entropy,
         backward=losses.binary_cross_entropy_backward,
         examples=_probability_examples(),
@@ -177,6 +180,7 @@ register(
     OpEntry(
         name="binary_cross_entropy_with_logits",
         concept="losses",
+        smooth=True,
         forward=losses.binary_cross_entropy_with_logits,
         backward=losses.binary_cross_entropy_with_logits_backward,
         examples=_logit_examples(),
@@ -225,6 +229,7 @@ register(
     OpEntry(
         name="cross_entropy_with_logits",
         concept="losses",
+        smooth=True,
         forward=losses.cross_entropy_with_logits,
         backward=losses.cross_entropy_with_logits_backward,
         examples=_logits_and_labels(),

@@ -141,6 +141,7 @@ register(
     OpEntry(
         name="avg_pool2d",
         concept="pooling",
+        smooth=True,
         forward=pooling.avg_pool2d,
         backward=pooling.avg_pool2d_backward,
         examples=_pool_examples(average=True),
@@ -223,6 +224,7 @@ register(
     OpEntry(
         name="global_avg_pool2d",
         concept="pooling",
+        smooth=True,
         forward=pooling.global_avg_pool2d,
         backward=pooling.global_avg_pool2d_backward,
         examples=_global_pool_examples(),

@@ -24,6 +24,7 @@ register(
     OpEntry(
         name="linear",
         concept="regression",
+        smooth=True,
         forward=regression.linear,
         backward=regression.linear_backward,
         examples=_linear_examples(),
