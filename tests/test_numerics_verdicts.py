@@ -133,7 +133,7 @@ def test_a_correct_backward_written_another_way_is_never_failed(
 
 @pytest.mark.witnesses
 @pytest.mark.parametrize(("family", "name", "dtype"), CORPUS_32)
-@settings(max_examples=max(10, settings.default.max_examples // 4))
+@settings(max_examples=max(10, settings.default.max_examples // 10))
 @given(data=st.data())
 def test_a_correct_float32_backward_written_another_way_is_never_failed(
     family: str, name: str, dtype: str, data: st.DataObject
@@ -141,8 +141,8 @@ def test_a_correct_float32_backward_written_another_way_is_never_failed(
     """The same in float32: inputs rounded to it, passed as it, judged with its u.
 
     Smooth ops are checked in the wide box of SMOOTH_STEP, the others in float64's.
-    (A quarter of the profile's examples, for CI's time: each check here may evaluate
-    the forward in twice as many boxes. The thorough profile draws 250.)
+    (A tenth of the profile's examples, for CI's time budget; the named cases all run,
+    and the thorough profile draws 100 a law.)
     """
     entry = catalog.get(name)
     example = entry.prepared(data.draw(entry.examples))
